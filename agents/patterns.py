@@ -1,0 +1,40 @@
+"""Building blocks for the offline router's patterns over hazm-normalized Persian text."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.persian import ZWNJ
+
+# A ZWNJ or space inside a keyword may be typed as either, or left out: «مدل‌ها», «مدل ها», «مدلها».
+_JOINER = f"[{ZWNJ} ]?"
+# Persian words have no \b in Python's sense next to ZWNJ; these edges treat ZWNJ as a letter.
+_LEFT = rf"(?<![\w{ZWNJ}])"
+_RIGHT = rf"(?![\w{ZWNJ}])"
+
+
+def _flex(word: str) -> str:
+    parts = re.split(rf"[{ZWNJ} ]+", word)
+    return _JOINER.join(re.escape(p) for p in parts)
+
+
+def words(*alternatives: str, prefix: bool = False) -> re.Pattern[str]:
+    """A pattern matching any of the words as whole words (or as word starts when `prefix`)."""
+    body = "|".join(sorted((_flex(w) for w in alternatives), key=len, reverse=True))
+    right = "" if prefix else _RIGHT
+    return re.compile(rf"{_LEFT}(?:{body}){right}", re.IGNORECASE)
+
+
+def any_of(text: str, *patterns: re.Pattern[str]) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def strip_words(text: str, *patterns: re.Pattern[str]) -> str:
+    for p in patterns:
+        text = p.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+NUMBER_TOKEN = re.compile(r"#?([0-9۰-۹٠-٩]+)")
+REPO_ID = re.compile(r"(?<![\w./-])([A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95})(?![\w/])")
+HF_TOKEN = re.compile(r"\bhf_[A-Za-z0-9]{8,}\b")

@@ -1,0 +1,65 @@
+"""Job handlers by kind. A handler is a function of a JobContext; it may run in a thread or a child process."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from assistant.jobs.context import JobContext
+
+HandlerFunc = Callable[[JobContext], dict[str, Any] | None]
+# Modules whose import registers the product's handlers (later features add theirs here).
+HANDLER_MODULES: list[str] = []
+
+
+@dataclass(frozen=True)
+class JobHandler:
+    kind: str
+    func: HandlerFunc
+    # "process": heavy or must be killable (training); "thread": I/O bound (downloads).
+    mode: Literal["thread", "process"] = "thread"
+    # Resume an interrupted run automatically when the server starts.
+    auto_resume: bool = False
+
+    @property
+    def target(self) -> str:
+        return f"{self.func.__module__}:{self.func.__qualname__}"
+
+
+_HANDLERS: dict[str, JobHandler] = {}
+
+
+def job_handler(
+    kind: str, *, mode: Literal["thread", "process"] = "thread", auto_resume: bool = False
+) -> Callable[[HandlerFunc], HandlerFunc]:
+    def register(func: HandlerFunc) -> HandlerFunc:
+        _HANDLERS[kind] = JobHandler(kind=kind, func=func, mode=mode, auto_resume=auto_resume)
+        return func
+
+    return register
+
+
+def load_handlers() -> None:
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+
+
+def get_handler(kind: str) -> JobHandler | None:
+    if kind not in _HANDLERS:
+        load_handlers()
+    return _HANDLERS.get(kind)
+
+
+def all_handlers() -> list[JobHandler]:
+    load_handlers()
+    return list(_HANDLERS.values())
+
+
+def resolve_target(target: str) -> HandlerFunc:
+    module, _, name = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj

@@ -1,0 +1,278 @@
+"""Runs jobs with APScheduler 3 (job store on the project's database), in threads or child processes.
+
+The Job table is the truth; APScheduler only decides *when* `execute_job(job_id)` runs. Any process may
+queue a job; the process that claims it (an atomic queued→running update) runs it.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from assistant.config import get_settings
+from assistant.jobs import store
+from assistant.jobs.context import JobCancelled, JobContext, JobError
+from assistant.jobs.registry import HandlerFunc, all_handlers, get_handler, resolve_target
+from assistant.models import Job, JobStatus
+from prompts import t
+
+log = logging.getLogger(__name__)
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+_RUNNER_KEY = "runner.owner"
+
+
+def _apscheduler_id(job_id: int) -> str:
+    return f"dastyar-job-{job_id}"
+
+
+def _run_handler(job_id: int, func: HandlerFunc) -> None:
+    """Run a handler to its end and record the outcome; nothing escapes as a traceback to the user."""
+    job = store.get_job(job_id)
+    if job is None:
+        return
+    ctx = JobContext(job_id, dict(job.params))
+    try:
+        result = func(ctx) or {}
+        ctx.flush()
+        store.finish_job(job_id, JobStatus.succeeded, result=result)
+    except JobCancelled:
+        ctx.flush()
+        store.finish_job(job_id, JobStatus.cancelled)
+    except JobError as exc:
+        ctx.flush()
+        if exc.detail:
+            log.warning("job %s failed: %s", job_id, exc.detail)
+        store.finish_job(job_id, JobStatus.failed, error=exc.user_message)
+    except MemoryError:
+        store.finish_job(job_id, JobStatus.failed, error=t("errors.out_of_memory"))
+    except OSError as exc:
+        log.exception("job %s failed", job_id)
+        key = "errors.disk_full" if exc.errno == errno.ENOSPC else "errors.io"
+        store.finish_job(job_id, JobStatus.failed, error=t(key))
+    except Exception:
+        log.exception("job %s failed", job_id)
+        store.finish_job(job_id, JobStatus.failed, error=t("errors.job_unexpected"))
+
+
+def _watch_parent(parent_pid: int) -> None:
+    # A worker whose server was killed must not go on alone: the restarted server resumes the job.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(3)
+
+
+def _child_main(job_id: int, target: str, parent_pid: int) -> None:
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    logging.basicConfig(level=logging.INFO)
+    _run_handler(job_id, resolve_target(target))
+
+
+def _run_in_child(job: Job, target: str) -> None:
+    assert job.id is not None
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_child_main, args=(job.id, target, os.getpid()), name=f"dastyar-job-{job.id}")
+    proc.start()
+    store.update_progress(job.id, worker_pid=proc.pid)
+    grace = get_settings().cancel_grace_seconds
+    cancel_seen: float | None = None
+    while proc.is_alive():
+        proc.join(0.5)
+        if cancel_seen is None and store.is_cancel_requested(job.id):
+            cancel_seen = time.monotonic()
+        if cancel_seen is not None and proc.is_alive() and time.monotonic() - cancel_seen > grace:
+            log.warning("job %s ignored the stop request for %.0fs: killing its worker", job.id, grace)
+            proc.kill()
+            proc.join(5)
+    after = store.get_job(job.id)
+    if after is None or JobStatus(after.status).is_final:
+        return
+    if store.is_cancel_requested(job.id):
+        store.finish_job(job.id, JobStatus.cancelled)
+    else:
+        store.finish_job(job.id, JobStatus.failed, error=t("errors.worker_died", code=proc.exitcode))
+
+
+def execute_job(job_id: int) -> None:
+    """The function APScheduler calls. Claims the job, then runs its handler in a thread or a child."""
+    job = store.get_job(job_id)
+    if job is None:
+        return
+    if job.cancel_requested and job.status == JobStatus.queued:
+        store.finish_job(job_id, JobStatus.cancelled)
+        return
+    if not store.claim_job(job_id):
+        return  # another process runs it, or it is no longer queued
+    handler = get_handler(job.kind)
+    if handler is None:
+        store.finish_job(job_id, JobStatus.failed, error=t("errors.unknown_job_kind", kind=job.kind))
+        return
+    try:
+        if handler.mode == "process":
+            _run_in_child(job, handler.target)
+        else:
+            _run_handler(job_id, handler.func)
+    except Exception:
+        log.exception("job %s: runner failure", job_id)
+        store.finish_job(job_id, JobStatus.failed, error=t("errors.job_unexpected"))
+
+
+def _tick() -> None:
+    """Wakes the scheduler every second so jobs queued by other processes start promptly."""
+
+
+class JobRunner:
+    def __init__(self, db_url: str | None = None, max_workers: int | None = None) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        settings = get_settings()
+        self.db_url = db_url or settings.db_url
+        self.scheduler = BackgroundScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(url=self.db_url, tablename="apscheduler_jobs"),
+                "memory": MemoryJobStore(),
+            },
+            executors={"default": ThreadPoolExecutor(max_workers or settings.max_concurrent_jobs)},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            timezone=timezone.utc,
+        )
+        self.running = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self, *, auto_resume: bool = True, paused: bool = False) -> list[int]:
+        """Recover jobs of dead processes, start scheduling; returns the ids resumed automatically."""
+        from assistant.db import set_setting
+
+        resumed: list[int] = []
+        interrupted = store.recover_orphans()
+        self.scheduler.start(paused=paused)
+        self.running = True
+        if paused:
+            return resumed
+        pid, started = store._process_identity()
+        set_setting(_RUNNER_KEY, json.dumps({"pid": pid, "started": started}))
+        self.scheduler.add_job(_tick, "interval", seconds=1, id="dastyar-tick", jobstore="memory")
+        self._requeue_orphaned_queue()
+        if auto_resume:
+            auto = {h.kind for h in all_handlers() if h.auto_resume}
+            for job_id in interrupted:
+                job = store.get_job(job_id)
+                if job and job.kind in auto and self.resume(job_id):
+                    resumed.append(job_id)
+        return resumed
+
+    def shutdown(self, wait: bool = False) -> None:
+        if self.running:
+            self.scheduler.shutdown(wait=wait)
+            self.running = False
+
+    def _requeue_orphaned_queue(self) -> None:
+        """Queued rows with no scheduler entry (their process died between the two writes) get one."""
+        for job in store.list_jobs(statuses=[JobStatus.queued], limit=10_000):
+            assert job.id is not None
+            if self.scheduler.get_job(_apscheduler_id(job.id)) is None:
+                self.schedule(job.id, job.run_at)
+
+    # -- work ------------------------------------------------------------------------------------------
+    def schedule(self, job_id: int, run_at: datetime | None = None) -> None:
+        when = run_at or datetime.now(timezone.utc)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        self.scheduler.add_job(
+            execute_job,
+            "date",
+            run_date=when,
+            args=[job_id],
+            id=_apscheduler_id(job_id),
+            replace_existing=True,
+            jobstore="default",
+        )
+
+    def submit(
+        self,
+        kind: str,
+        params: dict[str, Any] | None = None,
+        *,
+        title: str = "",
+        session_id: str | None = None,
+        run_at: datetime | None = None,
+    ) -> Job:
+        job = store.create_job(kind, params, title=title, session_id=session_id, run_at=run_at)
+        assert job.id is not None
+        self.schedule(job.id, run_at)
+        return job
+
+    def resume(self, job_id: int) -> Job | None:
+        job = store.reset_for_resume(job_id)
+        if job is not None:
+            self.schedule(job_id)
+        return job
+
+    def cancel(self, job_id: int) -> store.CancelOutcome:
+        outcome = store.request_cancel(job_id)
+        if outcome == store.CancelOutcome.cancelled:
+            try:
+                self.scheduler.remove_job(_apscheduler_id(job_id))
+            except Exception:  # already taken by a scheduler, or never scheduled
+                pass
+        return outcome
+
+
+_runner: JobRunner | None = None
+_runner_lock = threading.Lock()
+
+
+def server_runner_alive() -> bool:
+    """Is a long-lived runner (the server) alive on this database, other than this process?"""
+    from assistant.db import get_setting
+
+    raw = get_setting(_RUNNER_KEY)
+    if not raw:
+        return False
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        return False
+    if info.get("pid") == os.getpid():
+        return False
+    return store.owner_alive(info.get("pid"), info.get("started"))
+
+
+def get_runner(*, start: bool = True, paused: bool = False) -> JobRunner:
+    """This process's runner. `paused=True` only writes to the shared store (another process runs jobs)."""
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = JobRunner()
+            if start:
+                _runner.start(paused=paused)
+        return _runner
+
+
+def stop_runner() -> None:
+    global _runner
+    with _runner_lock:
+        if _runner is not None:
+            _runner.shutdown()
+            _runner = None
+
+
+def wait_for_job(job_id: int, timeout: float = 60.0, poll: float = 0.2) -> Job | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = store.get_job(job_id)
+        if job is None or not JobStatus(job.status).is_active or time.monotonic() > deadline:
+            return job
+        time.sleep(poll)
+

@@ -1,0 +1,246 @@
+"""The Job table as a state machine: create, claim, progress, cancel, finish, recover."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import psutil
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from assistant.db import session_scope
+from assistant.models import Job, JobStatus, utcnow
+from assistant.services import notifications
+from prompts import t
+
+log = logging.getLogger(__name__)
+
+
+class CancelOutcome(StrEnum):
+    not_found = "not_found"
+    already_final = "already_final"
+    cancelled = "cancelled"  # was queued or interrupted: stopped at once
+    requested = "requested"  # running: the worker stops at its next check
+
+
+def _process_identity() -> tuple[int, float]:
+    proc = psutil.Process(os.getpid())
+    return proc.pid, proc.create_time()
+
+
+def owner_alive(pid: int | None, started: float | None) -> bool:
+    """Is the process that claimed a job still the same live process (pids get reused)?"""
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if started is not None and abs(proc.create_time() - started) > 1.0:
+            return False
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def create_job(
+    kind: str,
+    params: dict[str, Any] | None = None,
+    *,
+    title: str = "",
+    session_id: str | None = None,
+    run_at: datetime | None = None,
+) -> Job:
+    job = Job(kind=kind, params=params or {}, title=title, session_id=session_id, run_at=run_at)
+    with session_scope() as s:
+        s.add(job)
+        s.commit()
+        s.refresh(job)
+    return job
+
+
+def get_job(job_id: int) -> Job | None:
+    with session_scope() as s:
+        return s.get(Job, job_id)
+
+
+def list_jobs(
+    kind: str | None = None, statuses: list[str] | None = None, limit: int = 20
+) -> list[Job]:
+    with session_scope() as s:
+        query = select(Job)
+        if kind:
+            query = query.where(Job.kind == kind)
+        if statuses:
+            query = query.where(col(Job.status).in_(statuses))
+        return list(s.exec(query.order_by(col(Job.id).desc()).limit(limit)))
+
+
+def job_counts() -> dict[str, int]:
+    with session_scope() as s:
+        counts = Counter(s.exec(select(Job.status)).all())
+    return {status.value: counts.get(status.value, 0) for status in JobStatus}
+
+
+def claim_job(job_id: int) -> bool:
+    """Atomically move a queued job to running for this process; False if someone else has it."""
+    pid, started = _process_identity()
+    now = utcnow()
+    with session_scope() as s:
+        res = s.exec(  # type: ignore[call-overload]
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
+            .values(
+                status=JobStatus.running,
+                owner_pid=pid,
+                owner_started=started,
+                started_at=now,
+                updated_at=now,
+                error=None,
+                message="",
+            )
+        )
+        s.commit()
+        return res.rowcount == 1
+
+
+def update_progress(
+    job_id: int,
+    *,
+    progress: float | None = None,
+    message: str | None = None,
+    result: dict[str, Any] | None = None,
+    worker_pid: int | None = None,
+) -> None:
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return
+        if progress is not None:
+            job.progress = progress
+        if message is not None:
+            job.message = message[:500]
+        if result:
+            job.result = {**job.result, **result}
+        if worker_pid is not None:
+            job.worker_pid = worker_pid
+        job.updated_at = utcnow()
+        s.add(job)
+        s.commit()
+
+
+def is_cancel_requested(job_id: int) -> bool:
+    with session_scope() as s:
+        value = s.exec(select(Job.cancel_requested).where(Job.id == job_id)).first()
+    return bool(value)
+
+
+def request_cancel(job_id: int) -> CancelOutcome:
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return CancelOutcome.not_found
+        status = JobStatus(job.status)
+        if status.is_final:
+            return CancelOutcome.already_final
+        job.cancel_requested = True
+        job.updated_at = utcnow()
+        s.add(job)
+        s.commit()
+        if status == JobStatus.running:
+            return CancelOutcome.requested
+    # Queued or interrupted: nothing runs it, so it ends here.
+    finish_job(job_id, JobStatus.cancelled)
+    return CancelOutcome.cancelled
+
+
+def reset_for_resume(job_id: int) -> Job | None:
+    """Put an interrupted (or failed/cancelled) job back in the queue, keeping its id and results so far."""
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None or JobStatus(job.status) in (JobStatus.running, JobStatus.queued, JobStatus.succeeded):
+            return None
+        job.status = JobStatus.queued
+        job.cancel_requested = False
+        job.error = None
+        job.finished_at = None
+        job.owner_pid = None
+        job.worker_pid = None
+        job.message = t("jobs.resuming")
+        job.updated_at = utcnow()
+        s.add(job)
+        s.commit()
+        s.refresh(job)
+        return job
+
+
+def finish_job(
+    job_id: int,
+    status: JobStatus,
+    *,
+    error: str | None = None,
+    result: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> Job | None:
+    """End a job once and create its notification. A job already final is left as it is."""
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return None
+        if JobStatus(job.status).is_final:
+            return job
+        job.status = status
+        job.finished_at = utcnow()
+        job.updated_at = job.finished_at
+        if status == JobStatus.succeeded:
+            job.progress = 1.0
+        if error is not None:
+            job.error = error[:2000]
+        if result:
+            job.result = {**job.result, **result}
+        job.message = (message or t(f"jobs.final.{status.value}"))[:500]
+        s.add(job)
+        s.commit()
+        s.refresh(job)
+    notifications.notify_job_end(job)
+    return job
+
+
+def mark_interrupted(job: Job) -> None:
+    with session_scope() as s:
+        row = s.get(Job, job.id)
+        if row is None or row.status != JobStatus.running:
+            return
+        row.status = JobStatus.interrupted
+        row.finished_at = utcnow()
+        row.updated_at = row.finished_at
+        row.message = t("jobs.final.interrupted")
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+    _kill_orphan_worker(row)
+    notifications.notify_job_end(row)
+
+
+def _kill_orphan_worker(job: Job) -> None:
+    if job.worker_pid and job.worker_pid != os.getpid():
+        try:
+            proc = psutil.Process(job.worker_pid)
+            if proc.create_time() >= (job.owner_started or 0):
+                proc.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+
+
+def recover_orphans() -> list[int]:
+    """Jobs left `running` by a process that is gone become `interrupted`."""
+    recovered = []
+    for job in list_jobs(statuses=[JobStatus.running], limit=10_000):
+        if not owner_alive(job.owner_pid, job.owner_started):
+            log.info("job %s was left running by dead process %s: interrupted", job.id, job.owner_pid)
+            mark_interrupted(job)
+            recovered.append(job.id)
+    return recovered

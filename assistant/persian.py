@@ -1,0 +1,190 @@
+"""Persian text: normalization, reading numbers in any digit script, Persian display of figures and dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from functools import lru_cache
+
+ZWNJ = "\u200c"
+_FA_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_AR_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_TO_LATIN = str.maketrans(_FA_DIGITS + _AR_DIGITS + "٫٬", "0123456789" * 2 + ".,")
+_TO_FA = str.maketrans("0123456789", _FA_DIGITS)
+# Characters people type for a half-space, and Arabic letter forms that look Persian.
+_CHAR_MAP = str.maketrans(
+    {
+        "\u200b": ZWNJ,
+        "\u200d": ZWNJ,
+        "\u00ac": ZWNJ,
+        "\ufeff": "",
+        "\u0640": "",  # tatweel
+        "ي": "ی",
+        "ى": "ی",
+        "ك": "ک",
+        "ۀ": "هٔ",
+        "ة": "ه",
+    }
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
+_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
+
+
+@lru_cache(maxsize=1)
+def _hazm_normalizer():
+    # hazm is imported lazily: it pulls in nltk and friends (about a second).
+    from hazm import Normalizer
+
+    return Normalizer(
+        correct_spacing=True,
+        remove_diacritics=True,
+        remove_specials_chars=False,
+        decrease_repeated_chars=False,
+        persian_style=False,
+        persian_numbers=False,
+        unicodes_replacement=True,
+        seperate_mi=True,
+    )
+
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9۰-۹٠-٩_#][A-Za-z0-9۰-۹٠-٩_.\-/:@=+~]*")
+
+
+def normalize(text: str, *, use_hazm: bool = True) -> str:
+    """Normalize Persian text for matching; Latin tokens (repo ids, paths, numbers) are kept verbatim."""
+    if not text:
+        return ""
+    text = text.translate(_CHAR_MAP)
+    text = _DIACRITICS.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    if use_hazm and re.search(r"[\u0600-\u06ff]", text):
+        # Protect Latin runs from hazm's spacing rules, which may split '2e-5' or 'org/name'.
+        saved: list[str] = []  # each Latin run becomes one private-use character while hazm works
+
+        def keep(m: re.Match[str]) -> str:
+            saved.append(m.group(0))
+            return f" {chr(0xE000 + len(saved) - 1)} "
+
+        protected = _LATIN_TOKEN.sub(keep, text)
+        normalized = _hazm_normalizer().normalize(protected)
+        text = re.sub(r"\s*([\ue000-\uf8ff])\s*", lambda m: f" {saved[ord(m.group(1)) - 0xE000]} ", normalized)
+        text = text.translate(_CHAR_MAP)
+        text = _SPACES.sub(" ", text).strip()
+    # A ZWNJ next to a space or at a word's edge means nothing.
+    text = re.sub(rf" ?{ZWNJ}+ ?", lambda m: ZWNJ if m.group(0) == ZWNJ * len(m.group(0)) else " ", text)
+    return text.strip(ZWNJ + " ")
+
+
+def to_latin_digits(text: str) -> str:
+    return text.translate(_TO_LATIN)
+
+
+def fa_digits(value: object) -> str:
+    return str(value).translate(_TO_FA)
+
+
+_NUMBER_WORDS = {
+    "صفر": 0, "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6, "شیش": 6,
+    "هفت": 7, "هشت": 8, "نه": 9, "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13,
+    "چهارده": 14, "پانزده": 15, "پونزده": 15, "شانزده": 16, "هفده": 17, "هجده": 18,
+    "نوزده": 19, "بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "صد": 100,
+}
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(text: str | int | float | None) -> float | None:
+    """Read a number written with Persian, Arabic-Indic or Latin digits ('۲e-۵', '٣', '1,000', 'سه')."""
+    if text is None:
+        return None
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return float(text)
+    s = to_latin_digits(str(text)).strip().replace("\u2212", "-").replace("−", "-")
+    s = s.replace(" ", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", s):
+        s = s.replace(",", "")
+    elif re.fullmatch(r"[+-]?\d+,\d+", s):
+        s = s.replace(",", ".")  # a comma typed as the decimal mark
+    if _NUMBER_RE.match(s):
+        try:
+            return float(s)
+        except ValueError:
+            return None
+    word = normalize(str(text), use_hazm=False)
+    if word in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[word])
+    return None
+
+
+def parse_int(text: str | int | float | None) -> int | None:
+    value = parse_number(text)
+    if value is None or value != int(value) or abs(value) > 2**62:
+        return None
+    return int(value)
+
+
+def format_number(value: float | int, decimals: int = 0) -> str:
+    """Persian digits with «٬» for thousands and «٫» for the decimal mark."""
+    text = f"{value:,.{decimals}f}"
+    return fa_digits(text.replace(",", "٬").replace(".", "٫"))
+
+
+def format_percent(fraction: float) -> str:
+    return format_number(max(0.0, min(1.0, fraction)) * 100) + "٪"
+
+
+_BYTE_UNITS = ("بایت", "کیلوبایت", "مگابایت", "گیگابایت", "ترابایت")
+
+
+def format_bytes(n: float | int | None) -> str:
+    if n is None:
+        return "نامعلوم"
+    value = float(n)
+    unit = 0
+    while value >= 1024 and unit < len(_BYTE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    decimals = 0 if unit == 0 or value >= 100 else 1
+    return f"{format_number(value, decimals)} {_BYTE_UNITS[unit]}"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "نامعلوم"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{fa_digits(hours)} ساعت")
+    if minutes:
+        parts.append(f"{fa_digits(minutes)} دقیقه")
+    if secs or not parts:
+        parts.append(f"{fa_digits(secs)} ثانیه")
+    return " و ".join(parts)
+
+
+_JALALI_MONTHS = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)
+
+
+def _local(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone()
+
+
+def jalali_date(dt: datetime) -> str:
+    """Solar Hijri date, e.g. «۱ آذر ۱۴۰۵»."""
+    import jdatetime
+
+    j = jdatetime.date.fromgregorian(date=_local(dt).date())
+    return f"{fa_digits(j.day)} {_JALALI_MONTHS[j.month - 1]} {fa_digits(j.year)}"
+
+
+def jalali_datetime(dt: datetime) -> str:
+    local = _local(dt)
+    return f"{jalali_date(local)}، ساعت {fa_digits(local.strftime('%H:%M'))}"

@@ -1,0 +1,1 @@
+"""Services: the work itself, independent of the agent and the UI."""

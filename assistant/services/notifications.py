@@ -1,0 +1,78 @@
+"""Notifications: created by any process (job ends, warnings), read by every open chat from the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from assistant.db import session_scope
+from assistant.models import Job, JobStatus, Notification
+from prompts import t
+
+_LEVEL_BY_STATUS = {
+    JobStatus.succeeded: "success",
+    JobStatus.failed: "error",
+    JobStatus.cancelled: "warning",
+    JobStatus.interrupted: "warning",
+}
+
+
+def notify(title: str, body: str = "", *, level: str = "info", job_id: int | None = None) -> Notification:
+    note = Notification(title=title, body=body, level=level, job_id=job_id)
+    with session_scope() as s:
+        s.add(note)
+        s.commit()
+        s.refresh(note)
+    return note
+
+
+def notify_job_end(job: Job) -> Notification:
+    status = JobStatus(job.status)
+    kind = t(f"jobs.kind.{job.kind}") if _has_kind(job.kind) else job.kind
+    title = t(f"notifications.job_{status.value}", id=job.id, kind=kind, title=job.title or kind)
+    body = job.error or job.message or ""
+    return notify(title, body, level=_LEVEL_BY_STATUS.get(status, "info"), job_id=job.id)
+
+
+def _has_kind(kind: str) -> bool:
+    from prompts import has
+
+    return has(f"jobs.kind.{kind}")
+
+
+def list_notifications(unread_only: bool = False, limit: int = 20) -> list[Notification]:
+    with session_scope() as s:
+        query = select(Notification)
+        if unread_only:
+            query = query.where(col(Notification.read).is_(False))
+        return list(s.exec(query.order_by(col(Notification.id).desc()).limit(limit)))
+
+
+def notifications_after(last_id: int, limit: int = 50) -> list[Notification]:
+    with session_scope() as s:
+        query = (
+            select(Notification)
+            .where(col(Notification.id) > last_id)
+            .order_by(col(Notification.id))
+            .limit(limit)
+        )
+        return list(s.exec(query))
+
+
+def latest_id() -> int:
+    with session_scope() as s:
+        return s.exec(select(func.max(Notification.id))).one() or 0
+
+
+def unread_count() -> int:
+    with session_scope() as s:
+        return s.exec(select(func.count()).select_from(Notification).where(col(Notification.read).is_(False))).one()
+
+
+def mark_all_read() -> int:
+    with session_scope() as s:
+        res = s.exec(  # type: ignore[call-overload]
+            update(Notification).where(col(Notification.read).is_(False)).values(read=True)
+        )
+        s.commit()
+        return res.rowcount or 0

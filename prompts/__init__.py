@@ -1,0 +1,53 @@
+"""Persian texts of the product: a message catalog (`fa.toml`) and longer documents (`*.md`)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+_DIR = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, str]:
+    with open(_DIR / "fa.toml", "rb") as fh:
+        raw = tomllib.load(fh)
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, node: dict) -> None:
+        for key, value in node.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(name, value)
+            else:
+                flat[name] = str(value)
+
+    walk("", raw)
+    return flat
+
+
+def t(key: str, **values: object) -> str:
+    """The Persian text for `key`, with `{placeholders}` filled in."""
+    text = _catalog()[key]
+    if not values:
+        return text
+    # Integers are shown in Persian digits; ids meant for a command (`/job 3`) are passed as strings.
+    shown = {k: _fa(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+    return text.format(**shown)
+
+
+def _fa(value: int) -> str:
+    from assistant.persian import fa_digits
+
+    return fa_digits(value)
+
+
+def has(key: str) -> bool:
+    return key in _catalog()
+
+
+@lru_cache(maxsize=None)
+def document(name: str) -> str:
+    """A longer Persian text kept as Markdown, e.g. the help page."""
+    return (_DIR / f"{name}.md").read_text(encoding="utf-8").strip()

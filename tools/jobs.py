@@ -1,0 +1,112 @@
+"""Job tools: list, status, cancel, resume."""
+
+from __future__ import annotations
+
+from assistant.jobs import store
+from assistant.jobs.runner import get_runner
+from assistant.models import Job, JobStatus
+from assistant.persian import format_percent, jalali_datetime
+from prompts import t
+from tools.registry import ToolArgs, ToolResult, tool
+from tools.validators import JobId, JobKind
+
+
+def status_label(status: str) -> str:
+    return t(f"jobs.status.{status}")
+
+
+def kind_label(kind: str) -> str:
+    from prompts import has
+
+    return t(f"jobs.kind.{kind}") if has(f"jobs.kind.{kind}") else kind
+
+
+def job_line(job: Job) -> str:
+    progress = f" — {format_percent(job.progress)}" if job.status == JobStatus.running else ""
+    title = f" `{job.title}`" if job.title else ""
+    return t(
+        "jobs.line",
+        id=job.id,
+        kind=kind_label(job.kind),
+        title=title,
+        status=status_label(job.status),
+        progress=progress,
+    )
+
+
+def job_dict(job: Job) -> dict:
+    data = job.model_dump(mode="json")
+    data["status_fa"] = status_label(job.status)
+    return data
+
+
+def job_detail(job: Job) -> str:
+    lines = [t("jobs.detail_header", id=job.id, kind=kind_label(job.kind), title=job.title or "")]
+    lines.append(t("jobs.detail_status", status=status_label(job.status)))
+    lines.append(t("jobs.detail_progress", progress=format_percent(job.progress)))
+    if job.message:
+        lines.append(t("jobs.detail_message", message=job.message))
+    if job.error:
+        lines.append(t("jobs.detail_error", error=job.error))
+    lines.append(t("jobs.detail_created", when=jalali_datetime(job.created_at)))
+    if job.started_at:
+        lines.append(t("jobs.detail_started", when=jalali_datetime(job.started_at)))
+    if job.finished_at:
+        lines.append(t("jobs.detail_finished", when=jalali_datetime(job.finished_at)))
+    if job.status == JobStatus.interrupted:
+        lines.append(t("jobs.resume_hint", id=job.id, cid=str(job.id)))
+    return "\n".join(lines)
+
+
+class ListJobsArgs(ToolArgs):
+    kind: JobKind = ""
+
+
+@tool("list_jobs", "List recent jobs (downloads, trainings), optionally of one kind.", ListJobsArgs)
+def list_jobs(kind: str = "") -> ToolResult:
+    jobs = store.list_jobs(kind or None, limit=20)
+    if not jobs:
+        return ToolResult(True, t("jobs.none"), {"jobs": []})
+    header = t("jobs.list_header", count=len(jobs))
+    return ToolResult(True, header + "\n" + "\n".join(job_line(j) for j in jobs), {"jobs": [job_dict(j) for j in jobs]})
+
+
+class JobIdArgs(ToolArgs):
+    job_id: JobId
+
+
+@tool("job_status", "Show the status, progress and figures of one job by its number.", JobIdArgs)
+def job_status(job_id: int) -> ToolResult:
+    job = store.get_job(job_id)
+    if job is None:
+        return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
+    return ToolResult(True, job_detail(job), {"job": job_dict(job)}, job_id=job.id)
+
+
+@tool("cancel_job", "Cancel a queued or running job by its number.", JobIdArgs)
+def cancel_job(job_id: int) -> ToolResult:
+    outcome = get_runner().cancel(job_id)
+    if outcome == store.CancelOutcome.not_found:
+        return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
+    job = store.get_job(job_id)
+    assert job is not None
+    if outcome == store.CancelOutcome.already_final:
+        text = t("jobs.cancel_already_final", id=job_id, status=status_label(job.status))
+        return ToolResult(False, text, {"error": "already_final", "job": job_dict(job)})
+    key = "jobs.cancel_requested" if outcome == store.CancelOutcome.requested else "jobs.cancelled"
+    return ToolResult(True, t(key, id=job_id), {"outcome": outcome.value, "job": job_dict(job)}, job_id=job_id)
+
+
+@tool("resume_job", "Resume an interrupted, failed or cancelled job from where it stopped.", JobIdArgs)
+def resume_job(job_id: int) -> ToolResult:
+    job = store.get_job(job_id)
+    if job is None:
+        return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
+    if JobStatus(job.status).is_active:
+        return ToolResult(False, t("jobs.resume_active", id=job_id, status=status_label(job.status)), {"error": "active"})
+    if job.status == JobStatus.succeeded:
+        return ToolResult(False, t("jobs.resume_done", id=job_id), {"error": "done"})
+    resumed = get_runner().resume(job_id)
+    if resumed is None:
+        return ToolResult(False, t("jobs.resume_failed", id=job_id), {"error": "not_resumable"})
+    return ToolResult(True, t("jobs.resumed", id=job_id), {"job": job_dict(resumed)}, job_id=job_id)

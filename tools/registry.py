@@ -1,0 +1,93 @@
+"""The tool registry: names and argument names are a contract shared by the router, the CLI and the LLM."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from prompts import t
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ToolResult:
+    ok: bool
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+    # A job the tool started or is about: the chat follows its progress.
+    job_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "text": self.text, "data": self.data, "job_id": self.job_id}
+
+
+class ToolArgs(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class NoArgs(ToolArgs):
+    pass
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    func: Callable[..., ToolResult]
+    args_model: type[ToolArgs] = NoArgs
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        return {"name": self.name, "description": self.description, "parameters": schema}
+
+
+_TOOLS: dict[str, Tool] = {}
+
+
+def tool(name: str, description: str, args_model: type[ToolArgs] = NoArgs) -> Callable:
+    def register(func: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
+        _TOOLS[name] = Tool(name=name, description=description, func=func, args_model=args_model)
+        return func
+
+    return register
+
+
+def get_tool(name: str) -> Tool | None:
+    return _TOOLS.get(name)
+
+
+def list_tools() -> list[Tool]:
+    return list(_TOOLS.values())
+
+
+def _bad_args_text(exc: ValidationError) -> str:
+    fields = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+        msg = err.get("msg", "")
+        # Validators raise ValueError with a Persian text; pydantic prefixes it.
+        msg = msg.removeprefix("Value error, ")
+        fields.append(f"- `{loc}`: {msg}" if loc else f"- {msg}")
+    return t("errors.bad_args") + "\n" + "\n".join(fields)
+
+
+def call_tool(name: str, args: dict[str, Any] | None = None) -> ToolResult:
+    """Validate arguments and run a tool; every failure becomes a Persian message, never a traceback."""
+    spec = _TOOLS.get(name)
+    if spec is None:
+        return ToolResult(False, t("errors.tool_not_ready", name=name), {"error": "unknown_tool"})
+    try:
+        parsed = spec.args_model.model_validate({k: v for k, v in (args or {}).items() if v is not None})
+    except ValidationError as exc:
+        return ToolResult(False, _bad_args_text(exc), {"error": "bad_args"})
+    try:
+        return spec.func(**parsed.model_dump())
+    except Exception:
+        log.exception("tool %s failed", name)
+        return ToolResult(False, t("errors.tool_unexpected"), {"error": "exception"})

@@ -1,0 +1,48 @@
+"""System tools: help and machine status."""
+
+from __future__ import annotations
+
+from assistant.persian import format_bytes, format_number
+from assistant.services.system import system_status as read_status
+from prompts import document, t
+from tools.registry import ToolResult, tool
+
+
+@tool("help", "Explain in Persian what the assistant can do, with one example per command.")
+def help() -> ToolResult:  # noqa: A001  (the contract names it `help`)
+    return ToolResult(True, document("help"))
+
+
+@tool("system_status", "Show CPU, RAM, disk, GPU and job counts of this machine.")
+def system_status() -> ToolResult:
+    st = read_status()
+    lines = [t("system.header")]
+    lines.append(t("system.cpu", percent=format_number(st.cpu_percent), cores=format_number(st.cpu_count)))
+    lines.append(
+        t(
+            "system.ram",
+            used=format_bytes(st.ram_used),
+            total=format_bytes(st.ram_total),
+            percent=format_number(st.ram_percent),
+        )
+    )
+    lines.append(t("system.disk", free=format_bytes(st.disk_free), total=format_bytes(st.disk_total)))
+    if st.gpus:
+        for gpu in st.gpus:
+            lines.append(
+                t("system.gpu", name=gpu.name, used=format_bytes(gpu.memory_used), total=format_bytes(gpu.memory_total))
+            )
+    else:
+        lines.append(t("system.no_gpu"))
+    jobs = st.jobs
+    lines.append(
+        t(
+            "system.jobs",
+            running=format_number(jobs.get("running", 0)),
+            queued=format_number(jobs.get("queued", 0)),
+            succeeded=format_number(jobs.get("succeeded", 0)),
+            failed=format_number(jobs.get("failed", 0)),
+            interrupted=format_number(jobs.get("interrupted", 0)),
+        )
+    )
+    return ToolResult(True, "\n".join(lines), st.to_dict())
