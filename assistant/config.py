@@ -9,10 +9,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), validation_alias="DASTYAR_DATA_DIR")
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", validation_alias="DASTYAR_DATA_DIR")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     hf_endpoint: str = Field(default="https://huggingface.co", validation_alias="HF_ENDPOINT")
     hf_token: SecretStr | None = Field(default=None, validation_alias="HF_TOKEN")

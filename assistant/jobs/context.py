@@ -47,6 +47,8 @@ class JobContext:
             self._last_write = now
 
     def flush(self) -> None:
+        from assistant.jobs.store import update_progress
+
         if self._pending:
             pending, self._pending = self._pending, {}
             update_progress(self.job_id, **pending)

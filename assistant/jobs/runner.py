@@ -231,6 +231,13 @@ class JobRunner:
 
 _runner: JobRunner | None = None
 _runner_lock = threading.Lock()
+_paused_mode = False
+
+
+def set_runner_mode(*, paused: bool) -> None:
+    """Paused: this process only queues jobs in the shared store and another process (the server) runs them."""
+    global _paused_mode
+    _paused_mode = paused
 
 
 def server_runner_alive() -> bool:
@@ -249,14 +256,13 @@ def server_runner_alive() -> bool:
     return store.owner_alive(info.get("pid"), info.get("started"))
 
 
-def get_runner(*, start: bool = True, paused: bool = False) -> JobRunner:
-    """This process's runner. `paused=True` only writes to the shared store (another process runs jobs)."""
+def get_runner() -> JobRunner:
+    """This process's runner, started on first use (paused when `set_runner_mode(paused=True)`)."""
     global _runner
     with _runner_lock:
         if _runner is None:
             _runner = JobRunner()
-            if start:
-                _runner.start(paused=paused)
+            _runner.start(paused=_paused_mode)
         return _runner
 
 

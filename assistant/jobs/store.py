@@ -203,9 +203,9 @@ def finish_job(
             job.result = {**job.result, **result}
         job.message = (message or t(f"jobs.final.{status.value}"))[:500]
         s.add(job)
+        s.add(notifications.job_end_notification(job))
         s.commit()
         s.refresh(job)
-    notifications.notify_job_end(job)
     return job
 
 
@@ -219,10 +219,10 @@ def mark_interrupted(job: Job) -> None:
         row.updated_at = row.finished_at
         row.message = t("jobs.final.interrupted")
         s.add(row)
+        s.add(notifications.job_end_notification(row))
         s.commit()
         s.refresh(row)
     _kill_orphan_worker(row)
-    notifications.notify_job_end(row)
 
 
 def _kill_orphan_worker(job: Job) -> None:

@@ -26,12 +26,13 @@ def notify(title: str, body: str = "", *, level: str = "info", job_id: int | Non
     return note
 
 
-def notify_job_end(job: Job) -> Notification:
+def job_end_notification(job: Job) -> Notification:
+    """The notification for a job's end; the caller adds it in the same transaction as the status change."""
     status = JobStatus(job.status)
     kind = t(f"jobs.kind.{job.kind}") if _has_kind(job.kind) else job.kind
     title = t(f"notifications.job_{status.value}", id=job.id, kind=kind, title=job.title or kind)
     body = job.error or job.message or ""
-    return notify(title, body, level=_LEVEL_BY_STATUS.get(status, "info"), job_id=job.id)
+    return Notification(title=title, body=body, level=_LEVEL_BY_STATUS.get(status, "info"), job_id=job.id)
 
 
 def _has_kind(kind: str) -> bool:

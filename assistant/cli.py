@@ -1,0 +1,132 @@
+"""`dastyar`: the command-line face of the assistant (route, ask, serve, doctor)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Dastyar (دستیار): Persian assistant for ML work")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+@app.command()
+def route(
+    text: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {tool, args} as JSON")] = False,
+) -> None:
+    """Show which tool the offline router picks for TEXT, without running anything."""
+    from agents.router import route as route_text
+
+    result = route_text(text)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        typer.echo(f"{result.tool or '-'} {json.dumps(result.args, ensure_ascii=False)}")
+
+
+@app.command()
+def ask(
+    text: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tool result as JSON")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow a job it starts until it ends")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to follow a job with --wait")] = 24 * 3600,
+) -> None:
+    """Run the same agent as the chat on TEXT and print its reply."""
+    from agents.graph import run_agent
+    from assistant.jobs import runner
+
+    # Jobs belong to the server when one runs; otherwise this process runs them only if it stays to wait.
+    runner.set_runner_mode(paused=runner.server_runner_alive() or not wait)
+    try:
+        reply = run_agent(text)
+        if as_json:
+            _print_json(
+                {"tool": reply.tool, "args": reply.args, "ok": reply.ok, "text": reply.text, "data": reply.data,
+                 "job_id": reply.job_id}
+            )
+        else:
+            typer.echo(reply.text)
+        if wait and reply.job_id is not None:
+            code = _follow(reply.job_id, timeout, quiet=as_json)
+            raise typer.Exit(code)
+        if not reply.ok:
+            raise typer.Exit(1)
+    finally:
+        runner.stop_runner()
+
+
+def _follow(job_id: int, timeout: float, quiet: bool) -> int:
+    from assistant.jobs import store
+    from assistant.models import JobStatus
+    from assistant.ui.progress import render_progress
+
+    deadline = time.monotonic() + timeout
+    shown = ""
+    while True:
+        job = store.get_job(job_id)
+        if job is None:
+            return 1
+        text = render_progress(job)
+        if text != shown and not quiet:
+            typer.echo(text.replace("\n\n", " | "))
+            shown = text
+        if not JobStatus(job.status).is_active:
+            if quiet:
+                from tools.jobs import job_dict
+
+                _print_json({"job": job_dict(job)})
+            return 0 if job.status == JobStatus.succeeded else 1
+        if time.monotonic() > deadline:
+            return 2
+        time.sleep(0.5)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Start the chat server (Chainlit) with the job runner."""
+    from assistant.config import get_settings
+
+    settings = get_settings()
+    target = PROJECT_ROOT / "assistant" / "ui" / "chainlit_app.py"
+    args = [
+        sys.executable, "-m", "chainlit", "run", str(target), "--headless",
+        "--host", host or settings.host, "--port", str(port or settings.port),
+    ]
+    os.chdir(PROJECT_ROOT)  # Chainlit reads .chainlit/ and public/ from the working directory
+    os.environ.setdefault("CHAINLIT_APP_ROOT", str(PROJECT_ROOT))
+    os.execv(sys.executable, args)
+
+
+@app.command()
+def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check what is installed and reachable: packages, database, hub, speech engines."""
+    from assistant.services.doctor import run_checks
+
+    checks = run_checks()
+    if as_json:
+        _print_json([c.__dict__ for c in checks])
+        return
+    for check in checks:
+        mark = {"ok": "✔", "warn": "!", "error": "✘"}[check.level]
+        typer.echo(f"{mark} {check.name}: {check.detail}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

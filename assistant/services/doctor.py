@@ -1,0 +1,76 @@
+"""`dastyar doctor`: what is installed, configured and reachable."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import sys
+from dataclasses import dataclass
+
+from assistant.config import get_settings
+from assistant.persian import format_bytes
+from prompts import t
+
+PACKAGES = (
+    "chainlit", "langgraph", "litellm", "langchain-litellm", "huggingface_hub", "transformers", "torch",
+    "datasets", "accelerate", "peft", "faster-whisper", "sqlmodel", "apscheduler", "hazm",
+)
+
+
+@dataclass
+class Check:
+    name: str
+    level: str  # ok | warn | error
+    detail: str
+
+
+def _mask_url(url: str) -> str:
+    # Never print a database password.
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def hub_reachable(endpoint: str, timeout: float = 3.0) -> bool:
+    import httpx
+
+    try:
+        resp = httpx.get(f"{endpoint.rstrip('/')}/api/models", params={"limit": 1}, timeout=timeout)
+        return resp.status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def run_checks() -> list[Check]:
+    settings = get_settings()
+    checks = [Check("python", "ok", sys.version.split()[0])]
+    for pkg in PACKAGES:
+        try:
+            checks.append(Check(pkg, "ok", importlib.metadata.version(pkg)))
+        except importlib.metadata.PackageNotFoundError:
+            checks.append(Check(pkg, "error", t("doctor.missing")))
+    try:
+        from sqlalchemy import text
+
+        from assistant.db import get_engine
+
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks.append(Check("database", "ok", _mask_url(settings.db_url)))
+    except Exception as exc:
+        checks.append(Check("database", "error", f"{_mask_url(settings.db_url)} — {type(exc).__name__}"))
+    free = shutil.disk_usage(settings.data_dir).free
+    checks.append(Check("data_dir", "ok", f"{settings.data_dir.resolve()} ({format_bytes(free)} {t('doctor.free')})"))
+    reachable = hub_reachable(settings.hf_endpoint)
+    checks.append(
+        Check("hub", "ok" if reachable else "warn", f"{settings.hf_endpoint} — {t('doctor.reachable' if reachable else 'doctor.unreachable')}")
+    )
+    checks.append(Check("hf_token", "ok", t("doctor.token_set" if settings.hf_token else "doctor.token_unset")))
+    checks.append(Check("llm", "ok", settings.assistant_llm or t("doctor.llm_offline")))
+    for exe in ("espeak-ng", "chromium"):
+        path = shutil.which(exe)
+        checks.append(Check(exe, "ok" if path else "warn", path or t("doctor.missing")))
+    return checks

@@ -1,0 +1,150 @@
+"""Chainlit entry point: forwards messages to the agent and renders replies, job progress and notifications.
+
+Start with `dastyar serve` (or `chainlit run assistant/ui/chainlit_app.py` from the project root).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import chainlit as cl
+
+from agents.graph import run_agent
+from assistant.jobs import store
+from assistant.jobs.runner import get_runner, stop_runner
+from assistant.models import JobStatus
+from assistant.persian import fa_digits, normalize
+from assistant.services import notifications as notes
+from assistant.ui.commands import chainlit_commands
+from assistant.ui.health import install_health_route
+from assistant.ui.progress import render_progress
+from prompts import t
+
+log = logging.getLogger("dastyar.ui")
+
+NOTIFY_POLL_SECONDS = 1.0
+PROGRESS_POLL_SECONDS = 1.0
+_TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
+
+
+@cl.on_app_startup
+async def _startup() -> None:
+    install_health_route()
+    # The first normalization loads hazm (about two seconds); do it now, not in a user's first message.
+    await asyncio.to_thread(normalize, "سلام")
+    await asyncio.to_thread(get_runner)
+    log.info("Dastyar is ready")
+
+
+@cl.on_app_shutdown
+async def _shutdown() -> None:
+    await asyncio.to_thread(stop_runner)
+
+
+@cl.set_starters
+async def _starters(user=None, language=None) -> list[cl.Starter]:
+    return [
+        cl.Starter(label=t("ui.starter_help"), message="راهنما"),
+        cl.Starter(label=t("ui.starter_status"), message="وضعیت سیستم"),
+        cl.Starter(label=t("ui.starter_jobs"), message="کارهای من رو نشون بده"),
+        cl.Starter(label=t("ui.starter_notifications"), message="اعلان‌ها"),
+    ]
+
+
+@cl.on_chat_start
+async def _chat_start() -> None:
+    await cl.context.emitter.set_commands(chainlit_commands())
+    cl.user_session.set("followed", set())
+    last_id = await asyncio.to_thread(notes.latest_id)
+    tasks = [asyncio.create_task(_watch_notifications(last_id))]
+    cl.user_session.set("tasks", tasks)
+    # A reloaded page is a new session: re-attach to whatever is still running.
+    active = await asyncio.to_thread(store.list_jobs, None, [JobStatus.running, JobStatus.queued], 10)
+    for job in reversed(active):
+        _follow(job.id)
+    unread = await asyncio.to_thread(notes.unread_count)
+    if unread:
+        await cl.Message(content=t("ui.welcome_unread", count=fa_digits(unread)), author=t("notifications.author")).send()
+
+
+@cl.on_chat_end
+async def _chat_end() -> None:
+    for task in cl.user_session.get("tasks") or []:
+        task.cancel()
+
+
+@cl.on_message
+async def _on_message(message: cl.Message) -> None:
+    text = message.content or ""
+    if message.command:
+        # A command chosen from the menu arrives apart from its text.
+        text = f"/{message.command} {text}".strip()
+    try:
+        reply = await asyncio.to_thread(run_agent, text, cl.context.session.id)
+    except Exception:  # run_agent already turns failures into text; this is the last guard
+        log.exception("message handling failed")
+        await cl.Message(content=t("errors.internal")).send()
+        return
+    await cl.Message(content=reply.text).send()
+    if reply.job_id is not None:
+        job = await asyncio.to_thread(store.get_job, reply.job_id)
+        if job is not None and JobStatus(job.status).is_active:
+            _follow(job.id)
+
+
+def _follow(job_id: int | None) -> None:
+    """Show a job's progress in this chat until it ends (once per job and session)."""
+    if job_id is None:
+        return
+    followed: set[int] = cl.user_session.get("followed") or set()
+    if job_id in followed:
+        return
+    followed.add(job_id)
+    cl.user_session.set("followed", followed)
+    tasks = cl.user_session.get("tasks") or []
+    tasks.append(asyncio.create_task(_watch_job(job_id)))
+    cl.user_session.set("tasks", tasks)
+
+
+async def _watch_job(job_id: int) -> None:
+    msg: cl.Message | None = None
+    shown = ""
+    try:
+        while True:
+            job = await asyncio.to_thread(store.get_job, job_id)
+            if job is None:
+                return
+            text = render_progress(job)
+            if msg is None:
+                msg = cl.Message(content=text)
+                await msg.send()
+                shown = text
+            elif text != shown:
+                msg.content = text
+                await msg.update()
+                shown = text
+            if not JobStatus(job.status).is_active:
+                return
+            await asyncio.sleep(PROGRESS_POLL_SECONDS)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("progress watcher for job %s failed", job_id)
+
+
+async def _watch_notifications(last_id: int) -> None:
+    """Every notification created by any process reaches this chat within about a second."""
+    while True:
+        try:
+            await asyncio.sleep(NOTIFY_POLL_SECONDS)
+            fresh = await asyncio.to_thread(notes.notifications_after, last_id)
+            for note in fresh:
+                last_id = max(last_id, note.id or 0)
+                body = f"\n\n{note.body}" if note.body else ""
+                await cl.Message(content=f"🔔 **{note.title}**{body}", author=t("notifications.author")).send()
+                await cl.context.emitter.send_toast(note.title, _TOAST_TYPES.get(note.level, "info"))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("notification watcher failed; retrying")

@@ -1,0 +1,24 @@
+"""Slash commands shown in Chainlit's command menu (ids are the `/command` names)."""
+
+from __future__ import annotations
+
+from prompts import t
+
+# (id, lucide icon) — descriptions come from the catalog.
+_COMMANDS = [
+    ("help", "circle-help"),
+    ("status", "activity"),
+    ("jobs", "list-checks"),
+    ("job", "info"),
+    ("cancel", "circle-stop"),
+    ("resume", "play"),
+    ("notifications", "bell"),
+    ("read", "check-check"),
+]
+
+
+def chainlit_commands() -> list[dict]:
+    return [
+        {"id": cid, "icon": icon, "description": t(f"ui.command.{cid}"), "button": False, "persistent": False}
+        for cid, icon in _COMMANDS
+    ]

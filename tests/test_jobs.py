@@ -1,0 +1,207 @@
+"""The job system: progress, cancel (cooperative and hard), failures, restart recovery, notifications, scheduling."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psutil
+import pytest
+
+import tests.job_fixtures  # noqa: F401  (registers the test handlers)
+from assistant.jobs import store
+from assistant.jobs.runner import get_runner, wait_for_job
+from assistant.models import JobStatus
+from assistant.services import notifications
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _wait(predicate, timeout: float = 20.0, poll: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError("condition not reached in time")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_job_runs_reports_progress_and_notifies():
+    runner = get_runner()
+    job = runner.submit("test_count", {"steps": 8, "delay": 0.15}, title="شمارش")
+    seen = set()
+
+    def progressed():
+        row = store.get_job(job.id)
+        seen.add(round(row.progress, 3))
+        return row.status == JobStatus.succeeded
+
+    _wait(progressed)
+    final = store.get_job(job.id)
+    assert final.result["counted"] == 8
+    assert final.progress == 1.0
+    assert final.started_at and final.finished_at
+    # Intermediate progress was written while it ran, not only at the end.
+    assert any(0 < p < 1 for p in seen), seen
+    note = notifications.list_notifications()[0]
+    assert note.job_id == job.id and note.level == "success"
+    assert "انجام شد" in note.title
+
+
+def test_cancel_running_thread_job():
+    runner = get_runner()
+    job = runner.submit("test_count", {"steps": 1000, "delay": 0.02})
+    _wait(lambda: store.get_job(job.id).progress > 0)
+    assert runner.cancel(job.id) == store.CancelOutcome.requested
+    final = wait_for_job(job.id, timeout=10)
+    assert final.status == JobStatus.cancelled
+    assert final.result["step"] < 1000
+    assert notifications.list_notifications()[0].level == "warning"
+
+
+def test_cancel_queued_job_never_runs():
+    job = store.create_job("test_count", {"steps": 3})
+    assert store.request_cancel(job.id) == store.CancelOutcome.cancelled
+    assert store.get_job(job.id).status == JobStatus.cancelled
+    # Cancelling again changes nothing and says so.
+    assert store.request_cancel(job.id) == store.CancelOutcome.already_final
+    assert store.request_cancel(999_999) == store.CancelOutcome.not_found
+
+
+def test_failure_keeps_user_message_and_hides_internals():
+    runner = get_runner()
+    failed = runner.submit("test_fail")
+    crashed = runner.submit("test_crash")
+    assert wait_for_job(failed.id).status == JobStatus.failed
+    assert store.get_job(failed.id).error == "داده‌ها خراب بود"
+    row = wait_for_job(crashed.id)
+    assert row.status == JobStatus.failed
+    assert "secret" not in (row.error or "") and "Traceback" not in (row.error or "")
+    assert {n.level for n in notifications.list_notifications()} == {"error"}
+
+
+def test_process_job_runs_in_a_child_and_cancels_cooperatively():
+    runner = get_runner()
+    job = runner.submit("test_proc", {"steps": 200, "delay": 0.05})
+    row = _wait(lambda: (r := store.get_job(job.id)).result.get("pid") and r)
+    assert row.result["pid"] != os.getpid()
+    assert row.worker_pid == row.result["pid"]
+    runner.cancel(job.id)
+    final = wait_for_job(job.id, timeout=15)
+    assert final.status == JobStatus.cancelled
+    _wait(lambda: _gone(row.result["pid"]), timeout=10)
+
+
+def test_process_job_that_ignores_cancel_is_killed():
+    runner = get_runner()
+    job = runner.submit("test_stubborn")
+    row = _wait(lambda: (r := store.get_job(job.id)).result.get("pid") and r)
+    started = time.monotonic()
+    runner.cancel(job.id)
+    final = wait_for_job(job.id, timeout=30)
+    assert final.status == JobStatus.cancelled
+    # The grace period is 3 s in tests; the kill follows soon after.
+    assert time.monotonic() - started < 15
+    _wait(lambda: _gone(row.result["pid"]), timeout=10)
+
+
+def test_scheduled_job_waits_for_its_time():
+    runner = get_runner()
+    when = datetime.now(timezone.utc) + timedelta(seconds=2)
+    job = runner.submit("test_count", {"steps": 1, "delay": 0}, run_at=when)
+    time.sleep(0.8)
+    assert store.get_job(job.id).status == JobStatus.queued
+    final = wait_for_job(job.id, timeout=15)
+    assert final.status == JobStatus.succeeded
+    assert final.started_at >= when - timedelta(milliseconds=50)
+
+
+def test_job_queued_by_another_process_runs_here():
+    runner = get_runner()
+    # A paused runner (the CLI while the server runs) only writes to the shared job store.
+    code = (
+        "import tests.job_fixtures\n"
+        "from assistant.jobs.runner import JobRunner\n"
+        "r = JobRunner(); r.start(paused=True)\n"
+        "job = r.submit('test_count', {'steps': 2, 'delay': 0})\n"
+        "r.shutdown(); print(job.id)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=os.environ.copy())
+    assert out.returncode == 0, out.stderr
+    job_id = int(out.stdout.strip().splitlines()[-1])
+    assert runner.running
+    assert wait_for_job(job_id, timeout=15).status == JobStatus.succeeded
+
+
+_KILLED_SERVER = """
+import sys, time
+import tests.job_fixtures
+from assistant.jobs.runner import get_runner
+from assistant.jobs import store
+r = get_runner()
+job = r.submit(sys.argv[1], {"steps": 100000, "delay": 0.05})
+while store.get_job(job.id).progress == 0:
+    time.sleep(0.05)
+print(job.id, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("kind", ["test_count", "test_proc"])
+def test_jobs_of_a_killed_process_become_interrupted_and_resume(kind):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_SERVER, kind], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    try:
+        job_id = int(proc.stdout.readline())
+        row = store.get_job(job_id)
+        assert row.status == JobStatus.running
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # A new process starting its runner finds the job of the dead one.
+    runner = get_runner()
+    row = store.get_job(job_id)
+    assert row.status == JobStatus.interrupted
+    if kind == "test_proc":
+        # The orphaned worker does not go on alone.
+        _wait(lambda: _gone(row.worker_pid), 10)
+    assert notifications.list_notifications()[0].job_id == job_id
+    step_before = row.result.get("step", 0)
+    assert step_before > 0
+    # Resume keeps the id and the results so far.
+    runner.resume(job_id)
+    _wait(lambda: store.get_job(job_id).status == JobStatus.running)
+    runner.cancel(job_id)
+    assert wait_for_job(job_id, timeout=20).status == JobStatus.cancelled
+
+
+def test_counts_and_concurrency_limit(monkeypatch):
+    monkeypatch.setenv("DASTYAR_MAX_JOBS", "1")
+    from assistant.config import reset_settings
+
+    reset_settings()
+    runner = get_runner()
+    first = runner.submit("test_count", {"steps": 20, "delay": 0.05})
+    second = runner.submit("test_count", {"steps": 1, "delay": 0})
+    _wait(lambda: store.get_job(first.id).status == JobStatus.running)
+    assert store.get_job(second.id).status == JobStatus.queued
+    counts = store.job_counts()
+    assert counts["running"] == 1 and counts["queued"] == 1
+    assert wait_for_job(second.id, timeout=20).status == JobStatus.succeeded
+    assert store.get_job(first.id).finished_at <= store.get_job(second.id).started_at
