@@ -15,7 +15,10 @@ _RIGHT = rf"(?![\w{ZWNJ}])"
 
 def _flex(word: str) -> str:
     parts = re.split(rf"[{ZWNJ} ]+", word)
-    return _JOINER.join(re.escape(p) for p in parts)
+    body = _JOINER.join(re.escape(p) for p in parts)
+    # Plural «ها» and the verb prefix «می» are written joined, apart or with a ZWNJ.
+    body = re.sub(r"(?<=[^\s\]?])ها", lambda _: _JOINER + "ها", body)
+    return re.sub(r"^می(?=\S)", lambda _: "می" + _JOINER, body)
 
 
 def words(*alternatives: str, prefix: bool = False) -> re.Pattern[str]:

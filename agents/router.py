@@ -148,14 +148,13 @@ W_STATUS = words(
 )
 W_JOB = words("کار", "جاب", "job", "تسک", "دانلود", "آموزش", "شماره")
 W_JOBS = words(
-    "کارها", "کارهای", "جابها", "جاب‌ها", "تسکها", "jobs", "دانلودها", "دانلودهای", "آموزشها", "آموزش‌های",
-    "آموزشهای", "فرایندها", "کارهام", "دانلودهام",
+    "کارها", "جاب‌ها", "تسک‌ها", "jobs", "دانلودها", "آموزش‌ها", "فرایندها", prefix=True
 )
 W_LIST = words(
     "لیست", "فهرست", "نشون", "نشان", "نمایش", "ببینم", "چیه", "چیا", "کدوم", "کدام", "چی", "همه", "من",
     "در حال اجرا", "جاری", "list", "show",
 )
-W_NOTIF = words("اعلان", "اعلانها", "اعلان‌ها", "اعلانات", "نوتیف", "نوتیفیکیشن", "notifications", "notification", "هشدارها")
+W_NOTIF = words("اعلان", "نوتیف", "notification", "هشدارها", prefix=True)
 W_READ = words("خوندم", "خواندم", "خونده شد", "خوانده شد", "خوانده‌شده کن", "علامت", "پاک کن", "دیدم", "read")
 W_UNREAD = words("خوانده‌نشده", "خوانده نشده", "نخونده", "نخوانده", "جدید", "unread")
 W_SYSTEM = words(
@@ -163,9 +162,11 @@ W_SYSTEM = words(
     "کارت گرافیک", "جی پی یو", "دیسک", "فضای دیسک", "فضای خالی", "سخت‌افزار", "سرور",
 )
 W_HELP = words(
-    "راهنما", "راهنمایی", "کمک", "help", "دستورها", "دستورات", "چه کار میتونی", "چه کارهایی", "چیکار میتونی",
-    "چیکار می‌تونی", "چه کاری بلدی", "چی بلدی", "چه کار می‌کنی", "قابلیت‌ها", "قابلیتها",
+    "راهنما", "کمک", "help", "دستورها", "دستورات", "چه کار می‌تونی", "چه کارهایی", "چیکار",
+    "چیکار می‌تونی", "چه کاری بلدی", "چی بلدی", "چه کار می‌کنی", "قابلیت", "امکانات", prefix=True
 )
+# Questions about the assistant itself; checked before job words («چه کارهایی بلدی؟» is not a job list).
+W_HELP_STRONG = words("بلدی", "می‌تونی بکنی", "می‌تونی انجام", "راهنما", "قابلیت", "help", "امکاناتت", prefix=True)
 W_GREETING = words("سلام", "درود", "صبح بخیر", "عصر بخیر", "شب بخیر", "hello", "hi", "خسته نباشی", "وقت بخیر")
 W_THANKS = words("مرسی", "ممنون", "ممنونم", "متشکرم", "سپاس", "سپاسگزارم", "دمت گرم", "thanks", "thank you", "تشکر")
 W_SEARCH = words(
@@ -341,6 +342,9 @@ def route_rules(text: str) -> Route:
     if number and (W_STATUS.search(t) or re.fullmatch(r"(کار|جاب|job|تسک)\s*#?\S+\s*[؟?]?", t, re.I)):
         return Route("job_status", {"job_id": number}, source="rules")
 
+    if W_HELP_STRONG.search(t):
+        return Route("help", {}, source="rules")
+
     if W_JOBS.search(t) or (W_JOB.search(t) and W_LIST.search(t) and not W_MODEL.search(t)):
         kind = ""
         if re.search(r"دانلود", t):
@@ -359,11 +363,10 @@ def route_rules(text: str) -> Route:
     if W_SYSTEM.search(t) or (W_STATUS.search(t) and not number and len(t.split()) <= 2):
         return Route("system_status", {}, source="rules")
 
-    if W_HELP.search(t):
-        return Route("help", {}, source="rules")
-
     if W_THANKS.search(t):
         return Route(None, {}, source="smalltalk", reply_key="agent.thanks")
+    if W_HELP.search(t):
+        return Route("help", {}, source="rules")
     if W_GREETING.search(t) and len(t.split()) <= 4:
         return Route(None, {}, source="smalltalk", reply_key="agent.greeting")
     return Route(None, {}, source="none")

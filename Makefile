@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set up what is missing, and are fast when it is there.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.dastyar-installed
+TORCH := torch==2.13.0
+REQS := requirements/app.txt requirements/dev.txt requirements/lock.txt pyproject.toml
+
+.PHONY: setup run test lint bench clean system-deps
+
+setup: $(STAMP) system-deps
+
+$(STAMP): $(REQS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24" "setuptools>=69" wheel
+	# torch first and alone: the CPU wheel on this machine, never a multi-GB CUDA build chosen by a resolver.
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -c requirements/lock.txt -r requirements/app.txt -r requirements/dev.txt
+	# hazm pins numpy 1.24 (breaks pyarrow/datasets); its import-time needs are in app.txt.
+	$(BIN)/python -m pip install -q --no-deps hazm==0.10.0
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	@touch $@
+
+system-deps:
+	@scripts/system-deps.sh
+
+run: setup
+	$(BIN)/dastyar serve
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the app and its tests need: headless Chromium (browser tests), espeak-ng (offline Persian TTS).
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Please install: ${missing[*]} (no apt-get here)" >&2
+  exit 0
+fi
+echo "Installing ${missing[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null 2>&1 || true
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
