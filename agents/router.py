@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.patterns import HF_TOKEN, NUMBER_TOKEN, REPO_ID, any_of, strip_words, words
+from agents.patterns import HF_TOKEN, NUMBER_TOKEN, REPO_ID, strip_words, words
 from assistant.persian import normalize, parse_int, parse_number, to_latin_digits
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 ZWNJ = "\u200c"
@@ -32,7 +32,10 @@ _DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
 
 @lru_cache(maxsize=1)
 def _hazm_normalizer():
-    # hazm is imported lazily: it pulls in nltk and friends (about a second).
+    # hazm is imported lazily: it pulls in nltk, scikit-learn and gensim (about two seconds).
+    import logging
+
+    logging.getLogger("gensim").setLevel(logging.WARNING)
     from hazm import Normalizer
 
     return Normalizer(
@@ -173,7 +176,7 @@ _JALALI_MONTHS = (
 
 def _local(dt: datetime) -> datetime:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _DIR = Path(__file__).parent
@@ -47,7 +47,7 @@ def has(key: str) -> bool:
     return key in _catalog()
 
 
-@lru_cache(maxsize=None)
+@cache
 def document(name: str) -> str:
     """A longer Persian text kept as Markdown, e.g. the help page."""
     return (_DIR / f"{name}.md").read_text(encoding="utf-8").strip()

@@ -240,6 +240,7 @@ def make_tiny_gpt2(repo_dir: Path | str, *, seed: int = 0) -> Path:
         unk_token=eos,
         pad_token=pad,
         model_max_length=128,
+        padding_side="left",  # decoder-only: batched generate() wants left padding
     )
     tokenizer.save_pretrained(repo_dir)
 
@@ -317,10 +318,13 @@ def make_minimal_model(
 
 
 def make_sentiment_dataset(repo_dir: Path | str, n: int = 80, *, seed: int = 0) -> Path:
-    """Persian sentiment dataset: ``data/{train,test}.csv`` (default config) + ``parquet/*.parquet`` ("parquet" config).
+    """Persian sentiment dataset: ``data/{train,test}.csv`` (the card's default config) + ``parquet/{train,test}.parquet``.
 
     Columns: ``text`` (str) and ``label`` (ClassLabel: 0=negative, 1=positive, declared in the card's
     ``dataset_info``) so ``datasets.load_dataset(snapshot_dir)`` gives typed labels.
+    The parquet copy is deliberately NOT a second card config: ``datasets`` picks one builder (csv/parquet) for the
+    whole repo from the data-file extensions, so mixed-format configs break. Load it explicitly with
+    ``load_dataset("parquet", data_files={"train": f"{snap}/parquet/train.parquet", ...})``.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -364,18 +368,8 @@ def make_sentiment_dataset(repo_dir: Path | str, n: int = 80, *, seed: int = 0) 
                         {"split": "test", "path": "data/test.csv"},
                     ],
                 },
-                {
-                    "config_name": "parquet",
-                    "data_files": [
-                        {"split": "train", "path": "parquet/train.parquet"},
-                        {"split": "test", "path": "parquet/test.parquet"},
-                    ],
-                },
             ],
-            "dataset_info": [
-                {"config_name": "default", "features": features},
-                {"config_name": "parquet", "features": features},
-            ],
+            "dataset_info": [{"config_name": "default", "features": features}],
         },
         """
 # تحلیل احساسات فارسی (نسخهٔ کوچک آزمایشی)
@@ -467,8 +461,14 @@ def build_test_hub(root: Path | str, *, big_file_mb: float = 8) -> dict[str, Any
 
     return {
         "root": root,
-        "models": {BERT_REPO: bert, GPT2_REPO: gpt2, BIG_REPO: big, PRIVATE_REPO: private, GATED_REPO: gated,
-                   ENGLISH_REPO: english},
+        "models": {
+            BERT_REPO: bert,
+            GPT2_REPO: gpt2,
+            BIG_REPO: big,
+            PRIVATE_REPO: private,
+            GATED_REPO: gated,
+            ENGLISH_REPO: english,
+        },
         "datasets": {SENTIMENT_DATASET: sentiment},
         "bert": BERT_REPO,
         "gpt2": GPT2_REPO,

@@ -27,6 +27,7 @@ raise ``RepositoryNotFoundError``, ``RevisionNotFoundError``, ``EntryNotFoundErr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -198,8 +199,13 @@ class Repo:
                 values = card.get(key) or []
                 tags.extend(f"{key}:{v}" for v in ([values] if isinstance(values, str) else values))
             tags.extend(f"language:{lang}" for lang in languages)
-            formats = sorted({Path(p).suffix.lstrip(".") for p in self.files if Path(p).suffix in {".csv", ".parquet",
-                                                                                                   ".json", ".jsonl"}})
+            formats = sorted(
+                {
+                    Path(p).suffix.lstrip(".")
+                    for p in self.files
+                    if Path(p).suffix in {".csv", ".parquet", ".json", ".jsonl"}
+                }
+            )
             tags.extend(f"format:{f}" for f in formats)
             tags.append("library:datasets")
         if license_:
@@ -269,13 +275,38 @@ class Repo:
             item.update({key: props[key] for key in expand if key in props})
             return item
         if self.repo_type == "model":
-            keys = ["_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
-                    "library_name", "createdAt", "modelId"]
+            keys = [
+                "_id",
+                "id",
+                "likes",
+                "trendingScore",
+                "private",
+                "downloads",
+                "tags",
+                "pipeline_tag",
+                "library_name",
+                "createdAt",
+                "modelId",
+            ]
             if full:
                 keys += ["author", "sha", "lastModified", "gated", "disabled", "siblings"]
         else:
-            keys = ["_id", "id", "author", "sha", "lastModified", "private", "gated", "disabled", "tags", "downloads",
-                    "likes", "trendingScore", "createdAt", "description"]
+            keys = [
+                "_id",
+                "id",
+                "author",
+                "sha",
+                "lastModified",
+                "private",
+                "gated",
+                "disabled",
+                "tags",
+                "downloads",
+                "likes",
+                "trendingScore",
+                "createdAt",
+                "description",
+            ]
             if full:
                 keys += ["cardData", "siblings", "citation", "paperswithcode_id"]
         item = {key: props[key] for key in keys}
@@ -500,9 +531,7 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
         if not head_only and self.command != "HEAD":
             self.wfile.write(body)
 
-    def _send_error(
-        self, status: int, code: str | None, message: str, extra: dict[str, str] | None = None
-    ) -> None:
+    def _send_error(self, status: int, code: str | None, message: str, extra: dict[str, str] | None = None) -> None:
         headers = {"X-Error-Message": message}
         if code is not None:
             headers["X-Error-Code"] = code
@@ -696,7 +725,7 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
         path = path.strip("/")
         directories = repo.directories()
         if path and path not in directories:
-            return self._send_error(404, "EntryNotFound", f"{path} does not exist on \"{revision}\"")
+            return self._send_error(404, "EntryNotFound", f'{path} does not exist on "{revision}"')
         recursive = self._bool_param("recursive")
         expand = self._bool_param("expand")
         prefix = f"{path}/" if path else ""
@@ -749,7 +778,8 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
         if repo is None:
             return
         tags = [
-            {"name": str(r), "ref": f"refs/tags/{r}", "targetCommit": repo.commit} for r in repo.meta.get("revisions", [])
+            {"name": str(r), "ref": f"refs/tags/{r}", "targetCommit": repo.commit}
+            for r in repo.meta.get("revisions", [])
         ]
         self._send_json(
             200,
@@ -964,7 +994,10 @@ class HubServer:
         self._stopping.clear()
         self._httpd = _HubHTTPServer((self.host, self.port), self)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="test-hub-server", daemon=True)
+        # Short poll interval: shutdown() waits for it, and tests start/stop servers often.
+        self._thread = threading.Thread(
+            target=functools.partial(self._httpd.serve_forever, poll_interval=0.05), name="test-hub-server", daemon=True
+        )
         self._thread.start()
         return self.url
 
@@ -1070,9 +1103,7 @@ class HubServer:
 
     def requests_matching(self, method: str | None = None, path_contains: str = "") -> list[RequestRecord]:
         with self._lock:
-            return [
-                r for r in self.requests if (method is None or r.method == method) and path_contains in r.path
-            ]
+            return [r for r in self.requests if (method is None or r.method == method) and path_contains in r.path]
 
     @staticmethod
     def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> bool:

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -120,7 +120,7 @@ def test_process_job_that_ignores_cancel_is_killed():
 
 def test_scheduled_job_waits_for_its_time():
     runner = get_runner()
-    when = datetime.now(timezone.utc) + timedelta(seconds=2)
+    when = datetime.now(UTC) + timedelta(seconds=2)
     job = runner.submit("test_count", {"steps": 1, "delay": 0}, run_at=when)
     time.sleep(0.8)
     assert store.get_job(job.id).status == JobStatus.queued

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -77,5 +77,5 @@ def test_display():
 
 
 def test_jalali_date():
-    assert jalali_date(datetime(2026, 11, 22, 12, tzinfo=timezone.utc)) == "۱ آذر ۱۴۰۵"
-    assert jalali_date(datetime(2025, 3, 21, 12, tzinfo=timezone.utc)) == "۱ فروردین ۱۴۰۴"
+    assert jalali_date(datetime(2026, 11, 22, 12, tzinfo=UTC)) == "۱ آذر ۱۴۰۵"
+    assert jalali_date(datetime(2025, 3, 21, 12, tzinfo=UTC)) == "۱ فروردین ۱۴۰۴"

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from assistant.config import get_settings
@@ -145,7 +145,7 @@ class JobRunner:
             },
             executors={"default": ThreadPoolExecutor(max_workers or settings.max_concurrent_jobs)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-            timezone=timezone.utc,
+            timezone=UTC,
         )
         self.running = False
 
@@ -186,9 +186,9 @@ class JobRunner:
 
     # -- work ------------------------------------------------------------------------------------------
     def schedule(self, job_id: int, run_at: datetime | None = None) -> None:
-        when = run_at or datetime.now(timezone.utc)
+        when = run_at or datetime.now(UTC)
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         self.scheduler.add_job(
             execute_job,
             "date",
