@@ -20,9 +20,30 @@ _MISSING_EXAMPLES = {
 }
 
 
+class Attachment(TypedDict):
+    """A file the user sent with the message (an upload or a recorded voice message)."""
+
+    name: str
+    path: str
+    mime: str
+
+
+AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".opus", ".m4a", ".webm", ".flac", ".aac", ".oga")
+DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".txt")
+
+
+def is_audio(att: Attachment) -> bool:
+    return att["mime"].startswith("audio/") or att["name"].lower().endswith(AUDIO_SUFFIXES)
+
+
+def is_data_file(att: Attachment) -> bool:
+    return att["name"].lower().endswith(DATA_SUFFIXES)
+
+
 class AgentState(TypedDict, total=False):
     text: str
     session_id: str | None
+    attachments: list[Attachment]
     normalized: str
     route: dict[str, Any]
     result: dict[str, Any] | None
@@ -45,8 +66,26 @@ def _normalize(state: AgentState) -> AgentState:
 
 
 def _route(state: AgentState) -> AgentState:
-    r: Route = route(state.get("text", ""))
+    attachments = state.get("attachments") or []
+    text = state.get("text", "")
+    r: Route = route(text) if text.strip() or not attachments else Route(None)
+    _use_attachments(r, attachments)
     return {"route": {"tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing}}
+
+
+def _use_attachments(r: Route, attachments: list[Attachment]) -> None:
+    """An uploaded file fills the argument the message leaves open (audio to transcribe, data to train on)."""
+    audio = next((a for a in attachments if is_audio(a)), None)
+    data = next((a for a in attachments if is_data_file(a)), None)
+    if r.tool == "transcribe" and audio and not r.args.get("audio"):
+        r.args["audio"] = audio["path"]
+    elif r.tool == "start_training" and data and not r.args.get("dataset"):
+        r.args["dataset"] = data["path"]
+    elif r.tool is None and r.source in ("none",) and audio:
+        r.tool, r.args, r.source, r.reply_key = "transcribe", {"audio": audio["path"]}, "attachment", None
+    elif r.tool is None and r.source in ("none",) and data:
+        r.reply_key = "agent.data_file_received"
+        r.args = {"name": data["name"], "path": data["path"]}
 
 
 def _after_route(state: AgentState) -> str:
@@ -66,6 +105,8 @@ def _run_tool(state: AgentState) -> AgentState:
 
 def _reply(state: AgentState) -> AgentState:
     r = state.get("route") or {}
+    if state.get("attachments") and not (state.get("text") or "").strip() and not r.get("tool") and not r.get("reply_key"):
+        r = {**r, "reply_key": "agent.file_unsupported", "args": {}}
     result = state.get("result")
     if result is not None:
         return {"reply": result["text"]}
@@ -74,7 +115,7 @@ def _reply(state: AgentState) -> AgentState:
         return {"reply": t("errors.missing_job_id", example=example)}
     key = r.get("reply_key") or "agent.fallback"
     args = r.get("args") or {}
-    return {"reply": t(key, **args) if "{" in t(key) else t(key)}
+    return {"reply": t(key, **args)}
 
 
 @lru_cache(maxsize=1)
@@ -94,10 +135,10 @@ def build_graph():
     return graph.compile()
 
 
-def run_agent(text: str, session_id: str | None = None) -> AgentReply:
+def run_agent(text: str, session_id: str | None = None, attachments: list[Attachment] | None = None) -> AgentReply:
     """Answer one message. Never raises: a failure becomes a Persian apology."""
     try:
-        state = build_graph().invoke({"text": text, "session_id": session_id})
+        state = build_graph().invoke({"text": text, "session_id": session_id, "attachments": attachments or []})
     except Exception:
         log.exception("agent failed on a message")
         return AgentReply(text=t("errors.internal"), ok=False)

@@ -80,8 +80,9 @@ async def _on_message(message: cl.Message) -> None:
     if message.command:
         # A command chosen from the menu arrives apart from its text.
         text = f"/{message.command} {text}".strip()
+    attachments = [_attachment(el) for el in (message.elements or []) if getattr(el, "path", None)]
     try:
-        reply = await asyncio.to_thread(run_agent, text, cl.context.session.id)
+        reply = await asyncio.to_thread(run_agent, text, cl.context.session.id, attachments)
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
         await cl.Message(content=t("errors.internal")).send()
@@ -91,6 +92,10 @@ async def _on_message(message: cl.Message) -> None:
         job = await asyncio.to_thread(store.get_job, reply.job_id)
         if job is not None and JobStatus(job.status).is_active:
             _follow(job.id)
+
+
+def _attachment(element) -> dict:
+    return {"name": element.name or "", "path": str(element.path), "mime": getattr(element, "mime", None) or ""}
 
 
 def _follow(job_id: int | None) -> None:
