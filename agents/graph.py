@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypedDict
 
-from agents.router import Route, route
+from agents.memory import conversation
+from agents.router import Route, route, yes_or_no
 from assistant.persian import normalize
 from prompts import t
 
@@ -59,6 +60,8 @@ class AgentReply:
     ok: bool = True
     data: dict[str, Any] = field(default_factory=dict)
     job_id: int | None = None
+    confirm: dict[str, Any] | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _normalize(state: AgentState) -> AgentState:
@@ -68,6 +71,17 @@ def _normalize(state: AgentState) -> AgentState:
 def _route(state: AgentState) -> AgentState:
     attachments = state.get("attachments") or []
     text = state.get("text", "")
+    conv = conversation(state.get("session_id"))
+    if conv.pending is not None:
+        answer = yes_or_no(text)
+        pending, conv.pending = conv.pending, None
+        if answer is True:
+            return {"route": {"tool": pending["tool"], "args": pending["args"], "source": "confirm", "reply_key": None,
+                              "missing": None}}
+        if answer is False:
+            return {"route": {"tool": None, "args": {}, "source": "confirm", "reply_key": "agent.declined",
+                              "missing": None}}
+        # Anything else: the question lapses and the message is handled as new.
     r: Route = route(text) if text.strip() or not attachments else Route(None)
     _use_attachments(r, attachments)
     return {"route": {"tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing}}
@@ -100,6 +114,11 @@ def _run_tool(state: AgentState) -> AgentState:
 
     r = state["route"]
     result = call_tool(r["tool"], r["args"])
+    conv = conversation(state.get("session_id"))
+    if result.confirm:
+        conv.pending = result.confirm
+    if result.job_id is not None:
+        conv.last_job_id = result.job_id
     return {"result": result.to_dict(), "job_id": result.job_id}
 
 
@@ -151,4 +170,6 @@ def run_agent(text: str, session_id: str | None = None, attachments: list[Attach
         ok=result.get("ok", r.get("tool") is None and not r.get("missing")),
         data=result.get("data", {}),
         job_id=state.get("job_id"),
+        confirm=result.get("confirm"),
+        media=result.get("media") or [],
     )

@@ -167,6 +167,8 @@ W_HELP = words(
 )
 # Questions about the assistant itself; checked before job words («چه کارهایی بلدی؟» is not a job list).
 W_HELP_STRONG = words("بلدی", "می‌تونی بکنی", "می‌تونی انجام", "راهنما", "قابلیت", "help", "امکاناتت", prefix=True)
+W_YES = words("بله", "بلی", "آره", "آری", "باشه", "تایید", "تأیید", "شروع کن", "اوکی", "ok", "okay", "yes", "بزن بریم", "حتما", "حتماً", "انجامش بده", "موافقم")
+W_NO = words("نه", "خیر", "نخیر", "بیخیال", "no", "نمی‌خوام", "نمیخوام", "ولش کن", "منصرف شدم", "لغو")
 W_GREETING = words("سلام", "درود", "صبح بخیر", "عصر بخیر", "شب بخیر", "hello", "hi", "خسته نباشی", "وقت بخیر")
 W_THANKS = words("مرسی", "ممنون", "ممنونم", "متشکرم", "سپاس", "سپاسگزارم", "دمت گرم", "thanks", "thank you", "تشکر")
 W_SEARCH = words(
@@ -370,6 +372,18 @@ def route_rules(text: str) -> Route:
     if W_GREETING.search(t) and len(t.split()) <= 4:
         return Route(None, {}, source="smalltalk", reply_key="agent.greeting")
     return Route(None, {}, source="none")
+
+
+def yes_or_no(text: str) -> bool | None:
+    """A short answer to a confirmation question: True, False, or None when it is something else."""
+    t = normalize(text)
+    if not t or len(t.split()) > 4:
+        return None
+    if W_NO.search(t):
+        return False
+    if W_YES.search(t):
+        return True
+    return None
 
 
 def route(text: str) -> Route:

@@ -1,6 +1,8 @@
 """Builders for tiny, real, offline Hub repos used with :class:`tests.hubserver.HubServer`.
 
-Everything is deterministic (fixed seeds), so commit shas served by the fake Hub are stable between runs.
+Weights, data and the big file are seeded. The tokenizers' trainers are NOT bit-reproducible across processes
+(the Rust side breaks frequency ties via randomly seeded hash maps), so the commit sha of the bert/gpt2 repos can
+differ between pytest sessions: read shas from the server (``HubServer.repo_commit``), never hard-code them.
 Heavy imports (torch / transformers / tokenizers / pyarrow) happen inside the builders so that importing this
 module stays cheap.
 
@@ -166,7 +168,7 @@ def make_tiny_bert(repo_dir: Path | str, *, seed: int = 0) -> Path:
     )
     tokenizer.save_pretrained(repo_dir)
 
-    torch.manual_seed(seed)  # deterministic weights => deterministic sha256 => stable commit sha
+    torch.manual_seed(seed)  # reproducible weights for a given vocab size
     config = BertConfig(
         vocab_size=tok.get_vocab_size(),
         hidden_size=32,

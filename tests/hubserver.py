@@ -176,7 +176,10 @@ class Repo:
     def tags(self) -> list[str]:
         """Tags the way the Hub computes them: explicit tags + library, task, languages, license, formats..."""
         card = self.card_data or {}
-        tags: list[str] = [str(t) for t in self.meta.get("tags", card.get("tags") or [])]
+        card_tags = card.get("tags") or []
+        tags: list[str] = [
+            str(t) for t in [*self.meta.get("tags", []), *([card_tags] if isinstance(card_tags, str) else card_tags)]
+        ]
         languages = card.get("language") or []
         if isinstance(languages, str):
             languages = [languages]

@@ -12,7 +12,10 @@ enough inside an already-running pytest process):
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +45,7 @@ from tests.hub_fixtures import (
     build_test_hub,
     make_minimal_model,
 )
-from tests.hubserver import HubServer
+from tests.hubserver import HubServer, env_for
 
 # --------------------------------------------------------------------------------------------------------------------
 # Fixtures
@@ -369,6 +372,21 @@ def test_head_and_range_requests(hub: HubServer, hub_tree: dict[str, Any]) -> No
         assert "x-linked-etag" not in readme.headers
 
         assert client.get(f"{hub.url}/api/nothing-here").status_code == 404
+
+
+def test_subprocess_reaches_server_through_hf_endpoint_env(hub: HubServer, tmp_path: Path) -> None:
+    """Child processes (job runners) get the server via env vars, which huggingface_hub reads at import time."""
+    env = {**os.environ, **env_for(hub), "HF_HOME": str(tmp_path / "child-hf-home")}
+    code = (
+        "from huggingface_hub import hf_hub_download\n"
+        f"print(hf_hub_download({BERT_REPO!r}, 'config.json'))\n"  # no endpoint=, no token
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    downloaded = Path(result.stdout.strip().splitlines()[-1])
+    assert downloaded.is_file() and str(tmp_path) in str(downloaded)
+    get = hub.requests_matching("GET", f"/{BERT_REPO}/resolve/main/config.json")[0]
+    assert get.headers.get("x-hf-download-counter") == "1" and not get.authenticated
 
 
 # --------------------------------------------------------------------------------------------------------------------

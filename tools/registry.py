@@ -21,9 +21,16 @@ class ToolResult:
     data: dict[str, Any] = field(default_factory=dict)
     # A job the tool started or is about: the chat follows its progress.
     job_id: int | None = None
+    # An action that waits for the user's yes: {"tool": name, "args": {...}}. The agent keeps it per conversation.
+    confirm: dict[str, Any] | None = None
+    # Files to show in the chat (audio, images, plots): {"kind": "audio"|"image"|"file", "path": ..., "name": ...}.
+    media: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "text": self.text, "data": self.data, "job_id": self.job_id}
+        return {
+            "ok": self.ok, "text": self.text, "data": self.data, "job_id": self.job_id, "confirm": self.confirm,
+            "media": self.media,
+        }
 
 
 class ToolArgs(BaseModel):

@@ -81,17 +81,49 @@ async def _on_message(message: cl.Message) -> None:
         # A command chosen from the menu arrives apart from its text.
         text = f"/{message.command} {text}".strip()
     attachments = [_attachment(el) for el in (message.elements or []) if getattr(el, "path", None)]
+    await respond(text, attachments)
+
+
+@cl.action_callback("confirm")
+async def _on_confirm(action: cl.Action) -> None:
+    await action.remove()
+    answer = "بله" if action.payload.get("answer") == "yes" else "نه"
+    await cl.Message(content=answer, type="user_message").send()
+    await respond(answer)
+
+
+async def respond(text: str, attachments: list[dict] | None = None) -> None:
+    """Run the agent on one user message (typed, chosen, clicked or spoken) and render its reply."""
     try:
-        reply = await asyncio.to_thread(run_agent, text, cl.context.session.id, attachments)
+        reply = await asyncio.to_thread(run_agent, text, cl.context.session.id, attachments or [])
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
         await cl.Message(content=t("errors.internal")).send()
         return
-    await cl.Message(content=reply.text).send()
+    actions = []
+    if reply.confirm:
+        actions = [
+            cl.Action(name="confirm", payload={"answer": "yes"}, label=t("agent.yes"), icon="check"),
+            cl.Action(name="confirm", payload={"answer": "no"}, label=t("agent.no"), icon="x"),
+        ]
+    await cl.Message(content=reply.text, elements=_elements(reply.media), actions=actions).send()
     if reply.job_id is not None:
         job = await asyncio.to_thread(store.get_job, reply.job_id)
         if job is not None and JobStatus(job.status).is_active:
             _follow(job.id)
+
+
+def _elements(media: list[dict]) -> list:
+    elements = []
+    for item in media:
+        kind, path, name = item.get("kind"), item.get("path"), item.get("name") or "file"
+        if kind == "audio":
+            elements.append(cl.Audio(name=name, path=path, display="inline", auto_play=bool(item.get("auto_play"))))
+        elif kind == "image":
+            elements.append(cl.Image(name=name, path=path, display="inline"))
+        elif path:
+            elements.append(cl.File(name=name, path=path, display="inline"))
+    return elements
 
 
 def _attachment(element) -> dict:

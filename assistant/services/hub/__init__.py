@@ -1,0 +1,1 @@
+"""The Hugging Face Hub: search, info, resumable downloads into the standard cache, what is installed."""

@@ -1,0 +1,59 @@
+"""Where things live on disk: the standard HF cache (shared with transformers and `hf`) and fine-tuned outputs."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from assistant.config import get_settings
+
+REPO_TYPES = ("model", "dataset")
+
+
+def hf_home() -> Path:
+    settings = get_settings()
+    if settings.hf_home:
+        return Path(settings.hf_home)
+    return Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
+
+
+def hub_cache() -> Path:
+    """HF_HUB_CACHE, as huggingface_hub resolves it (read per call: tests and settings may change it)."""
+    explicit = os.environ.get("HF_HUB_CACHE")
+    return Path(explicit) if explicit else hf_home() / "hub"
+
+
+def repo_folder(repo_id: str, repo_type: str = "model") -> Path:
+    return hub_cache() / f"{repo_type}s--{repo_id.replace('/', '--')}"
+
+
+def outputs_dir() -> Path:
+    """Fine-tuned models are saved here, one folder per training job."""
+    path = get_settings().data_dir / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def resolve_snapshot(repo_id: str, repo_type: str = "model", revision: str = "main") -> Path | None:
+    """The local snapshot folder of a downloaded repo (complete downloads only), or None."""
+    folder = repo_folder(repo_id, repo_type)
+    ref = folder / "refs" / revision
+    commit = ref.read_text().strip() if ref.is_file() else revision
+    if not re.fullmatch(r"[0-9a-f]{40}", commit or ""):
+        return None
+    snapshot = folder / "snapshots" / commit
+    if not snapshot.is_dir() or (snapshot / ".dastyar-incomplete").exists():
+        return None
+    return snapshot
+
+
+def resolve_local_model(name: str) -> Path | None:
+    """A model the user names: a fine-tuned output (by folder name or job id), a local path, or a cached repo."""
+    candidate = Path(name).expanduser()
+    if candidate.is_dir() and (candidate / "config.json").exists():
+        return candidate
+    for folder in (outputs_dir() / name, outputs_dir() / f"job-{name}"):
+        if folder.is_dir() and (folder / "config.json").exists():
+            return folder
+    return resolve_snapshot(name, "model")
