@@ -49,6 +49,8 @@ SLASH_ALIASES: dict[str, str] = {
     "speak": "speak", "بخوان": "speak",
     "transcribe": "transcribe",
     "token": "set_hf_token",
+    "catalog": "catalog", "کاتالوگ": "catalog",
+    "mirror": "set_hub_endpoint", "endpoint": "set_hub_endpoint", "آینه": "set_hub_endpoint",
     "try": "try_model",
 }
 
@@ -131,6 +133,11 @@ def route_slash(text: str) -> Route | None:
             args["audio"] = rest
     elif tool == "set_hf_token":
         args["token"] = rest
+    elif tool == "set_hub_endpoint":
+        args["url"] = rest
+    elif tool == "catalog":
+        if rest:
+            args["task"] = rest.split()[0]
     elif tool == "try_model":
         if positional:
             args["model"] = positional[0]
@@ -193,6 +200,8 @@ W_TRANSCRIBE = words(
     "transcribe", "تبدیل گفتار به متن",
 )
 W_TOKEN = words("توکن", "token", "کلید")
+W_MIRROR = words("آینه", "میرور", "mirror", "endpoint", "اندپوینت")
+W_CATALOG = words("فهرست آفلاین", "کاتالوگ", "catalog", "مدل‌های پیشنهادی", "پیشنهادهای آفلاین")
 W_TRY = words("امتحان کن", "امتحانش کن", "تست کن", "آزمایش کن", "try")
 
 TASK_WORDS: list[tuple[str, re.Pattern[str]]] = [
@@ -316,6 +325,12 @@ def route_rules(text: str) -> Route:
         if number:
             return Route("resume_job", {"job_id": number}, source="rules")
         return Route("resume_job", {}, source="rules", missing="job_id")
+
+    url = re.search(r"https?://\S+", t)
+    if url and W_MIRROR.search(t):
+        return Route("set_hub_endpoint", {"url": url.group(0)}, source="rules")
+    if W_CATALOG.search(t):
+        return Route("catalog", {}, source="rules")
 
     repo = REPO_ID.search(t)
     if W_TRANSCRIBE.search(t):

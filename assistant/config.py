@@ -24,8 +24,23 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias="DASTYAR_HOST")
     port: int = Field(default=8000, validation_alias="DASTYAR_PORT")
     max_concurrent_jobs: int = Field(default=2, validation_alias="DASTYAR_MAX_JOBS")
+    # Downloads larger than this ask for a yes first.
+    confirm_download_bytes: int = Field(default=2 * 1024**3, validation_alias="DASTYAR_CONFIRM_DOWNLOAD_BYTES")
     # Seconds a child process gets to honour a cancel request before it is killed.
     cancel_grace_seconds: float = Field(default=10.0, validation_alias="DASTYAR_CANCEL_GRACE")
+    # Speech. STT: a faster-whisper size ("small"), a Hub repo id or a local CTranslate2 folder; language "fa" or "auto".
+    stt_model: str = Field(default="small", validation_alias="DASTYAR_STT_MODEL")
+    stt_language: str = Field(default="fa", validation_alias="DASTYAR_STT_LANGUAGE")
+    stt_device: str = Field(default="auto", validation_alias="DASTYAR_STT_DEVICE")  # auto | cpu | cuda
+    stt_beam_size: int = Field(default=5, ge=1, le=10, validation_alias="DASTYAR_STT_BEAM_SIZE")
+    stt_temperature_fallback: bool = Field(default=True, validation_alias="DASTYAR_STT_FALLBACK")
+    stt_inline_seconds: float = Field(default=30.0, validation_alias="DASTYAR_STT_INLINE_SECONDS")  # longer: a job
+    stt_max_seconds: float = Field(default=3 * 3600.0, validation_alias="DASTYAR_STT_MAX_SECONDS")
+    vad_silence_ms: int = Field(default=800, ge=200, le=5000, validation_alias="DASTYAR_VAD_SILENCE_MS")
+    # TTS: auto (MMS when installed, else espeak-ng) | mms | espeak.
+    tts_engine: str = Field(default="auto", validation_alias="DASTYAR_TTS_ENGINE")
+    tts_mms_model: str = Field(default="facebook/mms-tts-fas", validation_alias="DASTYAR_TTS_MMS_MODEL")
+    tts_max_chars: int = Field(default=2000, ge=10, validation_alias="DASTYAR_TTS_MAX_CHARS")
 
     @property
     def db_url(self) -> str:

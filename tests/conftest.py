@@ -45,3 +45,51 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# -- a local HF-compatible hub, built once per session and shared by the hub, training and speech tests -------------
+@pytest.fixture(scope="session")
+def hub_tree(tmp_path_factory):
+    from tests.hub_fixtures import build_test_hub
+
+    return build_test_hub(tmp_path_factory.mktemp("test-hub"))
+
+
+@pytest.fixture(scope="session")
+def _hub_session(hub_tree):
+    from tests.hubserver import HubServer
+
+    with HubServer(hub_tree["root"]) as server:
+        yield server
+
+
+@pytest.fixture
+def hub(_hub_session):
+    """The shared server with knobs reset and counters cleared for each test."""
+    server = _hub_session
+    server.throttle_bytes_per_sec = None
+    server.fail_after_bytes = None
+    server.fail_times = 1
+    server.page_size = None
+    server.reset_stats()
+    return server
+
+
+@pytest.fixture
+def online_hub(hub, monkeypatch: pytest.MonkeyPatch, data_dir: Path):
+    """Dastyar and huggingface_hub both pointed at the local hub (HF_ENDPOINT), online, Xet off."""
+    from huggingface_hub import constants
+
+    from assistant.config import reset_settings
+
+    hf_home = Path(os.environ["HF_HOME"])
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hf_home / "hub"))
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(hf_home / "token"))
+    reset_settings()
+    return hub

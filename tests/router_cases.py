@@ -99,6 +99,10 @@ CASES: list[tuple[str, str | None, dict]] = [
     ("این جمله رو بخون: امروز هوا آفتابی است", "speak", {"text": "امروز هوا آفتابی است"}),
     ("/speak سلام دنیا", "speak", {"text": "سلام دنیا"}),
     ("این فایل رو به متن تبدیل کن", "transcribe", {}),
+    ("/catalog", "catalog", {}),
+    ("فهرست آفلاین مدل‌های فارسی", "catalog", {}),
+    ("/mirror https://hf-mirror.com", "set_hub_endpoint", {"url": "https://hf-mirror.com"}),
+    ("از آینه https://hf-mirror.com استفاده کن", "set_hub_endpoint", {"url": "https://hf-mirror.com"}),
     # not a tool
     ("سلام", None, {}),
     ("سلام خوبی؟", None, {}),

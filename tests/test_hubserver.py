@@ -52,27 +52,7 @@ from tests.hubserver import HubServer, env_for
 # --------------------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def hub_tree(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return build_test_hub(tmp_path_factory.mktemp("fake-hub"))
-
-
-@pytest.fixture(scope="session")
-def _hub_session(hub_tree: dict[str, Any]) -> Iterator[HubServer]:
-    with HubServer(hub_tree["root"]) as server:
-        yield server
-
-
-@pytest.fixture
-def hub(_hub_session: HubServer) -> HubServer:
-    """The shared server with knobs reset and counters cleared for each test."""
-    server = _hub_session
-    server.throttle_bytes_per_sec = None
-    server.fail_after_bytes = None
-    server.fail_times = 1
-    server.page_size = None
-    server.reset_stats()
-    return server
+# hub_tree, _hub_session and hub are shared fixtures in tests/conftest.py.
 
 
 @pytest.fixture(autouse=True)

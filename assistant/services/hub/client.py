@@ -1,0 +1,152 @@
+"""One way to reach the Hub: endpoint (mirror) and token read per call, errors turned into Persian messages."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from assistant.config import get_settings
+from assistant.services.hub.local import hf_home
+from prompts import t
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_ENDPOINT_KEY = "hub.endpoint"
+# The Hub's own rule for repo names: letters, digits, '-', '_', '.'; no '--' or '..'; at most 96 characters each.
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?"
+_REPO_ID = re.compile(rf"^(?:{_NAME}/)?{_NAME}$")
+
+
+class HubError(Exception):
+    """A Hub failure with a Persian message for the user; `code` says which kind for callers and tests."""
+
+    def __init__(self, user_message: str, code: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.code = code
+
+
+def validate_repo_id(repo_id: str) -> str:
+    repo_id = (repo_id or "").strip().strip("`'\"«»")
+    if repo_id.startswith(("https://huggingface.co/", "http://huggingface.co/", "hf.co/")):
+        repo_id = repo_id.split("huggingface.co/", 1)[-1].split("hf.co/", 1)[-1]
+        repo_id = repo_id.removeprefix("datasets/")
+        repo_id = "/".join(repo_id.split("/")[:2])
+    if not repo_id or len(repo_id) > 200 or not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
+        raise ValueError(t("hub.bad_repo_id", value=repo_id[:60]))
+    return repo_id
+
+
+def current_endpoint() -> str:
+    """The mirror set from the chat wins over `HF_ENDPOINT`; read per call so a change applies to new work at once."""
+    from assistant.db import get_setting
+
+    return (get_setting(_ENDPOINT_KEY) or get_settings().hf_endpoint or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def set_endpoint(url: str | None) -> str:
+    from assistant.db import set_setting
+
+    url = (url or "").strip().rstrip("/")
+    if url and not re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?(/[\w.\-/]*)?$", url):
+        raise ValueError(t("hub.bad_endpoint", value=url[:80]))
+    set_setting(_ENDPOINT_KEY, url)
+    apply_xet_policy()
+    return current_endpoint()
+
+
+def apply_xet_policy() -> None:
+    """With a mirror, Xet would fetch from Hugging Face's own storage and bypass it: turn Xet off."""
+    if current_endpoint() != DEFAULT_ENDPOINT:
+        os.environ["HF_HUB_DISABLE_XET"] = "1"
+        try:
+            from huggingface_hub import constants
+
+            constants.HF_HUB_DISABLE_XET = True
+        except ImportError:
+            pass
+
+
+def token_path() -> Path:
+    return hf_home() / "token"
+
+
+def current_token() -> str | None:
+    settings = get_settings()
+    if settings.hf_token:
+        return settings.hf_token.get_secret_value()
+    path = token_path()
+    if path.is_file():
+        return path.read_text().strip() or None
+    return None
+
+
+def save_token(token: str) -> None:
+    """Stored where huggingface_hub and transformers look for it (HF_HOME/token), readable by the owner only."""
+    path = token_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token.strip())
+
+
+def api():
+    from huggingface_hub import HfApi
+
+    apply_xet_policy()
+    return HfApi(endpoint=current_endpoint(), token=current_token() or False, library_name="dastyar")
+
+
+def auth_headers() -> dict[str, str]:
+    token = current_token()
+    headers = {"user-agent": "dastyar/0.1"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    return headers
+
+
+def translate_error(exc: BaseException, repo_id: str = "", revision: str | None = None) -> HubError:
+    """Map a huggingface_hub / httpx failure to a Persian message (never the exception text, which may hold URLs)."""
+    import httpx
+    from huggingface_hub import errors
+
+    if isinstance(exc, HubError):
+        return exc
+    if isinstance(exc, errors.GatedRepoError):
+        return HubError(t("hub.gated", repo=repo_id), "gated")
+    if isinstance(exc, errors.RepositoryNotFoundError):
+        return HubError(t("hub.repo_not_found", repo=repo_id), "not_found")
+    if isinstance(exc, errors.RevisionNotFoundError):
+        return HubError(t("hub.revision_not_found", repo=repo_id, revision=revision or "main"), "revision_not_found")
+    if isinstance(exc, errors.EntryNotFoundError):
+        return HubError(t("hub.entry_not_found", repo=repo_id), "entry_not_found")
+    if isinstance(exc, errors.OfflineModeIsEnabled):
+        return HubError(t("hub.offline_mode"), "unreachable")
+    if isinstance(exc, errors.HfHubHTTPError):
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status == 401:
+            return HubError(t("hub.unauthorized", repo=repo_id), "unauthorized")
+        if status == 429:
+            return HubError(t("hub.rate_limited"), "rate_limited")
+        if status and status >= 500:
+            return HubError(t("hub.server_error", endpoint=current_endpoint()), "unreachable")
+        return HubError(t("hub.http_error", status=str(status or "?")), "http_error")
+    if isinstance(exc, httpx.HTTPStatusError):
+        status = exc.response.status_code
+        if status in (401, 403):
+            return HubError(t("hub.unauthorized", repo=repo_id), "unauthorized")
+        if status == 404:
+            return HubError(t("hub.repo_not_found", repo=repo_id), "not_found")
+        return HubError(t("hub.http_error", status=str(status)), "http_error")
+    if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
+        return HubError(t("hub.unreachable", endpoint=current_endpoint()), "unreachable")
+    return HubError(t("hub.unexpected"), "unexpected")
+
+
+def call_hub(func, *args: Any, context: tuple[str, str | None] = ("", None), **kwargs: Any) -> Any:
+    """Call huggingface_hub; `context` (repo id, revision) names the repo in a failure's message."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        raise translate_error(exc, *context) from exc

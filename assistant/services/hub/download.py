@@ -1,0 +1,280 @@
+"""Resumable downloads into the standard HF cache.
+
+huggingface_hub (1.33) does not resume across processes: each run writes to a new randomly named
+`.incomplete` file. Dastyar fetches each file itself with HTTP Range requests into a stable partial file
+(`blobs/<etag>.dastyar-partial`), verifies size and sha256, then places it exactly where huggingface_hub
+and transformers look (`blobs/<etag>` and a symlink in `snapshots/<commit>/`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.jobs import JobCancelled, JobContext, JobError, job_handler
+from assistant.persian import format_bytes, format_duration
+from assistant.services.hub.client import HubError, api, auth_headers, call_hub, current_endpoint, translate_error
+from assistant.services.hub.local import repo_folder
+from prompts import t
+
+log = logging.getLogger(__name__)
+
+PARTIAL_SUFFIX = ".dastyar-partial"
+INCOMPLETE_MARKER = ".dastyar-incomplete"
+CHUNK = 1024 * 1024
+MAX_ATTEMPTS = 6
+DISK_MARGIN = 50 * 1024 * 1024
+
+
+@dataclass
+class RemoteFile:
+    path: str
+    size: int
+    etag: str  # the blob's name in the cache: sha256 for LFS files, the git blob id otherwise
+    sha256: str | None
+
+
+@dataclass
+class Plan:
+    repo_id: str
+    repo_type: str
+    revision: str
+    commit: str
+    files: list[RemoteFile]
+
+    @property
+    def total(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def make_plan(repo_id: str, repo_type: str = "model", revision: str | None = None) -> Plan:
+    info = call_hub(
+        api().repo_info, repo_id, repo_type=repo_type, revision=revision, files_metadata=True,
+        context=(repo_id, revision),
+    )
+    files = []
+    for sib in info.siblings or []:
+        lfs = getattr(sib, "lfs", None)
+        sha256 = getattr(lfs, "sha256", None) if lfs else None
+        etag = sha256 or getattr(sib, "blob_id", None)
+        if not etag or sib.size is None:
+            raise HubError(t("hub.no_file_metadata", repo=repo_id), "no_metadata")
+        files.append(RemoteFile(path=sib.rfilename, size=int(sib.size), etag=etag, sha256=sha256))
+    return Plan(repo_id, repo_type, revision or "main", info.sha, files)
+
+
+def file_url(plan: Plan, path: str) -> str:
+    from urllib.parse import quote
+
+    prefix = "datasets/" if plan.repo_type == "dataset" else ""
+    return f"{current_endpoint()}/{prefix}{plan.repo_id}/resolve/{plan.commit}/{quote(path)}"
+
+
+class _Meter:
+    """Bytes done, speed over the last few seconds, ETA."""
+
+    def __init__(self, total: int, done: int) -> None:
+        self.total = total
+        self.done = done
+        self.fetched = 0
+        self.window: deque[tuple[float, int]] = deque()
+
+    def add(self, n: int) -> None:
+        self.done += n
+        self.fetched += n
+        now = time.monotonic()
+        self.window.append((now, self.fetched))
+        while self.window and now - self.window[0][0] > 5.0:
+            self.window.popleft()
+
+    @property
+    def speed(self) -> float:
+        if len(self.window) < 2:
+            return 0.0
+        (t0, b0), (t1, b1) = self.window[0], self.window[-1]
+        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        speed = self.speed
+        return (self.total - self.done) / speed if speed > 0 else None
+
+
+def _place(folder: Path, plan: Plan, rf: RemoteFile, blob: Path) -> None:
+    pointer = folder / "snapshots" / plan.commit / rf.path
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    target = os.path.relpath(blob, pointer.parent)
+    if pointer.is_symlink() or pointer.exists():
+        if pointer.is_symlink() and os.readlink(pointer) == target:
+            return
+        pointer.unlink()
+    try:
+        pointer.symlink_to(target)
+    except OSError:  # file systems without symlinks: copy, as huggingface_hub does
+        shutil.copyfile(blob, pointer)
+
+
+def _fetch(ctx: JobContext, plan: Plan, rf: RemoteFile, partial: Path, meter: _Meter, report) -> None:
+    """Bring `partial` to the full file, resuming from its current size, retrying dropped connections."""
+    import httpx
+
+    hasher = hashlib.sha256() if rf.sha256 else None
+    offset = partial.stat().st_size if partial.exists() else 0
+    if offset > rf.size:
+        partial.unlink()
+        offset = 0
+    if hasher and offset:
+        with open(partial, "rb") as fh:
+            for block in iter(lambda: fh.read(CHUNK), b""):
+                hasher.update(block)
+    attempt = 0
+    with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0, connect=10.0), headers=auth_headers()) as client:
+        while offset < rf.size:
+            headers = {"Range": f"bytes={offset}-"} if offset else {}
+            try:
+                with client.stream("GET", file_url(plan, rf.path), headers=headers) as resp:
+                    if resp.status_code >= 400:
+                        resp.read()
+                        raise translate_error(httpx.HTTPStatusError("", request=resp.request, response=resp), plan.repo_id)
+                    if offset and resp.status_code != 206:
+                        # The server ignored the range: start this file again.
+                        meter.done -= offset
+                        offset = 0
+                        hasher = hashlib.sha256() if rf.sha256 else None
+                        partial.unlink(missing_ok=True)
+                    with open(partial, "ab") as fh:
+                        # No chunk size: bytes are written as they arrive, so a dropped connection loses none.
+                        for chunk in resp.iter_bytes():
+                            if ctx.cancelled():
+                                raise JobCancelled()
+                            fh.write(chunk)
+                            if hasher:
+                                hasher.update(chunk)
+                            offset += len(chunk)
+                            meter.add(len(chunk))
+                            report(rf)
+                attempt = 0
+            except (httpx.TransportError, httpx.StreamError) as exc:
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    raise translate_error(exc, plan.repo_id) from exc
+                log.info("download of %s dropped at %d bytes; retrying (%d)", rf.path, offset, attempt)
+                time.sleep(min(2**attempt * 0.25, 5))
+    size = partial.stat().st_size
+    if size != rf.size or (hasher and hasher.hexdigest() != rf.sha256):
+        partial.unlink(missing_ok=True)
+        raise JobError(t("hub.verify_failed", file=rf.path))
+
+
+def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str | None) -> dict[str, Any]:
+    try:
+        plan = make_plan(repo_id, repo_type, revision)
+    except HubError as exc:
+        raise JobError(exc.user_message) from exc
+    folder = repo_folder(repo_id, repo_type)
+    blobs = folder / "blobs"
+    blobs.mkdir(parents=True, exist_ok=True)
+    snapshot = folder / "snapshots" / plan.commit
+    snapshot.mkdir(parents=True, exist_ok=True)
+    marker = snapshot / INCOMPLETE_MARKER
+    marker.touch()
+
+    present = 0
+    todo: list[RemoteFile] = []
+    for rf in plan.files:
+        blob = blobs / rf.etag
+        if blob.is_file() and blob.stat().st_size == rf.size:
+            _place(folder, plan, rf, blob)
+            present += rf.size
+        else:
+            todo.append(rf)
+    partial_bytes = sum(
+        (blobs / (rf.etag + PARTIAL_SUFFIX)).stat().st_size for rf in todo if (blobs / (rf.etag + PARTIAL_SUFFIX)).exists()
+    )
+    need = sum(rf.size for rf in todo) - partial_bytes
+    free = shutil.disk_usage(blobs).free
+    if need + DISK_MARGIN > free:
+        raise JobError(t("hub.disk_full_before", need=format_bytes(need), free=format_bytes(free)))
+
+    meter = _Meter(plan.total, present + partial_bytes)
+    files_done = len(plan.files) - len(todo)
+
+    def report(rf: RemoteFile | None, force: bool = False) -> None:
+        eta = meter.eta
+        message = t(
+            "hub.progress",
+            file=rf.path if rf else "",
+            done=format_bytes(meter.done),
+            total=format_bytes(meter.total),
+            speed=format_bytes(meter.speed) + "/ث",
+            eta=format_duration(eta) if eta is not None else "…",
+        )
+        ctx.progress(
+            meter.done / meter.total if meter.total else 1.0,
+            message,
+            force=force,
+            bytes_done=meter.done,
+            bytes_total=meter.total,
+            bytes_fetched=meter.fetched,
+            speed=round(meter.speed),
+            eta=round(eta) if eta is not None else None,
+            current_file=rf.path if rf else None,
+            files_done=files_done,
+            files_total=len(plan.files),
+            commit=plan.commit,
+        )
+
+    report(todo[0] if todo else None, force=True)
+    for rf in todo:
+        partial = blobs / (rf.etag + PARTIAL_SUFFIX)
+        _fetch(ctx, plan, rf, partial, meter, report)
+        blob = blobs / rf.etag
+        os.replace(partial, blob)
+        _place(folder, plan, rf, blob)
+        files_done += 1
+        report(rf, force=True)
+
+    if plan.revision != plan.commit:
+        (folder / "refs").mkdir(exist_ok=True)
+        (folder / "refs" / plan.revision).write_text(plan.commit)
+    marker.unlink(missing_ok=True)
+    clean_partials(folder)
+    return {
+        "repo_id": repo_id,
+        "repo_type": repo_type,
+        "commit": plan.commit,
+        "path": str(snapshot),
+        "bytes_total": plan.total,
+        "bytes_done": plan.total,
+        "bytes_fetched": meter.fetched,
+        "files_total": len(plan.files),
+        "files_done": len(plan.files),
+        "already_present": present,
+        "speed": None,
+        "eta": 0,
+    }
+
+
+def clean_partials(folder: Path) -> int:
+    """Remove partial files (ours and huggingface_hub's `.incomplete` leftovers) of one repo; bytes freed."""
+    freed = 0
+    for path in (folder / "blobs").glob("*"):
+        if path.name.endswith((PARTIAL_SUFFIX, ".incomplete")):
+            freed += path.stat().st_size
+            path.unlink(missing_ok=True)
+    return freed
+
+
+@job_handler("download", mode="thread", auto_resume=True)
+def download_job(ctx: JobContext) -> dict[str, Any]:
+    p = ctx.params
+    result = download_repo(ctx, p["repo_id"], p.get("repo_type", "model"), p.get("revision"))
+    result["message"] = t("hub.download_done", repo=p["repo_id"], size=format_bytes(result["bytes_total"]))
+    return result

@@ -1,0 +1,290 @@
+"""Hub in the chat against a local HF-compatible server: search, info, downloads (progress, cancel, resume), bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agents.graph import run_agent
+from assistant.jobs import store
+from assistant.jobs.runner import get_runner, wait_for_job
+from assistant.models import JobStatus
+from assistant.services.hub.local import hub_cache, repo_folder, resolve_snapshot
+from tests.hub_fixtures import BERT_REPO, BIG_FILE, BIG_REPO, PRIVATE_REPO, SENTIMENT_DATASET
+from tests.hubserver import HubServer, env_for
+
+ROOT = Path(__file__).resolve().parent.parent
+FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def _wait(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def _big_size(hub_tree) -> int:
+    return (Path(hub_tree["root"]) / "models" / BIG_REPO / BIG_FILE).stat().st_size
+
+
+# -- search and info ---------------------------------------------------------------------------------------------------
+
+
+def test_search_from_persian_text_puts_persian_first(online_hub):
+    reply = run_agent("مدل‌های فارسی برای دسته‌بندی متن رو پیدا کن")
+    assert reply.tool == "search_models" and reply.ok, reply.text
+    ids = [r["id"] for r in reply.data["results"]]
+    assert BERT_REPO in ids
+    assert all(r["persian"] for r in reply.data["results"][:1])
+    assert "دسته‌بندی متن" in reply.text and "`HooshvareLab/bert-fa-base-uncased`" in reply.text
+    assert any(ch in reply.text for ch in "۰۱۲۳۴۵۶۷۸۹")
+
+
+def test_search_slash_and_datasets(online_hub):
+    reply = run_agent("/search bert")
+    assert reply.ok and reply.data["results"], reply.text
+    datasets = run_agent("/datasets sentiment")
+    assert datasets.ok and SENTIMENT_DATASET in [r["id"] for r in datasets.data["results"]], datasets.text
+
+
+def test_model_info(online_hub):
+    reply = run_agent(f"اطلاعات مدل {BERT_REPO}")
+    assert reply.tool == "model_info" and reply.ok, reply.text
+    names = [f[0] for f in reply.data["files"]]
+    assert "config.json" in names and reply.data["total_size"] > 0
+    assert "fa" in reply.data["languages"]
+    assert "مجوز" in reply.text and "حجم کل" in reply.text
+    dataset = run_agent(f"/info {SENTIMENT_DATASET} dataset")
+    assert dataset.ok, dataset.text
+
+
+def test_unreachable_hub_answers_in_persian_with_the_offline_catalog(data_dir, monkeypatch):
+    from assistant.config import reset_settings
+
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    reset_settings()
+    reply = run_agent("مدل‌های فارسی برای تبدیل متن به گفتار رو پیدا کن")
+    assert not reply.ok and "دسترسی ندارم" in reply.text
+    assert "facebook/mms-tts-fas" in reply.text
+    assert "Traceback" not in reply.text and "127.0.0.1:9/api" not in reply.text
+    info = run_agent(f"/info {BERT_REPO}")
+    assert not info.ok and "دسترسی ندارم" in info.text and BERT_REPO in info.text
+    catalog = run_agent("/catalog")
+    assert catalog.ok and "persiannlp/parsinlu_sentiment" in catalog.text
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "org/name with spaces", "a" * 500, "org--x/y", "/"])
+def test_bad_repo_ids_are_refused_without_a_job(online_hub, bad):
+    reply = run_agent(f"/download {bad}")
+    assert not reply.ok and reply.job_id is None
+    assert store.list_jobs() == []
+    assert "Traceback" not in reply.text
+
+
+def test_unknown_repo_revision_and_private_repo(online_hub):
+    for text, expected in [
+        ("/download nobody/no-such-model", "پیدا نشد"),
+        (f"/download {BERT_REPO} revision=no-such-branch", "وجود ندارد"),
+        (f"/download {PRIVATE_REPO}", "پیدا نشد"),
+    ]:
+        reply = run_agent(text)
+        assert not reply.ok and expected in reply.text, (text, reply.text)
+    assert store.list_jobs() == []
+
+
+# -- downloads -----------------------------------------------------------------------------------------------------------
+
+
+def test_download_lands_in_the_standard_cache_and_transformers_loads_it(online_hub, monkeypatch):
+    reply = run_agent(f"{BERT_REPO} رو دانلود کن")
+    assert reply.tool == "download" and reply.ok and reply.job_id, reply.text
+    job = wait_for_job(reply.job_id, timeout=60)
+    assert job.status == JobStatus.succeeded, job.error
+    assert job.result["bytes_done"] == job.result["bytes_total"] > 0
+    snapshot = resolve_snapshot(BERT_REPO)
+    assert snapshot is not None and (snapshot / "config.json").is_symlink()
+    assert not list((repo_folder(BERT_REPO) / "blobs").glob("*partial*"))
+    # Other tools on the machine find it: huggingface_hub offline, then transformers.
+    from huggingface_hub import constants, snapshot_download
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    assert Path(snapshot_download(BERT_REPO, cache_dir=hub_cache(), local_files_only=True)) == snapshot
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(BERT_REPO, cache_dir=hub_cache(), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(BERT_REPO, cache_dir=hub_cache(), local_files_only=True)
+    logits = model(**tokenizer("غذا خوب بود", return_tensors="pt")).logits
+    assert logits.shape[-1] == 2
+    # Shows up as installed, and a notification says it is done.
+    installed = run_agent("چه مدل‌هایی نصب شده؟")
+    assert BERT_REPO in installed.text
+    assert "انجام شد" in run_agent("اعلان‌ها").text
+
+
+def test_dataset_download(online_hub):
+    reply = run_agent(f"دیتاست {SENTIMENT_DATASET} رو دانلود کن")
+    assert reply.ok and reply.job_id, reply.text
+    assert wait_for_job(reply.job_id, timeout=60).status == JobStatus.succeeded
+    assert resolve_snapshot(SENTIMENT_DATASET, "dataset") is not None
+
+
+def test_progress_cancel_and_resume_without_refetching(online_hub, hub_tree):
+    hub = online_hub
+    size = _big_size(hub_tree)
+    hub.throttle_bytes_per_sec = 2 * 1024 * 1024
+    reply = run_agent(f"/download {BIG_REPO}")
+    job_id = reply.job_id
+    row = _wait(lambda: (r := store.get_job(job_id)).result.get("bytes_done", 0) > size * 0.3 and r)
+    assert 0 < row.progress < 1 and row.result["speed"] > 0 and row.result["eta"] is not None
+    assert row.result["current_file"] == BIG_FILE and "سرعت" in row.message
+    assert run_agent(f"/cancel {job_id}").ok
+    assert wait_for_job(job_id, timeout=15).status == JobStatus.cancelled
+    sent_before = hub.sent(BIG_REPO, BIG_FILE)
+    assert 0 < sent_before < size
+    assert resolve_snapshot(BIG_REPO) is None  # never reported as present while incomplete
+    hub.throttle_bytes_per_sec = None
+    assert run_agent(f"/resume {job_id}").ok
+    final = wait_for_job(job_id, timeout=60)
+    assert final.status == JobStatus.succeeded, final.error
+    # Only the missing part travelled again (a little slack for the chunk in flight at cancel time).
+    assert hub.sent(BIG_REPO, BIG_FILE) <= size + 2 * 1024 * 1024
+    assert final.result["bytes_fetched"] < size
+
+
+def test_dropped_connection_is_resumed_with_range(online_hub, hub_tree):
+    hub = online_hub
+    size = _big_size(hub_tree)
+    hub.fail_after_bytes = size // 3
+    hub.fail_times = 2
+    reply = run_agent(f"/download {BIG_REPO}")
+    assert wait_for_job(reply.job_id, timeout=60).status == JobStatus.succeeded
+    assert hub.sent(BIG_REPO, BIG_FILE) <= size * 1.05
+    assert any("bytes=" in (r.headers.get("range") or r.headers.get("Range") or "") for r in hub.requests
+               if BIG_FILE in r.path)
+
+
+def test_same_repo_twice_attaches_and_different_repos_run_at_once(online_hub):
+    hub = online_hub
+    hub.throttle_bytes_per_sec = 3 * 1024 * 1024
+    first = run_agent(f"/download {BIG_REPO}")
+    again = run_agent(f"{BIG_REPO} رو دانلود کن")
+    assert again.job_id == first.job_id and again.data.get("attached")
+    other = run_agent(f"/download {BERT_REPO}")
+    assert other.job_id != first.job_id
+    _wait(lambda: store.get_job(other.job_id).status == JobStatus.succeeded)
+    # The big one was still running while the small one finished: they ran side by side.
+    assert store.get_job(first.job_id).status == JobStatus.running
+    hub.throttle_bytes_per_sec = None
+    assert wait_for_job(first.job_id, timeout=60).status == JobStatus.succeeded
+
+
+def test_disk_full_is_a_clear_message(online_hub, monkeypatch):
+    import shutil
+
+    from assistant.services.hub import download as download_module
+
+    real = shutil.disk_usage
+
+    def tiny(path):
+        usage = real(path)
+        return type(usage)(usage.total, usage.total - 1000, 1000)
+
+    monkeypatch.setattr(download_module.shutil, "disk_usage", tiny)
+    reply = run_agent(f"/download {BIG_REPO}")
+    job = wait_for_job(reply.job_id, timeout=30)
+    assert job.status == JobStatus.failed and "فضای دیسک" in job.error
+    assert resolve_snapshot(BIG_REPO) is None
+
+
+def test_large_download_asks_first(online_hub, monkeypatch):
+    from assistant.config import reset_settings
+
+    monkeypatch.setenv("DASTYAR_CONFIRM_DOWNLOAD_BYTES", "1000")
+    reset_settings()
+    reply = run_agent(f"/download {BIG_REPO}", session_id="s1")
+    assert reply.confirm and reply.job_id is None and store.list_jobs() == []
+    assert "شروع شود" in reply.text
+    declined = run_agent("نه", session_id="s1")
+    assert store.list_jobs() == [] and "انجامش ندادم" in declined.text
+    run_agent(f"/download {BIG_REPO}", session_id="s1")
+    yes = run_agent("بله", session_id="s1")
+    assert yes.job_id and wait_for_job(yes.job_id, timeout=60).status == JobStatus.succeeded
+
+
+def test_token_is_validated_stored_and_never_echoed(online_hub):
+    hub = online_hub
+    bad = run_agent("توکن من hf_wrongwrongwrong123 است")
+    assert not bad.ok and "hf_wrongwrongwrong123" not in bad.text
+    good = run_agent(f"توکن هاگینگ فیس من {hub.valid_token} است")
+    assert good.ok and hub.valid_token not in good.text and "tester" in good.text
+    token_file = Path(os.environ["HF_HOME"]) / "token"
+    assert token_file.read_text() == hub.valid_token and (token_file.stat().st_mode & 0o077) == 0
+    # The private repo is reachable now.
+    reply = run_agent(f"/download {PRIVATE_REPO}")
+    assert reply.ok, reply.text
+    assert wait_for_job(reply.job_id, timeout=60).status == JobStatus.succeeded
+    assert run_agent("/token abc").ok is False
+
+
+def test_mirror_switch_applies_to_new_work(online_hub, hub_tree):
+    with HubServer(hub_tree["root"]) as mirror:
+        reply = run_agent(f"/mirror {mirror.url}")
+        assert reply.ok and mirror.url in reply.text
+        assert run_agent("/search bert").ok
+        assert mirror.requests_matching("GET", "/api/models")
+        job = run_agent(f"/download {BERT_REPO}")
+        assert wait_for_job(job.job_id, timeout=60).status == JobStatus.succeeded
+        assert mirror.requests_matching("GET", "/resolve/")
+        assert os.environ.get("HF_HUB_DISABLE_XET") == "1"
+    assert run_agent("/mirror off").ok
+    assert not run_agent("/mirror ftp://bad host").ok
+
+
+_SERVER = """
+import sys, time
+from assistant.jobs.runner import get_runner
+from tools import call_tool
+get_runner()
+result = call_tool("download", {"repo_id": sys.argv[1]})
+print(result.job_id, flush=True)
+time.sleep(600)
+"""
+
+
+def test_killed_process_leaves_an_interrupted_download_that_resumes_on_start(online_hub, hub_tree):
+    hub = online_hub
+    size = _big_size(hub_tree)
+    hub.throttle_bytes_per_sec = 2 * 1024 * 1024
+    env = {**os.environ, **env_for(hub)}
+    proc = subprocess.Popen([sys.executable, "-c", _SERVER, BIG_REPO], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        job_id = int(proc.stdout.readline())
+        hub.wait_for(lambda: hub.sent(BIG_REPO, BIG_FILE) > size // 2, timeout=30)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    done_before = hub.sent(BIG_REPO, BIG_FILE)
+    hub.throttle_bytes_per_sec = None
+    # Starting again: the job of the dead process is interrupted, then resumed automatically.
+    get_runner()
+    job = wait_for_job(job_id, timeout=60)
+    assert job.status == JobStatus.succeeded, (job.status, job.error)
+    refetched = hub.sent(BIG_REPO, BIG_FILE) - done_before
+    assert refetched <= size - done_before + 1024 * 1024 + size * 0.05
+    assert resolve_snapshot(BIG_REPO) is not None
+    assert not list((repo_folder(BIG_REPO) / "blobs").glob("*partial*"))
