@@ -69,9 +69,9 @@ def test_model_info(online_hub):
 
 
 def test_unreachable_hub_answers_in_persian_with_the_offline_catalog(data_dir, monkeypatch):
-    from assistant.config import reset_settings
-
     from huggingface_hub import constants
+
+    from assistant.config import reset_settings
 
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.services.hub.download import INCOMPLETE_MARKER, PARTIAL_SUFFIX
@@ -68,7 +68,7 @@ def list_installed() -> list[InstalledItem]:
                     kind=kind[:-1],
                     size=size,
                     files=files,
-                    last_used=datetime.fromtimestamp(newest, timezone.utc) if newest else None,
+                    last_used=datetime.fromtimestamp(newest, UTC) if newest else None,
                     path=str(complete[0] if complete else folder),
                     partial_bytes=partial,
                     complete=bool(complete),
@@ -83,7 +83,7 @@ def list_installed() -> list[InstalledItem]:
                     kind="finetuned",
                     size=size,
                     files=files,
-                    last_used=datetime.fromtimestamp(newest, timezone.utc) if newest else None,
+                    last_used=datetime.fromtimestamp(newest, UTC) if newest else None,
                     path=str(folder),
                 )
             )
