@@ -65,7 +65,9 @@ class AgentReply:
 
 
 def _normalize(state: AgentState) -> AgentState:
-    return {"normalized": normalize(state.get("text", ""))}
+    text = state.get("text", "")
+    # Slash commands need no hazm (which costs two seconds to load in a fresh process).
+    return {"normalized": normalize(text, use_hazm=not text.lstrip().startswith("/"))}
 
 
 def _route(state: AgentState) -> AgentState:

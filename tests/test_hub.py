@@ -288,3 +288,31 @@ def test_killed_process_leaves_an_interrupted_download_that_resumes_on_start(onl
     assert refetched <= size - done_before + 1024 * 1024 + size * 0.05
     assert resolve_snapshot(BIG_REPO) is not None
     assert not list((repo_folder(BIG_REPO) / "blobs").glob("*partial*"))
+
+
+def test_start_up_sweeps_partials_nothing_can_resume(online_hub):
+    import os as _os
+
+    blobs = repo_folder("someone/abandoned") / "blobs"
+    blobs.mkdir(parents=True)
+    ours = blobs / ("a" * 64 + ".dastyar-partial")
+    theirs = blobs / ("b" * 64 + ".incomplete")
+    fresh = blobs / ("c" * 64 + ".incomplete")
+    for path in (ours, theirs, fresh):
+        path.write_bytes(b"x" * 100)
+    old = time.time() - 7200
+    _os.utime(theirs, (old, old))
+    get_runner()
+    assert not ours.exists() and not theirs.exists()
+    assert fresh.exists()  # may belong to a download running in another program right now
+
+
+def test_cli_ask_wait_follows_the_download(online_hub):
+    env = {**os.environ, **env_for(online_hub)}
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", f"{BERT_REPO} رو دانلود کن", "--wait"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "انجام شد" in out.stdout and "۱۰۰٪" in out.stdout
+    assert resolve_snapshot(BERT_REPO) is not None

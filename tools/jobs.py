@@ -99,14 +99,17 @@ def cancel_job(job_id: int) -> ToolResult:
 
 @tool("resume_job", "Resume an interrupted, failed or cancelled job from where it stopped.", JobIdArgs)
 def resume_job(job_id: int) -> ToolResult:
+    runner = get_runner()  # starting it may already resume interrupted jobs
     job = store.get_job(job_id)
     if job is None:
         return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
     if JobStatus(job.status).is_active:
-        return ToolResult(False, t("jobs.resume_active", id=job_id, status=status_label(job.status)), {"error": "active"})
+        # Already queued or running: follow it instead.
+        text = t("jobs.resume_active", id=job_id, status=status_label(job.status))
+        return ToolResult(True, text, {"job": job_dict(job), "attached": True}, job_id=job_id)
     if job.status == JobStatus.succeeded:
         return ToolResult(False, t("jobs.resume_done", id=job_id), {"error": "done"})
-    resumed = get_runner().resume(job_id)
+    resumed = runner.resume(job_id)
     if resumed is None:
         return ToolResult(False, t("jobs.resume_failed", id=job_id), {"error": "not_resumable"})
     return ToolResult(True, t("jobs.resumed", id=job_id), {"job": job_dict(resumed)}, job_id=job_id)

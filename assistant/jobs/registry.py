@@ -11,7 +11,7 @@ from assistant.jobs.context import JobContext
 
 HandlerFunc = Callable[[JobContext], dict[str, Any] | None]
 # Modules whose import registers the product's handlers (later features add theirs here).
-HANDLER_MODULES: list[str] = ["assistant.services.hub.download"]
+HANDLER_MODULES: list[str] = ["assistant.services.hub.download", "assistant.services.speech.jobs"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,20 @@ def job_handler(
         return func
 
     return register
+
+
+_STARTUP_HOOKS: list[Callable[[], None]] = []
+
+
+def on_runner_start(func: Callable[[], None]) -> Callable[[], None]:
+    """Housekeeping a job kind needs when a runner starts (after interrupted jobs are recovered)."""
+    _STARTUP_HOOKS.append(func)
+    return func
+
+
+def startup_hooks() -> list[Callable[[], None]]:
+    load_handlers()
+    return list(_STARTUP_HOOKS)
 
 
 def load_handlers() -> None:

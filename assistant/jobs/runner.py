@@ -19,7 +19,7 @@ from typing import Any
 from assistant.config import get_settings
 from assistant.jobs import store
 from assistant.jobs.context import JobCancelled, JobContext, JobError
-from assistant.jobs.registry import HandlerFunc, all_handlers, get_handler, resolve_target
+from assistant.jobs.registry import HandlerFunc, all_handlers, get_handler, resolve_target, startup_hooks
 from assistant.models import Job, JobStatus
 from prompts import t
 
@@ -42,7 +42,8 @@ def _run_handler(job_id: int, func: HandlerFunc) -> None:
     try:
         result = func(ctx) or {}
         ctx.flush()
-        store.finish_job(job_id, JobStatus.succeeded, result=result)
+        # A handler may give its own closing line (e.g. «… دانلود شد (۴۴۰ مگابایت)»).
+        store.finish_job(job_id, JobStatus.succeeded, result=result, message=result.get("message"))
     except JobCancelled:
         ctx.flush()
         store.finish_job(job_id, JobStatus.cancelled)
@@ -164,6 +165,11 @@ class JobRunner:
         set_setting(_RUNNER_KEY, json.dumps({"pid": pid, "started": started}))
         self.scheduler.add_job(_tick, "interval", seconds=1, id="dastyar-tick", jobstore="memory")
         self._requeue_orphaned_queue()
+        for hook in startup_hooks():
+            try:
+                hook()
+            except Exception:
+                log.exception("runner start-up hook %s failed", getattr(hook, "__name__", hook))
         if auto_resume:
             auto = {h.kind for h in all_handlers() if h.auto_resume}
             for job_id in interrupted:

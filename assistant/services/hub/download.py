@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.jobs import JobCancelled, JobContext, JobError, job_handler
+from assistant.jobs.registry import on_runner_start
 from assistant.persian import format_bytes, format_duration
 from assistant.services.hub.client import HubError, api, auth_headers, call_hub, current_endpoint, translate_error
-from assistant.services.hub.local import repo_folder
+from assistant.services.hub.local import hub_cache, repo_folder
 from prompts import t
 
 log = logging.getLogger(__name__)
@@ -233,10 +234,14 @@ def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str |
 
     report(todo[0] if todo else None, force=True)
     for rf in todo:
-        partial = blobs / (rf.etag + PARTIAL_SUFFIX)
-        _fetch(ctx, plan, rf, partial, meter, report)
         blob = blobs / rf.etag
-        os.replace(partial, blob)
+        if blob.is_file() and blob.stat().st_size == rf.size:
+            # Same content as a file fetched earlier in this run: one blob, two names.
+            meter.done += rf.size
+        else:
+            partial = blobs / (rf.etag + PARTIAL_SUFFIX)
+            _fetch(ctx, plan, rf, partial, meter, report)
+            os.replace(partial, blob)
         _place(folder, plan, rf, blob)
         files_done += 1
         report(rf, force=True)
@@ -269,6 +274,39 @@ def clean_partials(folder: Path) -> int:
         if path.name.endswith((PARTIAL_SUFFIX, ".incomplete")):
             freed += path.stat().st_size
             path.unlink(missing_ok=True)
+    return freed
+
+
+STALE_SECONDS = 3600
+
+
+@on_runner_start
+def sweep_partials() -> int:
+    """Partial files no job can resume are removed: ours without a resumable job, and huggingface_hub's
+    `.incomplete` files (it never resumes them across processes) once they are an hour old."""
+    from assistant.jobs import store
+    from assistant.models import JobStatus
+
+    keep = {
+        (j.params.get("repo_type", "model"), j.params.get("repo_id"))
+        for j in store.list_jobs("download", [s.value for s in JobStatus if s != JobStatus.succeeded], limit=10_000)
+    }
+    freed = 0
+    cache = hub_cache()
+    if not cache.is_dir():
+        return 0
+    now = time.time()
+    for blobs in cache.glob("*--*/blobs"):
+        kind, _, name = blobs.parent.name.partition("--")
+        repo = (kind.removesuffix("s"), name.replace("--", "/"))
+        for path in blobs.iterdir():
+            ours = path.name.endswith(PARTIAL_SUFFIX) and repo not in keep
+            theirs = path.name.endswith(".incomplete") and now - path.stat().st_mtime > STALE_SECONDS
+            if ours or theirs:
+                freed += path.stat().st_size
+                path.unlink(missing_ok=True)
+    if freed:
+        log.info("removed %d bytes of partial downloads nothing can resume", freed)
     return freed
 
 

@@ -1,0 +1,69 @@
+"""The `transcription` job: long recordings are recognized in the background, piece by piece, with progress."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.jobs import JobContext, JobError, job_handler
+from assistant.services.speech import stt
+from assistant.services.speech.common import SpeechError, clock, speech_dir
+from prompts import t
+
+PREVIEW_CHARS = 3000
+
+
+@job_handler("transcription", mode="thread")
+def transcription_job(ctx: JobContext) -> dict:
+    """params: {"path": audio file, "name": shown name, "duration": seconds from the probe}."""
+    path = Path(ctx.params["path"])
+    name = ctx.params.get("name") or path.name
+    expected = float(ctx.params.get("duration") or 0.0) or None
+    state = {"segments": 0, "last": ""}
+    ctx.progress(0.0, t("speech.job_starting", name=name), force=True)
+
+    def on_segment(segment: stt.Segment) -> None:
+        state["segments"] += 1
+        state["last"] = segment.text
+        fraction = min(0.99, segment.end / expected) if expected else None
+        ctx.progress(
+            fraction,
+            t("speech.job_progress", done=clock(segment.end), total=clock(expected or segment.end),
+              text=_short(segment.text)),
+            segments=state["segments"], seconds_done=round(segment.end, 1),
+        )
+
+    def on_piece(seconds: float) -> None:
+        if expected:
+            ctx.progress(min(0.99, seconds / expected), seconds_done=round(seconds, 1))
+
+    try:
+        transcript = stt.transcribe_file(path, check=ctx.check_cancel, on_segment=on_segment, on_piece=on_piece)
+    except SpeechError as exc:
+        raise JobError(str(exc)) from None
+    if not transcript.segments:
+        raise JobError(t("speech.no_speech_in_file", name=name))
+    stem = f"job-{ctx.job_id}-" + re.sub(r"[^\w.-]+", "_", path.stem)[:60]
+    txt, srt = stt.save_transcript(transcript, speech_dir("transcripts"), stem)
+    header = t("speech.transcript_header", name=name, duration=clock(transcript.duration),
+               language=stt.language_name(transcript.language), count=len(transcript.segments))
+    body = stt.format_transcript(transcript, max_chars=PREVIEW_CHARS)
+    ctx.progress(1.0, t("speech.job_done", count=len(transcript.segments)), force=True)
+    return {
+        "language": transcript.language,
+        "duration": round(transcript.duration, 2),
+        "segments": len(transcript.segments),
+        "text": transcript.text[:PREVIEW_CHARS],
+        "transcript_path": str(txt),
+        "srt_path": str(srt),
+        # What the chat shows when the job ends: the transcript and its files.
+        "reply": f"{header}\n\n{body}\n\n{t('speech.transcript_files')}",
+        "media": [
+            {"kind": "file", "path": str(txt), "name": txt.name},
+            {"kind": "file", "path": str(srt), "name": srt.name},
+        ],
+    }
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,163 @@
+"""Preparing text to be spoken: markdown and emoji out, numbers as Persian words, sentences of a sane length."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from assistant.persian import ZWNJ, normalize, to_latin_digits
+from assistant.services.speech.common import SpeechError
+
+PERSIAN_LETTER = re.compile(r"[\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u0622\u06c0]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+_ONES = ("صفر", "یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه")
+_TEENS = ("ده", "یازده", "دوازده", "سیزده", "چهارده", "پانزده", "شانزده", "هفده", "هجده", "نوزده")
+_TENS = ("", "", "بیست", "سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد", "نود")
+_HUNDREDS = ("", "صد", "دویست", "سیصد", "چهارصد", "پانصد", "ششصد", "هفتصد", "هشتصد", "نهصد")
+_SCALES = ("", "هزار", "میلیون", "میلیارد", "هزار میلیارد")
+
+
+def _below_thousand(n: int) -> str:
+    parts = []
+    hundreds, rest = divmod(n, 100)
+    if hundreds:
+        parts.append(_HUNDREDS[hundreds])
+    if rest >= 20:
+        tens, ones = divmod(rest, 10)
+        parts.append(_TENS[tens])
+        if ones:
+            parts.append(_ONES[ones])
+    elif rest >= 10:
+        parts.append(_TEENS[rest - 10])
+    elif rest:
+        parts.append(_ONES[rest])
+    return " و ".join(parts)
+
+
+def number_words(n: int) -> str:
+    """An integer in Persian words: 1405 → «هزار و چهارصد و پنج»."""
+    if n < 0:
+        return "منفی " + number_words(-n)
+    if n == 0:
+        return _ONES[0]
+    if n >= 10 ** (3 * len(_SCALES)):
+        return " ".join(_ONES[int(d)] for d in str(n))
+    groups = []
+    scale = 0
+    while n:
+        n, group = divmod(n, 1000)
+        if group:
+            words = _below_thousand(group)
+            if scale:
+                words = _SCALES[scale] if (group == 1 and scale == 1) else f"{words} {_SCALES[scale]}"
+            groups.append(words)
+        scale += 1
+    return " و ".join(reversed(groups))
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?[0-9۰-۹٠-٩]+(?:[,٬][0-9۰-۹٠-٩]{3})*(?:[.٫][0-9۰-۹٠-٩]+)?(?![\w])")
+
+
+def _number_text(match: re.Match[str]) -> str:
+    raw = to_latin_digits(match.group(0)).replace(",", "").replace("٬", "")
+    negative = raw.startswith("-")
+    raw = raw.lstrip("-")
+    whole, _, frac = raw.partition(".")
+    if len(whole) > 15:
+        return " ".join(_ONES[int(d)] for d in whole)
+    words = number_words(int(whole or "0"))
+    if frac:
+        if len(frac) <= 6 and not frac.startswith("0"):
+            words += " ممیز " + number_words(int(frac))
+        else:
+            words += " ممیز " + " ".join(_ONES[int(d)] for d in frac)
+    return ("منفی " if negative else "") + words
+
+
+def numbers_to_words(text: str) -> str:
+    return _NUMBER.sub(lambda m: f" {_number_text(m)} ", text)
+
+
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"[*_#>`|~]+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.M)
+
+
+def _drop_symbols(text: str) -> str:
+    """Emoji, pictographs and other symbols have nothing to say; letters, digits and punctuation stay."""
+    out = []
+    for ch in text:
+        if ch in (ZWNJ, "\n"):
+            out.append(ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat.startswith(("L", "N", "P", "Z", "M")):
+            out.append(ch)
+        elif cat == "Cc" and ch.isspace():
+            out.append(" ")
+        else:
+            out.append(" ")  # So, Sk, Sm, Cf (joiners, variation selectors), private use
+    return "".join(out)
+
+
+def clean_for_speech(text: str) -> str:
+    """What a listener should hear of a chat text: no markdown, links, code or emoji; normalized Persian."""
+    text = _CODE_BLOCK.sub(" ", text or "")
+    text = _MD_LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    text = _TABLE_RULE.sub(" ", text)
+    text = _MD_MARKS.sub(" ", text)
+    text = _drop_symbols(text)
+    text = normalize(text, use_hazm=False)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"\s*\n\s*", "\n", text)
+    return text.strip()
+
+
+def prepare(text: str, max_chars: int) -> str:
+    """Text ready for a Persian voice, or a SpeechError explaining what is wrong with it."""
+    raw = (text or "").strip()
+    if not raw:
+        raise SpeechError("tts_empty")
+    if len(raw) > max_chars:
+        raise SpeechError("tts_too_long", count=len(raw), limit=max_chars)
+    cleaned = clean_for_speech(raw)
+    if not PERSIAN_LETTER.search(cleaned):
+        if LATIN_LETTER.search(cleaned):
+            raise SpeechError("tts_not_persian")
+        raise SpeechError("tts_nothing_to_say")
+    return re.sub(r" +", " ", numbers_to_words(cleaned)).strip()
+
+
+def shorten(text: str, max_chars: int) -> str:
+    """The first sentences of a long text, up to `max_chars` (for speaking replies aloud)."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    stop = max(cut.rfind(mark) for mark in (".", "!", "؟", "?", "\n", "؛"))
+    return cut[: stop + 1] if stop > max_chars // 3 else cut
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟؛\n])\s+")
+
+
+def sentences(text: str, max_len: int = 250) -> list[str]:
+    """Sentences of at most `max_len` characters (long ones split at commas, then at spaces)."""
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        while len(sentence) > max_len:
+            window = sentence[:max_len]
+            cut = max(window.rfind("،"), window.rfind(","))
+            if cut < max_len // 3:
+                cut = window.rfind(" ")
+            if cut < max_len // 3:
+                cut = max_len
+            out.append(sentence[: cut + 1].strip())
+            sentence = sentence[cut + 1 :].strip()
+        if sentence:
+            out.append(sentence)
+    return out

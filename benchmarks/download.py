@@ -1,0 +1,123 @@
+"""Download throughput: a Dastyar download job vs `hf download`, against the same local hub, alternating.
+
+Also: bytes fetched again after the downloading process is killed (kill -9) at about 50%.
+Run by hand: `.venv/bin/python benchmarks/download.py [--size-mb 1024] [--files 4] [--rounds 3]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.hubserver import HubServer, env_for  # noqa: E402
+
+REPO = "bench/big-repo"
+BIN = Path(sys.executable).parent
+
+
+def make_repo(root: Path, size_mb: int, files: int) -> int:
+    folder = root / "models" / REPO
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    per = size_mb * 1024 * 1024 // files
+    for i in range(files):
+        with open(folder / f"pytorch_model-{i:05d}.bin", "wb") as fh:
+            left = per
+            while left > 0:
+                n = min(left, 8 * 1024 * 1024)
+                fh.write(os.urandom(n))  # distinct content: identical files would share one blob
+                left -= n
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def run_env(hub: HubServer, work: Path) -> dict[str, str]:
+    env = {**os.environ, **env_for(hub)}
+    env.update({"HF_HOME": str(work / "hf"), "DASTYAR_DATA_DIR": str(work / "data"), "DASTYAR_MAX_JOBS": "2"})
+    return env
+
+
+def job_seconds(work: Path) -> float:
+    """The download job's own duration (started → finished) from its row: transfer time without process start-up."""
+    import sqlite3
+    from datetime import datetime
+
+    with sqlite3.connect(work / "data" / "dastyar.db") as db:
+        started, finished = db.execute("SELECT started_at, finished_at FROM job ORDER BY id DESC LIMIT 1").fetchone()
+    parse = datetime.fromisoformat
+    return (parse(finished) - parse(started)).total_seconds()
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--files", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="dastyar-bench-"))
+    try:
+        size = make_repo(base / "hub", args.size_mb, args.files)
+        print(f"repo: {REPO}, {size / 2**20:.0f} MiB in {args.files + 1} files")
+        with HubServer(base / "hub") as hub:
+            dastyar_s, hf_s, job_s = [], [], []
+            for i in range(args.rounds):
+                for name in ("dastyar", "hf") if i % 2 == 0 else ("hf", "dastyar"):
+                    work = base / f"run-{name}-{i}"
+                    env = run_env(hub, work)
+                    if name == "dastyar":
+                        cmd = [str(BIN / "dastyar"), "ask", f"/download {REPO}", "--wait"]
+                        dastyar_s.append(timed(cmd, env))
+                        job_s.append(job_seconds(work))
+                    else:
+                        cmd = [str(BIN / "hf"), "download", REPO, "--cache-dir", str(work / "hf" / "hub")]
+                        hf_s.append(timed(cmd, env))
+                    shutil.rmtree(work, ignore_errors=True)
+            d, h = statistics.median(dastyar_s), statistics.median(hf_s)
+            print(f"dastyar job : median {d:.2f} s  -> {size / d / 2**20:.0f} MiB/s  (runs: {', '.join(f'{x:.2f}' for x in dastyar_s)})")
+            print(f"hf download : median {h:.2f} s  -> {size / h / 2**20:.0f} MiB/s  (runs: {', '.join(f'{x:.2f}' for x in hf_s)})")
+            j = statistics.median(job_s)
+            print(f"  of which the job itself: median {j:.2f} s -> {size / j / 2**20:.0f} MiB/s (the rest is CLI start-up)")
+            print(f"throughput ratio dastyar/hf, whole command: {h / d:.3f}  (goal >= 0.95)")
+            print(f"throughput ratio dastyar job/hf whole command: {h / j:.3f}")
+
+            # Kill at about 50%, start again, measure what travels twice.
+            work = base / "run-kill"
+            env = run_env(hub, work)
+            hub.reset_stats()
+            hub.throttle_bytes_per_sec = 200 * 1024 * 1024  # slow enough to stop it near the middle
+            proc = subprocess.Popen([str(BIN / "dastyar"), "ask", f"/download {REPO}", "--wait"], env=env, cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            hub.wait_for(lambda: hub.total_bytes_sent >= size // 2, timeout=600, interval=0.005)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            done = hub.total_bytes_sent
+            hub.throttle_bytes_per_sec = None
+            # Any start resumes interrupted downloads; `ask --wait` on the same job follows it to the end.
+            subprocess.run([str(BIN / "dastyar"), "ask", "/resume 1", "--wait"], env=env, cwd=ROOT, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            total = hub.total_bytes_sent
+            refetched = total - size
+            print(f"killed at {done / size:.0%} ({done / 2**20:.0f} MiB sent); after resume {total / 2**20:.0f} MiB sent in all")
+            print(f"re-fetched after kill: {max(refetched, 0) / 2**20:.1f} MiB = {max(refetched, 0) / done:.2%} of what was done (goal < 5%)")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
