@@ -86,6 +86,8 @@ def _route(state: AgentState) -> AgentState:
         # Anything else: the question lapses and the message is handled as new.
     r: Route = route(text) if text.strip() or not attachments else Route(None)
     _use_attachments(r, attachments)
+    if r.tool == "try_model" and not r.args.get("model") and conv.last_model:
+        r.args["model"] = conv.last_model  # «این مدل رو امتحان کن: …» — the model this conversation last used
     return {"route": {"tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing}}
 
 
@@ -121,6 +123,8 @@ def _run_tool(state: AgentState) -> AgentState:
         conv.pending = result.confirm
     if result.job_id is not None:
         conv.last_job_id = result.job_id
+    if result.ok and result.data.get("last_model"):
+        conv.last_model = str(result.data["last_model"])
     return {"result": result.to_dict(), "job_id": result.job_id}
 
 

@@ -46,8 +46,8 @@ SLASH_ALIASES: dict[str, str] = {
     "download": "download", "دانلود": "download",
     "installed": "list_installed", "نصب": "list_installed",
     "train": "start_training", "آموزش": "start_training",
-    "speak": "speak", "بخوان": "speak",
-    "transcribe": "transcribe",
+    "speak": "speak", "بخوان": "speak", "بخون": "speak", "say": "speak", "tts": "speak",
+    "transcribe": "transcribe", "stt": "transcribe", "رونویسی": "transcribe",
     "token": "set_hf_token",
     "catalog": "catalog", "کاتالوگ": "catalog",
     "mirror": "set_hub_endpoint", "endpoint": "set_hub_endpoint", "آینه": "set_hub_endpoint",
@@ -78,7 +78,20 @@ _TRAIN_KEYS = {
     "epochs": "epochs", "epoch": "epochs",
     "lr": "learning_rate", "learning_rate": "learning_rate",
     "batch": "batch_size", "batch_size": "batch_size", "bs": "batch_size",
+    "text": "text_column", "text_column": "text_column", "label": "label_column", "label_column": "label_column",
+    "save_steps": "save_steps", "checkpoint_steps": "save_steps", "keep": "save_total_limit",
+    "save_total_limit": "save_total_limit", "max_length": "max_length", "maxlen": "max_length",
+    "eval": "eval_fraction", "eval_fraction": "eval_fraction",
+    "confirm": "confirmed", "confirmed": "confirmed", "yes": "confirmed",
 }
+
+
+def _speak_voice(rest: str) -> tuple[str, str | None]:
+    """`/speak voice=female سلام` → ("سلام", "female")."""
+    m = re.match(r"\s*voice=(\S+)\s*", rest)
+    if m:
+        return rest[m.end() :].strip(), m.group(1)
+    return rest, None
 
 
 def route_slash(text: str) -> Route | None:
@@ -127,7 +140,10 @@ def route_slash(text: str) -> Route | None:
         if positional and "base_model" not in args:
             args["base_model"] = positional[0]
     elif tool == "speak":
-        args["text"] = rest
+        text, voice = _speak_voice(rest)
+        args["text"] = text
+        if voice:
+            args["voice"] = voice
     elif tool == "transcribe":
         if rest:
             args["audio"] = rest
@@ -139,10 +155,22 @@ def route_slash(text: str) -> Route | None:
         if rest:
             args["task"] = rest.split()[0]
     elif tool == "try_model":
-        if positional:
+        # `/try 5 متن`, `/try org/model متن`; `/try متن` leaves the model to the conversation's last one.
+        if positional and _model_ref(positional[0]):
             args["model"] = positional[0]
             args["text"] = rest[len(positional[0]) :].strip()
+        elif rest:
+            args["text"] = rest
     return Route(tool, args, source="slash")
+
+
+def _model_ref(token: str) -> bool:
+    """A token that names a model: a job number, a repo id, a fine-tuned folder name or a path."""
+    latin = to_latin_digits(token).lstrip("#")
+    return bool(
+        latin.isdigit() or REPO_ID.fullmatch(token) or re.fullmatch(r"job[-_]?\d+", latin, re.I)
+        or token.startswith(("/", "./", "~")) or (token.isascii() and re.fullmatch(r"[\w.\-]+", token))
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,10 +222,20 @@ W_TRAIN = words(
     "آموزش بده", "آموزش بدی", "آموزش رو شروع", "فاین تیون", "فاین‌تیون", "فاینتیون", "تنظیم دقیق", "ریزتنظیم",
     "ریز تنظیم", "train", "fine-tune", "finetune", "آموزشش بده", "ترین کن",
 )
-W_SPEAK = words("بخون", "بخوان", "با صدا بگو", "بلند بخوان", "بلند بخون", "بگو ببینم", "تلفظ کن", "speak", "صدای", "بخونش")
+W_SPEAK = words(
+    "بخون", "بخوان", "با صدا بگو", "بلند بخوان", "بلند بخون", "بگو ببینم", "تلفظ کن", "speak", "بخونش", "بخونی",
+    "بخوانید", "بخوانش", "به صدا تبدیل", "به گفتار تبدیل", "به صوت تبدیل", "read aloud", "با صدای بلند",
+)
+# «با صدای زن بگو: …»: a voice, then the text after a colon.
+W_SPEAK_COLON = re.compile(r"(?:^|\s)(?:بگو|با صدای \S+|با صدا)\s*[:：]")
+W_VOICE_FEMALE = words("با صدای زن", "با صدای زنانه", "صدای زن", "صدای زنانه", "صدای خانم")
+W_VOICE_MALE = words("با صدای مرد", "با صدای مردانه", "صدای مرد", "صدای مردانه", "صدای آقا")
+# A recording named together with a verb of writing: «متن این ویس رو بنویس», «این صدا رو تایپ کن».
+W_AUDIO = words("ویس", "وویس", "صدا", "صوت", "فایل صوتی", "پیام صوتی", "ضبط", "صدای ضبط", "فایل صدا", "voice", "audio")
+W_WRITE = words("بنویس", "بنویسش", "تایپ کن", "تایپش کن", "متنش", "متن", "زیرنویس", "رونوشت")
 W_TRANSCRIBE = words(
     "به متن تبدیل", "به نوشتار تبدیل", "رونویسی", "پیاده کن", "پیاده‌سازی متن", "متن این صوت", "متن این فایل صوتی",
-    "transcribe", "تبدیل گفتار به متن",
+    "transcribe", "تبدیل گفتار به متن", "به متن برگردان", "زیرنویس بساز", "زیرنویسش رو بساز", "رونوشت",
 )
 W_TOKEN = words("توکن", "token", "کلید")
 W_MIRROR = words("آینه", "میرور", "mirror", "endpoint", "اندپوینت")
@@ -268,7 +306,8 @@ def _training_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     repos = REPO_ID.findall(text)
     model_m = re.search(r"مدل\s+(\S+/\S+)", text)
-    data_m = re.search(r"(?:دیتاست|داده|دادگان|فایل)\s+(\S+)", text)
+    # The data's name is a repo id, a path or a file name (Latin), never a Persian word («روی این فایل با …»).
+    data_m = re.search(r"(?:دیتاست|داده|دادگان|فایل)\s+([A-Za-z0-9~./_][\w./~:\\-]*)", text)
     if model_m:
         args["base_model"] = model_m.group(1)
     elif repos:
@@ -333,14 +372,22 @@ def route_rules(text: str) -> Route:
         return Route("catalog", {}, source="rules")
 
     repo = REPO_ID.search(t)
-    if W_TRANSCRIBE.search(t):
+    recording = W_AUDIO.search(t) and W_WRITE.search(t) and not (W_SPEAK.search(t) or W_MODEL.search(t) or W_SEARCH.search(t))
+    if W_TRANSCRIBE.search(t) or recording:
         return Route("transcribe", {}, source="rules")
-    speak = W_SPEAK.search(t)
+    speak = W_SPEAK.search(t) or W_SPEAK_COLON.search(t)
     if speak:
         after = t[speak.end() :]
-        m = re.search(r"[:：]\s*(.+)$", t)
+        m = re.search(r"[:：]\s*(.+)$", t, re.S)
         spoken = (m.group(1) if m else after).strip(" :«»\"'")
-        return Route("speak", {"text": spoken}, source="rules", missing=None if spoken else "text")
+        args = {"text": spoken}
+        head = t[: m.start()] if m else t
+        if W_VOICE_FEMALE.search(head):
+            args["voice"] = "female"
+        elif W_VOICE_MALE.search(head):
+            args["voice"] = "male"
+        # No text: the tool asks for it (with an example).
+        return Route("speak", args, source="rules")
 
     if repo and W_DOWNLOAD.search(t) and not W_INSTALLED.search(t.replace(repo.group(0), "")):
         args = {"repo_id": repo.group(1)}
@@ -352,9 +399,17 @@ def route_rules(text: str) -> Route:
         if W_DATASET.search(t):
             args["repo_type"] = "dataset"
         return Route("model_info", args, source="rules")
-    if repo and W_TRY.search(t):
-        m = re.search(r"[:：]\s*(.+)$", t)
-        return Route("try_model", {"model": repo.group(1), "text": m.group(1) if m else ""}, source="rules")
+    if W_TRY.search(t) and (repo or re.search(r"[:：]", t) or W_MODEL.search(t)):
+        # «مدل org/name رو امتحان کن: متن»، «مدل کار ۵ رو امتحان کن: متن»، «این مدل رو امتحان کن: متن»
+        head, _, tail = re.split(r"([:：])", t, maxsplit=1) if re.search(r"[:：]", t) else (t, "", "")
+        args = {"text": tail.strip(" «»\"'")}
+        head_repo = REPO_ID.search(head)
+        head_number = _job_number(head) if not head_repo else None
+        if head_repo:
+            args["model"] = head_repo.group(1)
+        elif head_number:
+            args["model"] = head_number
+        return Route("try_model", args, source="rules")
 
     if number and (W_STATUS.search(t) or re.fullmatch(r"(کار|جاب|job|تسک)\s*#?\S+\s*[؟?]?", t, re.I)):
         return Route("job_status", {"job_id": number}, source="rules")

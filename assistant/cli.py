@@ -88,7 +88,7 @@ def _follow(job_id: int, timeout: float, quiet: bool) -> int:
             return 0 if job.status == JobStatus.succeeded else 1
         if time.monotonic() > deadline:
             return 2
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 @app.command()

@@ -11,7 +11,9 @@ from assistant.jobs.context import JobContext
 
 HandlerFunc = Callable[[JobContext], dict[str, Any] | None]
 # Modules whose import registers the product's handlers (later features add theirs here).
-HANDLER_MODULES: list[str] = ["assistant.services.hub.download", "assistant.services.speech.jobs"]
+HANDLER_MODULES: list[str] = [
+    "assistant.services.hub.download", "assistant.services.speech.jobs", "assistant.services.training.job",
+]
 
 
 @dataclass(frozen=True)

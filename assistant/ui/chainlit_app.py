@@ -16,6 +16,7 @@ from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
 from assistant.persian import fa_digits, normalize
 from assistant.services import notifications as notes
+from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
@@ -55,6 +56,7 @@ async def _starters(user=None, language=None) -> list[cl.Starter]:
 @cl.on_chat_start
 async def _chat_start() -> None:
     await cl.context.emitter.set_commands(chainlit_commands())
+    await speech_ui.send_settings()
     cl.user_session.set("followed", set())
     last_id = await asyncio.to_thread(notes.latest_id)
     tasks = [asyncio.create_task(_watch_notifications(last_id))]
@@ -106,11 +108,15 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
             cl.Action(name="confirm", payload={"answer": "yes"}, label=t("agent.yes"), icon="check"),
             cl.Action(name="confirm", payload={"answer": "no"}, label=t("agent.no"), icon="x"),
         ]
-    await cl.Message(content=reply.text, elements=_elements(reply.media), actions=actions).send()
+    elements = _elements(reply.media) + await speech_ui.reply_audio(reply.text, reply.media)
+    await cl.Message(content=reply.text, elements=elements, actions=actions).send()
     if reply.job_id is not None:
         job = await asyncio.to_thread(store.get_job, reply.job_id)
         if job is not None and JobStatus(job.status).is_active:
             _follow(job.id)
+
+
+speech_ui.use_responder(respond)  # spoken messages are answered like typed ones
 
 
 def _elements(media: list[dict]) -> list:
@@ -162,12 +168,20 @@ async def _watch_job(job_id: int) -> None:
                 await msg.update()
                 shown = text
             if not JobStatus(job.status).is_active:
+                await _job_outputs(job)
                 return
             await asyncio.sleep(PROGRESS_POLL_SECONDS)
     except asyncio.CancelledError:
         raise
     except Exception:
         log.exception("progress watcher for job %s failed", job_id)
+
+
+async def _job_outputs(job) -> None:
+    """What a finished job leaves in the chat: its result's `reply` text and `media` files (e.g. a transcript)."""
+    result = job.result or {}
+    if job.status == JobStatus.succeeded and (result.get("reply") or result.get("media")):
+        await cl.Message(content=result.get("reply") or "", elements=_elements(result.get("media") or [])).send()
 
 
 async def _watch_notifications(last_id: int) -> None:
@@ -179,7 +193,8 @@ async def _watch_notifications(last_id: int) -> None:
             for note in fresh:
                 last_id = max(last_id, note.id or 0)
                 body = f"\n\n{note.body}" if note.body else ""
-                await cl.Message(content=f"🔔 **{note.title}**{body}", author=t("notifications.author")).send()
+                spoken = await speech_ui.notification_audio(f"{note.title}. {note.body or ''}")
+                await cl.Message(content=f"🔔 **{note.title}**{body}", author=t("notifications.author"), elements=spoken).send()
                 await cl.context.emitter.send_toast(note.title, _TOAST_TYPES.get(note.level, "info"))
         except asyncio.CancelledError:
             raise

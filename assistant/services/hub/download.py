@@ -12,8 +12,10 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ PARTIAL_SUFFIX = ".dastyar-partial"
 INCOMPLETE_MARKER = ".dastyar-incomplete"
 CHUNK = 1024 * 1024
 MAX_ATTEMPTS = 6
+PARALLEL_FILES = 4
 DISK_MARGIN = 50 * 1024 * 1024
 
 
@@ -122,7 +125,16 @@ def _place(folder: Path, plan: Plan, rf: RemoteFile, blob: Path) -> None:
         shutil.copyfile(blob, pointer)
 
 
-def _fetch(ctx: JobContext, plan: Plan, rf: RemoteFile, partial: Path, meter: _Meter, report) -> None:
+def _fetch(
+    ctx: JobContext,
+    plan: Plan,
+    rf: RemoteFile,
+    partial: Path,
+    meter: _Meter,
+    report,
+    failed: threading.Event,
+    lock: threading.RLock,
+) -> None:
     """Bring `partial` to the full file, resuming from its current size, retrying dropped connections."""
     import httpx
 
@@ -153,13 +165,14 @@ def _fetch(ctx: JobContext, plan: Plan, rf: RemoteFile, partial: Path, meter: _M
                     with open(partial, "ab") as fh:
                         # No chunk size: bytes are written as they arrive, so a dropped connection loses none.
                         for chunk in resp.iter_bytes():
-                            if ctx.cancelled():
+                            if failed.is_set() or ctx.cancelled():
                                 raise JobCancelled()
                             fh.write(chunk)
                             if hasher:
                                 hasher.update(chunk)
                             offset += len(chunk)
-                            meter.add(len(chunk))
+                            with lock:
+                                meter.add(len(chunk))
                             report(rf)
                 attempt = 0
             except (httpx.TransportError, httpx.StreamError) as exc:
@@ -206,8 +219,13 @@ def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str |
 
     meter = _Meter(plan.total, present + partial_bytes)
     files_done = len(plan.files) - len(todo)
+    lock = threading.RLock()  # the file threads share the meter and the job context
 
     def report(rf: RemoteFile | None, force: bool = False) -> None:
+        with lock:
+            _report(rf, force)
+
+    def _report(rf: RemoteFile | None, force: bool) -> None:
         eta = meter.eta
         message = t(
             "hub.progress",
@@ -233,18 +251,35 @@ def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str |
         )
 
     report(todo[0] if todo else None, force=True)
+    # Files with the same content share one blob: fetch each blob once, place every name that points to it.
+    by_blob: dict[str, list[RemoteFile]] = {}
     for rf in todo:
+        by_blob.setdefault(rf.etag, []).append(rf)
+    failed = threading.Event()
+
+    def fetch_blob(group: list[RemoteFile]) -> None:
+        nonlocal files_done
+        rf = group[0]
         blob = blobs / rf.etag
-        if blob.is_file() and blob.stat().st_size == rf.size:
-            # Same content as a file fetched earlier in this run: one blob, two names.
-            meter.done += rf.size
-        else:
-            partial = blobs / (rf.etag + PARTIAL_SUFFIX)
-            _fetch(ctx, plan, rf, partial, meter, report)
-            os.replace(partial, blob)
-        _place(folder, plan, rf, blob)
-        files_done += 1
+        partial = blobs / (rf.etag + PARTIAL_SUFFIX)
+        _fetch(ctx, plan, rf, partial, meter, report, failed, lock)
+        os.replace(partial, blob)
+        for same in group:
+            _place(folder, plan, same, blob)
+        with lock:
+            meter.done += rf.size * (len(group) - 1)
+            files_done += len(group)
         report(rf, force=True)
+
+    # Several connections at once, as `hf download` does; a failure or cancel in one stops the others.
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_FILES, max(1, len(by_blob)))) as pool:
+        futures = [pool.submit(fetch_blob, group) for group in by_blob.values()]
+        try:
+            for future in as_completed(futures):
+                future.result()
+        except BaseException:
+            failed.set()
+            raise
 
     if plan.revision != plan.commit:
         (folder / "refs").mkdir(exist_ok=True)

@@ -48,8 +48,11 @@ def transcription_job(ctx: JobContext) -> dict:
     header = t("speech.transcript_header", name=name, duration=clock(transcript.duration),
                language=stt.language_name(transcript.language), count=len(transcript.segments))
     body = stt.format_transcript(transcript, max_chars=PREVIEW_CHARS)
-    ctx.progress(1.0, t("speech.job_done", count=len(transcript.segments)), force=True)
+    ctx.progress(1.0, force=True)
     return {
+        # The closing line of the job (progress view, notification, `/job N`).
+        "message": t("speech.job_done", name=name, count=len(transcript.segments), text=_short(transcript.text, 200),
+                     path=str(txt)),
         "language": transcript.language,
         "duration": round(transcript.duration, 2),
         "segments": len(transcript.segments),

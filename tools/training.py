@@ -1,0 +1,279 @@
+"""Training tools: `start_training` (a check, the user's yes, then a `training` job) and `try_model`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from assistant.config import get_settings
+from assistant.persian import fa_digits, format_bytes, format_duration, format_number, normalize, parse_int, parse_number
+from assistant.services.training import TrainingProblem
+from prompts import t
+from tools.registry import ToolArgs, ToolResult, tool
+
+MAX_EPOCHS = 100
+MIN_LR, MAX_LR = 1e-8, 0.1
+MAX_BATCH = 1024
+MAX_LENGTH = 4096
+
+
+def _shown(value: Any) -> str:
+    return str(value)[:40]
+
+
+def _epochs(value: Any) -> float:
+    number = parse_number(value)
+    if number is None or not (0 < number <= MAX_EPOCHS):
+        raise ValueError(t("training.bad_epochs", value=_shown(value), max=MAX_EPOCHS))
+    return float(number)
+
+
+def _learning_rate(value: Any) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = parse_number(value)
+    if number is None or not (MIN_LR <= number <= MAX_LR):
+        raise ValueError(t("training.bad_lr", value=_shown(value), min="1e-8", max="0.1"))
+    return float(number)
+
+
+def _batch(value: Any) -> int:
+    number = parse_int(value)
+    if number is None or not (1 <= number <= MAX_BATCH):
+        raise ValueError(t("training.bad_batch", value=_shown(value), max=MAX_BATCH))
+    return number
+
+
+def _optional_steps(value: Any) -> int | None:
+    if value in (None, "", 0, "0"):
+        return None
+    number = parse_int(value)
+    if number is None or not (1 <= number <= 1_000_000):
+        raise ValueError(t("training.bad_steps", value=_shown(value), max=1_000_000))
+    return number
+
+
+def _keep(value: Any) -> int:
+    number = parse_int(value)
+    if number is None or not (1 <= number <= 20):
+        raise ValueError(t("training.bad_keep", value=_shown(value), max=20))
+    return number
+
+
+def _max_length(value: Any) -> int:
+    number = parse_int(value)
+    if number is None or not (8 <= number <= MAX_LENGTH):
+        raise ValueError(t("training.bad_max_length", value=_shown(value), max=MAX_LENGTH))
+    return number
+
+
+def _fraction(value: Any) -> float:
+    number = parse_number(value)
+    if number is not None and number > 1:
+        number = number / 100  # «۲۰» meaning 20%
+    if number is None or not (0.01 <= number <= 0.5):
+        raise ValueError(t("training.bad_fraction", value=_shown(value)))
+    return float(number)
+
+
+def _name(value: Any) -> str:
+    text = str(value or "").strip().strip("«»\"'`")
+    if len(text) > 1000 or "\n" in text or "\x00" in text:
+        raise ValueError(t("training.bad_name", value=_shown(value)))
+    return text
+
+
+def _column(value: Any) -> str | None:
+    text = str(value or "").strip().strip("«»\"'`")
+    if not text:
+        return None
+    if len(text) > 200:
+        raise ValueError(t("training.bad_name", value=_shown(value)))
+    return text
+
+
+def _task(value: Any) -> str | None:
+    from assistant.services.training.tasks import parse_task
+
+    try:
+        return parse_task(value)
+    except TrainingProblem as exc:
+        raise ValueError(exc.message) from exc
+
+
+def _confirm(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = normalize(str(value or "")).lower()
+    if text in ("1", "yes", "y", "true", "ok", "بله", "آره", "باشه", "تایید", "تأیید"):
+        return True
+    if text in ("", "0", "no", "n", "false", "نه", "خیر"):
+        return False
+    raise ValueError(t("training.bad_confirm", value=_shown(value)))
+
+
+class StartTrainingArgs(ToolArgs):
+    base_model: Annotated[str, BeforeValidator(_name)] = ""
+    dataset: Annotated[str, BeforeValidator(_name)] = ""
+    task: Annotated[str | None, BeforeValidator(_task)] = None
+    epochs: Annotated[float, BeforeValidator(_epochs)] = 3.0
+    learning_rate: Annotated[float | None, BeforeValidator(_learning_rate)] = None
+    batch_size: Annotated[int, BeforeValidator(_batch)] = 16
+    text_column: Annotated[str | None, BeforeValidator(_column)] = None
+    label_column: Annotated[str | None, BeforeValidator(_column)] = None
+    save_steps: Annotated[int | None, BeforeValidator(_optional_steps)] = None
+    save_total_limit: Annotated[int, BeforeValidator(_keep)] = 2
+    max_length: Annotated[int, BeforeValidator(_max_length)] = 128
+    eval_fraction: Annotated[float, BeforeValidator(_fraction)] = 0.1
+    confirmed: Annotated[bool, BeforeValidator(_confirm)] = False
+
+
+def _lr_text(value: float) -> str:
+    return fa_digits(f"{value:g}".replace("e-0", "e-").replace("e+0", "e+"))
+
+
+def _epochs_text(value: float) -> str:
+    return format_number(value, 0 if float(value).is_integer() else 1)
+
+
+def _summary(plan) -> str:
+    from assistant.services.training.tasks import task_label
+
+    data, model, hw, req = plan.data, plan.model, plan.hardware, plan.request
+    lines = [t("training.check_header")]
+    lines.append(t("training.check_model", model=req.base_model, params=_params_text(model.params),
+                   arch=model.architecture))
+    lines.append(t("training.check_task", task=task_label(plan.task), lora=t("training.check_lora") if plan.lora else ""))
+    source = t("training.source.file", fmt=plan.source.fmt) if plan.source.kind == "file" else t(
+        f"training.source.{plan.source.kind}")
+    lines.append(t("training.check_data", dataset=plan.source.display, source=source, rows=data.rows))
+    if data.label_column:
+        lines.append(t("training.check_columns", text=data.text_column, label=data.label_column))
+        shown = "، ".join(f"{name} ({fa_digits(data.label_counts.get(name, 0))})" for name in data.labels[:12])
+        if len(data.labels) > 12:
+            shown += "، …"
+        lines.append(t("training.check_labels", count=len(data.labels), labels=shown))
+    else:
+        lines.append(t("training.check_columns_text", text=data.text_column))
+    if data.dropped:
+        lines.append(t("training.check_dropped", count=data.dropped))
+    lines.append(t("training.check_split", train=len(data.train), eval=len(data.eval), how=data.split_text()))
+    lines.append(t("training.check_hparams", epochs=_epochs_text(req.epochs), lr=_lr_text(plan.learning_rate),
+                   batch=req.batch_size, steps=plan.total_steps, per_epoch=plan.steps_per_epoch))
+    when = t("training.every_steps", steps=req.save_steps) if req.save_steps else t("training.every_epoch")
+    lines.append(t("training.check_checkpoints", when=when, keep=req.save_total_limit))
+    device = t("training.device_cpu", cores=hw.cores) if hw.device == "cpu" else t(
+        "training.device_gpu", name=hw.name, precision=hw.precision)
+    lines.append(t("training.check_device", device=device))
+    lines.append(t("training.check_time", time=format_duration(plan.est_seconds)))
+    key = "training.check_memory_tight" if plan.memory_tight else "training.check_memory_ok"
+    lines.append(t(key, need=format_bytes(plan.mem_need), free=format_bytes(hw.memory_free)))
+    return "\n".join(lines)
+
+
+def _params_text(params: int) -> str:
+    if params >= 1e9:
+        return format_number(params / 1e9, 1) + " میلیارد"
+    if params >= 1e6:
+        return format_number(params / 1e6, 1) + " میلیون"
+    if params >= 1e3:
+        return format_number(params / 1e3, 1) + " هزار"
+    return format_number(params)
+
+
+def _problem(exc: TrainingProblem, **extra: Any) -> ToolResult:
+    return ToolResult(False, exc.message, {"error": exc.code, **exc.values, **extra})
+
+
+@tool(
+    "start_training",
+    "Fine-tune a model on a dataset (Hub dataset or uploaded CSV/TSV/JSONL/parquet): text classification, or "
+    "text generation with LoRA. First answers with a check and asks for confirmation; confirmed=true starts the job.",
+    StartTrainingArgs,
+)
+def start_training(
+    base_model: str = "",
+    dataset: str = "",
+    task: str | None = None,
+    epochs: float = 3.0,
+    learning_rate: float | None = None,
+    batch_size: int = 16,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    save_steps: int | None = None,
+    save_total_limit: int = 2,
+    max_length: int = 128,
+    eval_fraction: float = 0.1,
+    confirmed: bool = False,
+) -> ToolResult:
+    from assistant.services.training.plan import TrainingRequest, check
+
+    if not base_model:
+        return ToolResult(False, t("training.missing_model_arg"), {"error": "missing_model_arg"})
+    if not dataset:
+        return ToolResult(False, t("training.missing_dataset_arg"), {"error": "missing_dataset_arg"})
+    request = TrainingRequest(
+        base_model=base_model, dataset=dataset, task=task, epochs=epochs, learning_rate=learning_rate,
+        batch_size=batch_size, text_column=text_column, label_column=label_column, save_steps=save_steps,
+        save_total_limit=save_total_limit, max_length=max_length, eval_fraction=eval_fraction,
+    )
+    try:
+        plan = check(request, cache_dir=get_settings().data_dir / "cache" / "datasets")
+    except TrainingProblem as exc:
+        return _problem(exc)
+    summary = _summary(plan)
+    args = {
+        "base_model": base_model, "dataset": dataset, "task": plan.task, "epochs": epochs,
+        "learning_rate": plan.learning_rate, "batch_size": batch_size, "text_column": plan.data.text_column,
+        "label_column": plan.data.label_column, "save_steps": save_steps, "save_total_limit": save_total_limit,
+        "max_length": max_length, "eval_fraction": eval_fraction, "confirmed": True,
+    }
+    data = {"plan": plan.to_dict()}
+    if not confirmed:
+        text = summary + "\n\n" + t("training.check_question")
+        return ToolResult(True, text, {**data, "needs_confirmation": True}, confirm={"tool": "start_training", "args": args})
+
+    from assistant.jobs.runner import get_runner
+    from tools.jobs import job_dict
+
+    title = t("training.title", model=base_model.split("/")[-1][:60], dataset=plan.source.display.split("/")[-1][:60])
+    job = get_runner().submit("training", plan.job_params(), title=title)
+    text = summary + "\n\n" + t("training.started", id=job.id, cid=str(job.id))
+    return ToolResult(True, text, {**data, "job": job_dict(job), "last_model": str(job.id)}, job_id=job.id)
+
+
+class TryModelArgs(ToolArgs):
+    model: Annotated[str, BeforeValidator(_name)] = ""
+    text: str = ""
+
+
+@tool(
+    "try_model",
+    "Run a fine-tuned (by training job number) or installed model on one text: a label with scores for "
+    "classification, a continuation for generation.",
+    TryModelArgs,
+)
+def try_model(model: str = "", text: str = "") -> ToolResult:
+    from assistant.persian import format_percent
+    from assistant.services.training.inference import predict, resolve_target
+
+    text = (text or "").strip().strip("«»\"'")
+    if not model:
+        return ToolResult(False, t("training.try_missing_model"), {"error": "missing_model"})
+    if not text:
+        return ToolResult(False, t("training.try_missing_text", model=model), {"error": "missing_text"})
+    try:
+        target = resolve_target(model)
+        output = predict(target, text[:4000])
+    except TrainingProblem as exc:
+        return _problem(exc)
+    lines = [t("training.try_header", model=target.display, text=text[:300])]
+    if "label" in output:
+        lines.append(t("training.try_label", label=output["label"], score=format_percent(output["score"])))
+        lines.append(t("training.try_scores", scores="، ".join(
+            f"{s['label']}: {format_percent(s['score'])}" for s in output["scores"])))
+    else:
+        lines.append(t("training.try_generated", generated=output.get("generated") or "—"))
+    data = {"model": target.display, "path": str(target.path), "prediction": output, "last_model": model}
+    return ToolResult(True, "\n".join(lines), data)
