@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from assistant.config import get_settings
-from assistant.persian import fa_digits, format_bytes, format_duration, format_number, normalize, parse_int, parse_number
+from assistant.persian import (
+    fa_digits,
+    format_bytes,
+    format_duration,
+    format_number,
+    normalize,
+    parse_int,
+    parse_number,
+)
 from assistant.services.training import TrainingProblem
 from prompts import t
 from tools.registry import ToolArgs, ToolResult, tool

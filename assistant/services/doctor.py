@@ -73,4 +73,10 @@ def run_checks() -> list[Check]:
     for exe in ("espeak-ng", "chromium"):
         path = shutil.which(exe)
         checks.append(Check(exe, "ok" if path else "warn", path or t("doctor.missing")))
+    try:  # speech engines and models: recognition (faster-whisper) and synthesis (espeak-ng, MMS)
+        from assistant.services.speech import doctor_checks
+
+        checks.extend(Check(**row) for row in doctor_checks())
+    except Exception as exc:
+        checks.append(Check("speech", "error", type(exc).__name__))
     return checks

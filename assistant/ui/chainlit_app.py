@@ -17,6 +17,7 @@ from assistant.models import JobStatus
 from assistant.persian import fa_digits, normalize
 from assistant.services import notifications as notes
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
+from assistant.ui import training_view  # live loss chart of training jobs
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
@@ -153,6 +154,7 @@ def _follow(job_id: int | None) -> None:
 async def _watch_job(job_id: int) -> None:
     msg: cl.Message | None = None
     shown = ""
+    chart: dict = {}
     try:
         while True:
             job = await asyncio.to_thread(store.get_job, job_id)
@@ -167,6 +169,8 @@ async def _watch_job(job_id: int) -> None:
                 msg.content = text
                 await msg.update()
                 shown = text
+            if job.kind == "training":
+                await training_view.update_chart(job, msg, chart)
             if not JobStatus(job.status).is_active:
                 await _job_outputs(job)
                 return

@@ -14,6 +14,8 @@ _COMMANDS = [
     ("resume", "play"),
     ("notifications", "bell"),
     ("read", "check-check"),
+    ("speak", "volume-2"),
+    ("transcribe", "audio-lines"),
 ]
 
 

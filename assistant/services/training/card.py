@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from assistant.persian import fa_digits, format_number, format_percent, jalali_date
 from assistant.services.training.tasks import CLASSIFICATION, task_label
 
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[A-Za-z0-9][\w.\-]*$")
 _METRIC_NAMES = {
     "eval_accuracy": ("accuracy", "دقت (accuracy)"),
     "eval_f1": ("f1", "F1 (میانگین ماکرو)"),
@@ -46,7 +48,7 @@ def write_card(folder: Path, *, name: str, params: dict[str, Any], metrics: dict
         for k, v in metrics.items() if k in _METRIC_NAMES and v is not None
     ]
     front: dict[str, Any] = {"language": ["fa"], "library_name": "transformers", "pipeline_tag": task}
-    if base and "/" in str(base):
+    if base and _REPO_ID.match(str(base)):
         front["base_model"] = str(base)
     if dataset_id:
         front["datasets"] = [dataset_id]
@@ -120,3 +122,15 @@ pipe("{example}")
     path = folder / "README.md"
     path.write_text(f"---\n{_yaml(front)}---\n\n{body}", encoding="utf-8")
     return path
+
+
+def card_body(path: Path, max_chars: int = 3500) -> str:
+    """The Persian body of a card (front matter and image left out), for the chat's closing message."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        text = text[end + 4 :] if end != -1 else text
+    text = text.replace("![loss](loss.png)", "").strip()
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit("\n", 1)[0] + "\n…"
+    return text

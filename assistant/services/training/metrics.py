@@ -28,7 +28,12 @@ def history_point(step: int, epoch: float | None, logs: dict[str, Any]) -> dict[
     for key in keys:
         if key in logs and isinstance(logs[key], int | float):
             point[key] = _clean(float(logs[key]))
-    if "eval_loss" in logs and "eval_perplexity" not in point and point.get("eval_loss") is not None:
+    return point
+
+
+def add_perplexity(point: dict[str, Any]) -> dict[str, Any]:
+    """Language models: perplexity = exp(eval loss)."""
+    if point.get("eval_loss") is not None and point.get("eval_perplexity") is None:
         point["eval_perplexity"] = _clean(math.exp(min(50.0, point["eval_loss"])))
     return point
 

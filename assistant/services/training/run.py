@@ -65,7 +65,7 @@ def _step_of(checkpoint: Path) -> int:
 def _fmt_lr(value: float | None) -> str:
     if value is None:
         return "—"
-    return fa_digits(f"{value:.1e}".replace("e-0", "e-").replace("e+0", "e+"))
+    return fa_digits(f"{value:.2g}".replace("e-0", "e-").replace("e+0", "e+").replace(".", "٫"))
 
 
 def _fmt_loss(value: float | None) -> str:
@@ -191,6 +191,8 @@ class _Reporter:
                         k: v for k, v in logs.items() if isinstance(v, int | float)})
                     return
                 kind = "eval" if "eval_loss" in point else "train"
+                if kind == "eval" and reporter.params["task"] == GENERATION:
+                    metrics_mod.add_perplexity(point)
                 reporter.log.write(kind, **point)
                 if reporter.history and reporter.history[-1].get("step") == point["step"] and kind == "eval" \
                         and "eval_loss" in reporter.history[-1]:
@@ -451,11 +453,16 @@ def _save_final(trainer, model, tokenizer, params, data, out: Path, summary, run
         metrics_text = t("training.done_metrics_lm", loss=_fmt_loss(summary.get("eval_loss")),
                          ppl=format_number(summary.get("eval_perplexity", 0.0), 2), count=len(data.eval))
     final = t("training.done", metrics=metrics_text, path=str(out), cid=str(job_id))
+    from assistant.services.training.card import card_body
+
+    reply = t("training.card_header", id=job_id, cid=str(job_id)) + "\n\n" + card_body(out / "README.md")
+    media = [{"kind": "image", "path": str(out / "loss.png"), "name": "loss.png"}] if plot else []
+    media.append({"kind": "file", "path": str(out / "README.md"), "name": "README.md"})
     fields = reporter.fields(trainer.state)
     fields.update(eta_seconds=0, phase="done")
     return {
         **fields, **summary, "metrics": summary, "model_dir": str(out), "model_card": str(out / "README.md"),
         "loss_plot": str(out / "loss.png") if plot else None, "metrics_log": str(log_file.path),
         "history": metrics_mod.compact(log_file.history()), "train_runtime": round(runtime, 2),
-        "message": final, "labels": data.labels,
+        "message": final, "labels": data.labels, "reply": reply, "media": media,
     }
