@@ -1,14 +1,28 @@
-"""The agent as a LangGraph StateGraph: normalize → route → run tool → reply."""
+"""The agent as a LangGraph StateGraph with per-conversation memory (a checkpointer on the project's database).
+
+    normalize → route ─┬─ run_tool ─┬─ confirm (interrupt: waits for «بله»/«نه») ─┐
+                       ├─ llm ──────┘                                             ├─ reply
+                       └──────────────────────────────────────────────────────────┘
+
+Routing order: a slash command; the offline Persian rules when they are confident; follow-ups from the
+conversation's memory; the LLM when `ASSISTANT_LLM` is set; else a short Persian "what I can do" reply.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
-from agents.memory import conversation
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage
+from langgraph.graph.message import add_messages
+
+from agents import followups
+from agents.llm import LLMFailure, llm_configured, run_llm
 from agents.router import Route, route, yes_or_no
+from agents.secrets import mask_secrets, unmask
 from assistant.persian import normalize
 from prompts import t
 
@@ -19,6 +33,7 @@ _MISSING_EXAMPLES = {
     ("cancel_job", "job_id"): "/cancel 3",
     ("resume_job", "job_id"): "/resume 3",
 }
+KEEP_MESSAGES = 40
 
 
 class Attachment(TypedDict):
@@ -42,14 +57,22 @@ def is_data_file(att: Attachment) -> bool:
 
 
 class AgentState(TypedDict, total=False):
+    # This turn
     text: str
-    session_id: str | None
     attachments: list[Attachment]
     normalized: str
     route: dict[str, Any]
     result: dict[str, Any] | None
     reply: str
     job_id: int | None
+    # The conversation (kept by the checkpointer between turns and restarts)
+    messages: Annotated[list[AnyMessage], add_messages]
+    last_results: list[dict[str, Any]]
+    last_job_id: int | None
+    last_model: str | None
+    last_dataset: str | None
+    last_trained: str | None
+    llm_notice_shown: bool
 
 
 @dataclass
@@ -62,33 +85,39 @@ class AgentReply:
     job_id: int | None = None
     confirm: dict[str, Any] | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "none"
+
+
+def _route_dict(r: Route) -> dict[str, Any]:
+    return {"tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing}
+
+
+def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    from tools import call_tool
+
+    return call_tool(tool, unmask(args)).to_dict()
+
+
+# -- nodes ---------------------------------------------------------------------------------------------------------------
 
 
 def _normalize(state: AgentState) -> AgentState:
     text = state.get("text", "")
     # Slash commands need no hazm (which costs two seconds to load in a fresh process).
-    return {"normalized": normalize(text, use_hazm=not text.lstrip().startswith("/"))}
+    turn: AgentState = {"result": None, "reply": "", "job_id": None, "route": {}}
+    return {**turn, "normalized": normalize(text, use_hazm=not text.lstrip().startswith("/"))}
 
 
 def _route(state: AgentState) -> AgentState:
     attachments = state.get("attachments") or []
     text = state.get("text", "")
-    conv = conversation(state.get("session_id"))
-    if conv.pending is not None:
-        answer = yes_or_no(text)
-        pending, conv.pending = conv.pending, None
-        if answer is True:
-            return {"route": {"tool": pending["tool"], "args": pending["args"], "source": "confirm", "reply_key": None,
-                              "missing": None}}
-        if answer is False:
-            return {"route": {"tool": None, "args": {}, "source": "confirm", "reply_key": "agent.declined",
-                              "missing": None}}
-        # Anything else: the question lapses and the message is handled as new.
     r: Route = route(text) if text.strip() or not attachments else Route(None)
+    if not text.lstrip().startswith("/"):
+        r = followups.resolve(state.get("normalized", text), r, dict(state))
     _use_attachments(r, attachments)
-    if r.tool == "try_model" and not r.args.get("model") and conv.last_model:
-        r.args["model"] = conv.last_model  # «این مدل رو امتحان کن: …» — the model this conversation last used
-    return {"route": {"tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing}}
+    if r.tool is None and r.source == "none" and not r.reply_key and llm_configured():
+        r.source = "llm"
+    return {"route": _route_dict(r)}
 
 
 def _use_attachments(r: Route, attachments: list[Attachment]) -> None:
@@ -99,83 +128,198 @@ def _use_attachments(r: Route, attachments: list[Attachment]) -> None:
         r.args["audio"] = audio["path"]
     elif r.tool == "start_training" and data and not r.args.get("dataset"):
         r.args["dataset"] = data["path"]
-    elif r.tool is None and r.source in ("none",) and audio:
+    elif r.tool is None and r.source == "none" and audio:
         r.tool, r.args, r.source, r.reply_key = "transcribe", {"audio": audio["path"]}, "attachment", None
-    elif r.tool is None and r.source in ("none",) and data:
+    elif r.tool is None and r.source == "none" and data:
         r.reply_key = "agent.data_file_received"
         r.args = {"name": data["name"], "path": data["path"]}
+    elif r.tool is None and r.source == "none" and attachments:
+        r.reply_key = "agent.file_unsupported"
 
 
 def _after_route(state: AgentState) -> str:
     r = state["route"]
     if r["tool"] and not r["missing"]:
         return "run_tool"
+    if r["source"] == "llm":
+        return "llm"
     return "reply"
 
 
 def _run_tool(state: AgentState) -> AgentState:
-    from tools import call_tool
-
     r = state["route"]
-    result = call_tool(r["tool"], r["args"])
-    conv = conversation(state.get("session_id"))
-    if result.confirm:
-        conv.pending = result.confirm
-    if result.job_id is not None:
-        conv.last_job_id = result.job_id
-    if result.ok and result.data.get("last_model"):
-        conv.last_model = str(result.data["last_model"])
-    return {"result": result.to_dict(), "job_id": result.job_id}
+    result = _call(r["tool"], r["args"])
+    return {"result": result, "job_id": result.get("job_id"), **followups.remember(r["tool"], r["args"], result)}
+
+
+def _llm(state: AgentState) -> AgentState:
+    history = [m for m in state.get("messages") or [] if isinstance(m, HumanMessage | AIMessage) or m.type == "tool"]
+    try:
+        out = run_llm(history, state.get("text", ""), _call)
+    except LLMFailure:
+        notice = "" if state.get("llm_notice_shown") else t("errors.llm_unavailable") + "\n\n"
+        return {"reply": notice + t("agent.fallback"), "llm_notice_shown": True}
+    update: AgentState = {"messages": out["messages"], "reply": out["reply"]}
+    result = out["result"]
+    if result is not None:
+        update["result"] = {**result, "text": out["reply"] or result["text"]}
+        update["job_id"] = result.get("job_id")
+        update.update(followups.remember(result["tool"], result["args"], result))
+        update["route"] = {**state["route"], "tool": result["tool"], "args": result["args"]}
+    return update
+
+
+def _after_tool(state: AgentState) -> str:
+    result = state.get("result") or {}
+    return "confirm" if result.get("confirm") else "reply"
+
+
+def _confirm(state: AgentState) -> AgentState:
+    """Wait for the user's yes (a LangGraph interrupt: it survives a reload and a restart)."""
+    from langgraph.types import interrupt
+
+    pending = state["result"]["confirm"]
+    answer = interrupt({"question": state["result"]["text"], "tool": pending["tool"]})
+    if answer != "yes":
+        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
+    result = _call(pending["tool"], pending["args"])
+    return {
+        "result": result,
+        "job_id": result.get("job_id"),
+        "route": {**state["route"], "tool": pending["tool"], "args": pending["args"]},
+        **followups.remember(pending["tool"], pending["args"], result),
+    }
 
 
 def _reply(state: AgentState) -> AgentState:
     r = state.get("route") or {}
-    if state.get("attachments") and not (state.get("text") or "").strip() and not r.get("tool") and not r.get("reply_key"):
-        r = {**r, "reply_key": "agent.file_unsupported", "args": {}}
     result = state.get("result")
-    if result is not None:
-        return {"reply": result["text"]}
-    if r.get("missing"):
+    if state.get("reply"):
+        text = state["reply"]
+    elif result is not None:
+        text = result["text"]
+    elif r.get("missing"):
         example = _MISSING_EXAMPLES.get((r["tool"], r["missing"]), f"/{r['tool']}")
-        return {"reply": t("errors.missing_job_id", example=example)}
-    key = r.get("reply_key") or "agent.fallback"
-    args = r.get("args") or {}
-    return {"reply": t(key, **args)}
+        text = t("errors.missing_job_id", example=example)
+    else:
+        text = t(r.get("reply_key") or "agent.fallback", **(r.get("args") or {}))
+    update: AgentState = {"reply": text}
+    if r.get("source") != "llm":
+        # Offline turns join the history too, so a later LLM turn knows what happened.
+        update["messages"] = [HumanMessage(content=state.get("text", "")), AIMessage(content=text[:2000])]
+    old = state.get("messages") or []
+    if len(old) > KEEP_MESSAGES:
+        update["messages"] = [RemoveMessage(id=m.id) for m in old[: len(old) - KEEP_MESSAGES] if m.id] + update.get(
+            "messages", []
+        )
+    return update
 
 
 @lru_cache(maxsize=1)
-def build_graph():
+def _builder():
     from langgraph.graph import END, START, StateGraph
 
     graph = StateGraph(AgentState)
     graph.add_node("normalize", _normalize)
     graph.add_node("route", _route)
     graph.add_node("run_tool", _run_tool)
+    graph.add_node("llm", _llm)
+    graph.add_node("confirm", _confirm)
     graph.add_node("reply", _reply)
     graph.add_edge(START, "normalize")
     graph.add_edge("normalize", "route")
-    graph.add_conditional_edges("route", _after_route, {"run_tool": "run_tool", "reply": "reply"})
-    graph.add_edge("run_tool", "reply")
+    graph.add_conditional_edges("route", _after_route, {"run_tool": "run_tool", "llm": "llm", "reply": "reply"})
+    graph.add_conditional_edges("run_tool", _after_tool, {"confirm": "confirm", "reply": "reply"})
+    graph.add_conditional_edges("llm", _after_tool, {"confirm": "confirm", "reply": "reply"})
+    graph.add_edge("confirm", "reply")
     graph.add_edge("reply", END)
-    return graph.compile()
+    return graph
 
 
-def run_agent(text: str, session_id: str | None = None, attachments: list[Attachment] | None = None) -> AgentReply:
-    """Answer one message. Never raises: a failure becomes a Persian apology."""
+def build_graph():
+    from agents.checkpoint import get_checkpointer
+
+    return _builder().compile(checkpointer=get_checkpointer())
+
+
+# -- running a turn ------------------------------------------------------------------------------------------------------
+
+
+def pending_confirmation(session_id: str | None) -> dict[str, Any] | None:
+    graph = build_graph()
+    snapshot = graph.get_state(_config(session_id))
+    for task in snapshot.tasks:
+        for intr in task.interrupts:
+            return intr.value
+    return None
+
+
+def _config(session_id: str | None) -> dict[str, Any]:
+    return {"configurable": {"thread_id": session_id or "default"}}
+
+
+def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], None] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    interrupted: Any = None
+    for mode, chunk in graph.stream(payload, config, stream_mode=["messages", "values", "updates"]):
+        if mode == "messages" and on_token is not None:
+            message, meta = chunk
+            if meta.get("langgraph_node") == "llm" and isinstance(message, AIMessage) and not message.tool_calls:
+                content = message.content if isinstance(message.content, str) else ""
+                if content:
+                    on_token(content)
+        elif mode == "values":
+            values = chunk
+        elif mode == "updates" and "__interrupt__" in chunk:
+            interrupted = chunk["__interrupt__"][0].value
+    values = dict(values)
+    values["__interrupt__"] = interrupted
+    return values
+
+
+def run_agent(
+    text: str,
+    session_id: str | None = None,
+    attachments: list[Attachment] | None = None,
+    on_token: Callable[[str], None] | None = None,
+) -> AgentReply:
+    """Answer one message in a conversation. Never raises: a failure becomes a Persian apology."""
+    from langgraph.types import Command
+
     try:
-        state = build_graph().invoke({"text": text, "session_id": session_id, "attachments": attachments or []})
+        graph = build_graph()
+        config = _config(session_id)
+        text = mask_secrets(text or "")
+        if pending_confirmation(session_id) is not None:
+            answer = yes_or_no(text)
+            if answer is not None:
+                state = _run(graph, Command(resume="yes" if answer else "no"), config, on_token)
+                return _reply_from(state)
+            # Something else: the question lapses and the message is handled as new.
+            _run(graph, Command(resume="no"), config, None)
+        state = _run(graph, {"text": text, "attachments": attachments or []}, config, on_token)
+        return _reply_from(state)
     except Exception:
         log.exception("agent failed on a message")
         return AgentReply(text=t("errors.internal"), ok=False)
+
+
+def _reply_from(state: dict[str, Any]) -> AgentReply:
     r = state.get("route") or {}
     result = state.get("result") or {}
+    question = state.get("__interrupt__")
+    if question is not None:
+        return AgentReply(
+            text=question["question"], tool=r.get("tool"), args=r.get("args") or {}, ok=True,
+            data=result.get("data", {}), confirm=result.get("confirm"), source=r.get("source", "none"),
+        )
     return AgentReply(
         text=state.get("reply", ""),
         tool=r.get("tool"),
         args=r.get("args") or {},
-        ok=result.get("ok", r.get("tool") is None and not r.get("missing")),
+        ok=result.get("ok", not r.get("missing") and r.get("reply_key") not in ("errors.unknown_command",)),
         data=result.get("data", {}),
         job_id=state.get("job_id"),
-        confirm=result.get("confirm"),
         media=result.get("media") or [],
+        source=r.get("source", "none"),
     )

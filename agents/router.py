@@ -181,6 +181,9 @@ W_STATUS = words(
     "وضعیت", "به کجا رسید", "کجا رسید", "چقدر مونده", "چقدر مانده", "پیشرفت", "چی شد", "چطوره",
     "تموم شد", "تمام شد", "status", "progress",
 )
+W_JOB_PROGRESS = words(
+    "چقدر مونده", "چقدر مانده", "چقد مونده", "به کجا رسید", "کجا رسید", "پیشرفت", "تموم شد", "تمام شد", "کی تموم میشه",
+)
 W_JOB = words("کار", "جاب", "job", "تسک", "دانلود", "آموزش", "شماره")
 W_JOBS = words(
     "کارها", "جاب‌ها", "تسک‌ها", "jobs", "دانلودها", "آموزش‌ها", "فرایندها", prefix=True
@@ -424,6 +427,10 @@ def route_rules(text: str) -> Route:
         elif re.search(r"آموزش", t):
             kind = "training"
         return Route("list_jobs", {"kind": kind} if kind else {}, source="rules")
+
+    if W_JOB_PROGRESS.search(t) and not W_SYSTEM.search(t):
+        # «چقدر مونده؟» with no number: the conversation's last job (agents/followups.py), or a question back.
+        return Route("job_status", {}, source="rules", missing="job_id")
 
     if W_INSTALLED.search(t) and (W_MODEL.search(t) or W_DATASET.search(t) or re.search(r"چی|چه|کدوم|کدام", t)):
         return Route("list_installed", {}, source="rules")

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     hf_home: Path | None = Field(default=None, validation_alias="HF_HOME")
     assistant_llm: str | None = Field(default=None, validation_alias="ASSISTANT_LLM")
     assistant_llm_base_url: str | None = Field(default=None, validation_alias="ASSISTANT_LLM_BASE_URL")
+    llm_timeout_seconds: float = Field(default=60.0, validation_alias="ASSISTANT_LLM_TIMEOUT")
     host: str = Field(default="127.0.0.1", validation_alias="DASTYAR_HOST")
     port: int = Field(default=8000, validation_alias="DASTYAR_PORT")
     max_concurrent_jobs: int = Field(default=2, validation_alias="DASTYAR_MAX_JOBS")

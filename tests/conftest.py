@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from agents.checkpoint import reset_checkpointers
     from assistant.config import reset_settings
     from assistant.db import dispose_engines
     from assistant.jobs import runner
@@ -35,8 +36,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     reset_settings()
     dispose_engines()
     runner.set_runner_mode(paused=False)
+    reset_checkpointers()
     yield data
     runner.stop_runner()
+    reset_checkpointers()
     dispose_engines()
     reset_settings()
 

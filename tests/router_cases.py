@@ -119,6 +119,7 @@ CASES: list[tuple[str, str | None, dict]] = [
     ("فهرست آفلاین مدل‌های فارسی", "catalog", {}),
     ("/mirror https://hf-mirror.com", "set_hub_endpoint", {"url": "https://hf-mirror.com"}),
     ("از آینه https://hf-mirror.com استفاده کن", "set_hub_endpoint", {"url": "https://hf-mirror.com"}),
+    ("/try job-1 غذا سرد بود", "try_model", {"model": "job-1", "text": "غذا سرد بود"}),
     # not a tool
     ("سلام", None, {}),
     ("سلام خوبی؟", None, {}),

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from assistant.persian import format_duration, normalize
+from assistant.persian import format_duration, format_number, normalize
 from assistant.services.speech import SpeechError
 from prompts import t
 from tools.registry import ToolArgs, ToolResult, tool
@@ -39,7 +39,7 @@ def _speech_text(value: Any) -> str:
     text = str(value or "").strip()
     limit = get_settings().tts_max_chars
     if len(text) > limit:
-        raise ValueError(t("speech.tts_too_long", count=len(text), limit=limit))
+        raise ValueError(t("speech.tts_too_long", count=format_number(len(text)), limit=format_number(limit)))
     return text
 
 

@@ -248,7 +248,7 @@ def start_training(
     title = t("training.title", model=base_model.split("/")[-1][:60], dataset=plan.source.display.split("/")[-1][:60])
     job = get_runner().submit("training", plan.job_params(), title=title)
     text = summary + "\n\n" + t("training.started", id=job.id, cid=str(job.id))
-    return ToolResult(True, text, {**data, "job": job_dict(job), "last_model": str(job.id)}, job_id=job.id)
+    return ToolResult(True, text, {**data, "job": job_dict(job)}, job_id=job.id)
 
 
 class TryModelArgs(ToolArgs):
@@ -283,5 +283,5 @@ def try_model(model: str = "", text: str = "") -> ToolResult:
             f"{s['label']}: {format_percent(s['score'])}" for s in output["scores"])))
     else:
         lines.append(t("training.try_generated", generated=output.get("generated") or "—"))
-    data = {"model": target.display, "path": str(target.path), "prediction": output, "last_model": model}
+    data = {"model": target.display, "path": str(target.path), "prediction": output}
     return ToolResult(True, "\n".join(lines), data)

@@ -11,12 +11,15 @@ import logging
 import chainlit as cl
 
 from agents.graph import run_agent
+from agents.secrets import display_masked
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
 from assistant.persian import fa_digits, normalize
 from assistant.services import notifications as notes
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
+from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
+from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
 from assistant.ui import training_view  # live loss chart of training jobs
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
@@ -33,6 +36,7 @@ _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 @cl.on_app_startup
 async def _startup() -> None:
     install_health_route()
+    await asyncio.to_thread(history.prepare)  # history tables and the route of kept attachments
     # The first normalization loads hazm (about two seconds); do it now, not in a user's first message.
     await asyncio.to_thread(normalize, "سلام")
     await asyncio.to_thread(get_runner)
@@ -56,6 +60,20 @@ async def _starters(user=None, language=None) -> list[cl.Starter]:
 
 @cl.on_chat_start
 async def _chat_start() -> None:
+    await _attach(welcome=True)
+
+
+@cl.on_chat_resume
+async def _chat_resume(thread: dict) -> None:
+    """An old thread reopened (from the sidebar or by a reload): same conversation, live jobs followed again."""
+    saved = dict(cl.context.session.chat_settings or {})  # restored from the thread by Chainlit
+    await _attach(welcome=False)
+    if saved:
+        cl.context.session.chat_settings = {**(cl.context.session.chat_settings or {}), **saved}
+
+
+async def _attach(*, welcome: bool) -> None:
+    """What every chat connection sets up, new or resumed: commands, settings, notifications, live jobs."""
     await cl.context.emitter.set_commands(chainlit_commands())
     await speech_ui.send_settings()
     cl.user_session.set("followed", set())
@@ -66,7 +84,7 @@ async def _chat_start() -> None:
     active = await asyncio.to_thread(store.list_jobs, None, [JobStatus.running, JobStatus.queued], 10)
     for job in reversed(active):
         _follow(job.id)
-    unread = await asyncio.to_thread(notes.unread_count)
+    unread = await asyncio.to_thread(notes.unread_count) if welcome else 0
     if unread:
         await cl.Message(content=t("ui.welcome_unread", count=fa_digits(unread)), author=t("notifications.author")).send()
 
@@ -84,6 +102,11 @@ async def _on_message(message: cl.Message) -> None:
         # A command chosen from the menu arrives apart from its text.
         text = f"/{message.command} {text}".strip()
     attachments = [_attachment(el) for el in (message.elements or []) if getattr(el, "path", None)]
+    shown = display_masked(message.content or "")
+    if shown != (message.content or ""):
+        # A token typed into the chat does not stay on screen (nor in the saved thread).
+        message.content = shown
+        await message.update()
     await respond(text, attachments)
 
 
@@ -97,12 +120,24 @@ async def _on_confirm(action: cl.Action) -> None:
 
 async def respond(text: str, attachments: list[dict] | None = None) -> None:
     """Run the agent on one user message (typed, chosen, clicked or spoken) and render its reply."""
+    session = cl.context.session
+    if not getattr(session, "has_first_interaction", True):  # a spoken first message starts the thread too
+        session.has_first_interaction = True
+        await cl.context.emitter.init_thread(text)
     try:
-        reply = await asyncio.to_thread(run_agent, text, cl.context.session.id, attachments or [])
+        # The thread id names the conversation: the agent's memory follows it into a reopened thread.
+        streamed = cl.Message(content="")
+        loop = asyncio.get_running_loop()
+
+        def on_token(token: str) -> None:  # called from the agent's thread as the LLM writes
+            asyncio.run_coroutine_threadsafe(streamed.stream_token(token), loop)
+
+        reply = await asyncio.to_thread(run_agent, text, session.thread_id, attachments or [], on_token)
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
         await cl.Message(content=t("errors.internal")).send()
         return
+
     actions = []
     if reply.confirm:
         actions = [
@@ -110,7 +145,10 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
             cl.Action(name="confirm", payload={"answer": "no"}, label=t("agent.no"), icon="x"),
         ]
     elements = _elements(reply.media) + await speech_ui.reply_audio(reply.text, reply.media)
-    await cl.Message(content=reply.text, elements=elements, actions=actions).send()
+    # When the LLM streamed, the same message ends its stream with the final text, elements and buttons.
+    final = streamed if streamed.streaming else cl.Message(content="")
+    final.content, final.elements, final.actions = reply.text, elements, actions
+    await final.send()
     if reply.job_id is not None:
         job = await asyncio.to_thread(store.get_job, reply.job_id)
         if job is not None and JobStatus(job.status).is_active:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.persian import ZWNJ, normalize, to_latin_digits
+from assistant.persian import ZWNJ, format_number, normalize, to_latin_digits
 from assistant.services.speech.common import SpeechError
 
 PERSIAN_LETTER = re.compile(r"[\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u0622\u06c0]")
@@ -123,7 +123,7 @@ def prepare(text: str, max_chars: int) -> str:
     if not raw:
         raise SpeechError("tts_empty")
     if len(raw) > max_chars:
-        raise SpeechError("tts_too_long", count=len(raw), limit=max_chars)
+        raise SpeechError("tts_too_long", count=format_number(len(raw)), limit=format_number(max_chars))
     cleaned = clean_for_speech(raw)
     if not PERSIAN_LETTER.search(cleaned):
         if LATIN_LETTER.search(cleaned):

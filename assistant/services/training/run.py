@@ -104,6 +104,7 @@ class _Reporter:
         self.started = time.monotonic()
         self.start_step = 0
         self.checkpoint: str | None = None
+        self.final_eval = False
 
     def fields(self, state) -> dict[str, Any]:
         step, total = int(state.global_step), int(state.max_steps or self.params["total_steps"])
@@ -193,12 +194,10 @@ class _Reporter:
                 kind = "eval" if "eval_loss" in point else "train"
                 if kind == "eval" and reporter.params["task"] == GENERATION:
                     metrics_mod.add_perplexity(point)
+                if reporter.final_eval:
+                    return  # the closing evaluation is logged as the run's result, not as a curve point
                 reporter.log.write(kind, **point)
-                if reporter.history and reporter.history[-1].get("step") == point["step"] and kind == "eval" \
-                        and "eval_loss" in reporter.history[-1]:
-                    reporter.history[-1] = point  # the final evaluation repeats the last epoch's
-                else:
-                    reporter.history.append(point)
+                reporter.history.append(point)
                 if kind == "eval":
                     reporter.last_eval = point
                 else:
@@ -388,6 +387,7 @@ def train(ctx: JobContext) -> dict[str, Any]:
         raise JobCancelled()
 
     ctx.progress(FINAL_SHARE, t("training.status_saving"), force=True, phase="saving")
+    reporter.final_eval = True
     final_metrics = trainer.evaluate()
     if is_lm and "eval_loss" in final_metrics:
         final_metrics["eval_perplexity"] = math.exp(min(50.0, final_metrics["eval_loss"]))

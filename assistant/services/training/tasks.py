@@ -87,6 +87,14 @@ def _mappings() -> dict[str, frozenset[str]]:
         "sequence": frozenset(auto.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES),
         "token": frozenset(auto.MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES),
         "seq2seq": frozenset(auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES),
+        # Speech models (Whisper, wav2vec2, VITS…): some have text-decoder classes, none is trained on text alone.
+        "speech": frozenset().union(*(
+            getattr(auto, name, {}) for name in (
+                "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES", "MODEL_FOR_CTC_MAPPING_NAMES",
+                "MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES", "MODEL_FOR_TEXT_TO_WAVEFORM_MAPPING_NAMES",
+                "MODEL_FOR_TEXT_TO_SPECTROGRAM_MAPPING_NAMES",
+            )
+        )),
     }
 
 
@@ -106,6 +114,8 @@ def tasks_for(config: dict[str, Any]) -> set[str]:
     model_type = str(config.get("model_type") or "")
     maps = _mappings()
     found: set[str] = set()
+    if model_type in maps["speech"]:
+        return found
     if model_type in maps["sequence"]:
         found.add(CLASSIFICATION)
     if _is_generative(model_type, config):

@@ -1,0 +1,313 @@
+"""Chat history on the project's database: Chainlit's SQLAlchemy data layer, its tables and a local file store.
+
+Threads, messages, feedback and attachments live in the same database as everything else (SQLite by default,
+PostgreSQL when `DATABASE_URL` says so), so old threads reopen in the sidebar. Chainlit does not create its own
+tables; `create_tables()` does, idempotently, the first time the data layer is asked for.
+
+Chainlit only keeps an element (image, audio, file) of an old thread when a storage client holds its bytes; the
+client here keeps them under `<data dir>/chat-files/` and `/dastyar/files/...` serves them to the signed-in user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import mimetypes
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import chainlit as cl
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from chainlit.data.storage_clients.base import BaseStorageClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from assistant.config import get_settings
+
+log = logging.getLogger("dastyar.ui.history")
+
+FILES_ROUTE = "/dastyar/files"
+# Attachments larger than this stay out of the history (their message is kept); Chainlit reads a file whole.
+MAX_STORED_FILE_BYTES = 200 * 1024 * 1024
+# Served inline; anything else is sent as a download so an uploaded page or script never runs on this origin.
+_INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "audio/", "video/", "application/pdf")
+
+# The tables Chainlit 2.12's SQLAlchemyDataLayer reads and writes (chainlit/data/sql_alchemy.py): every key it
+# may insert from a StepDict, ElementDict or Feedback has a column. On SQLite, UUIDs are text and JSON and arrays
+# are stored as JSON text.
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS users (
+        "id" {uuid} PRIMARY KEY,
+        "identifier" TEXT NOT NULL UNIQUE,
+        "metadata" {json} NOT NULL,
+        "createdAt" TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS threads (
+        "id" {uuid} PRIMARY KEY,
+        "createdAt" TEXT,
+        "name" TEXT,
+        "userId" {uuid},
+        "userIdentifier" TEXT,
+        "tags" {array},
+        "metadata" {json},
+        FOREIGN KEY ("userId") REFERENCES users("id") ON DELETE CASCADE
+    )""",
+    """CREATE TABLE IF NOT EXISTS steps (
+        "id" {uuid} PRIMARY KEY,
+        "name" TEXT NOT NULL,
+        "type" TEXT NOT NULL,
+        "threadId" {uuid} NOT NULL,
+        "parentId" {uuid},
+        "streaming" BOOLEAN NOT NULL,
+        "waitForAnswer" BOOLEAN,
+        "isError" BOOLEAN,
+        "metadata" {json},
+        "tags" {array},
+        "input" TEXT,
+        "output" TEXT,
+        "createdAt" TEXT,
+        "command" TEXT,
+        "modes" {json},
+        "start" TEXT,
+        "end" TEXT,
+        "generation" {json},
+        "showInput" TEXT,
+        "language" TEXT,
+        "indent" INT,
+        "defaultOpen" BOOLEAN,
+        "autoCollapse" BOOLEAN,
+        FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+    )""",
+    """CREATE TABLE IF NOT EXISTS elements (
+        "id" {uuid} PRIMARY KEY,
+        "threadId" {uuid},
+        "type" TEXT,
+        "url" TEXT,
+        "chainlitKey" TEXT,
+        "name" TEXT NOT NULL,
+        "display" TEXT,
+        "objectKey" TEXT,
+        "size" TEXT,
+        "page" INT,
+        "language" TEXT,
+        "forId" {uuid},
+        "mime" TEXT,
+        "props" {json},
+        "autoPlay" BOOLEAN,
+        "playerConfig" {json},
+        FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+    )""",
+    """CREATE TABLE IF NOT EXISTS feedbacks (
+        "id" {uuid} PRIMARY KEY,
+        "forId" {uuid} NOT NULL,
+        "threadId" {uuid},
+        "value" INT NOT NULL,
+        "comment" TEXT,
+        FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+    )""",
+    'CREATE INDEX IF NOT EXISTS threads_user_idx ON threads ("userId")',
+    'CREATE INDEX IF NOT EXISTS steps_thread_idx ON steps ("threadId")',
+    'CREATE INDEX IF NOT EXISTS elements_thread_idx ON elements ("threadId")',
+    'CREATE INDEX IF NOT EXISTS feedbacks_for_idx ON feedbacks ("forId")',
+)
+_TYPES = {
+    "postgresql": {"uuid": "UUID", "json": "JSONB", "array": "TEXT[]"},
+    "sqlite": {"uuid": "TEXT", "json": "TEXT", "array": "TEXT"},
+}
+TABLES = ("users", "threads", "steps", "elements", "feedbacks")
+# Result columns that hold JSON; SQLite hands them back as text.
+_JSON_RESULT_KEYS = frozenset(
+    {"metadata", "tags", "generation", "thread_metadata", "thread_tags", "step_metadata", "step_tags", "step_generation"}
+)
+
+
+def async_db_url(url: str | None = None) -> str | None:
+    """The async form of the project's database URL, or None for a database the data layer's SQL does not fit."""
+    parsed = make_url(url or get_settings().db_url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is async too: no other driver needed
+    else:
+        return None
+    return parsed.render_as_string(hide_password=False)
+
+
+def schema_statements(dialect: str) -> list[str]:
+    types = _TYPES["postgresql" if dialect.startswith("postgres") else "sqlite"]
+    return [statement.format(**types) for statement in _SCHEMA]
+
+
+def create_tables(engine: Engine | None = None) -> None:
+    """Create Chainlit's tables if they are missing (safe to run at every start)."""
+    from assistant.db import get_engine
+
+    engine = engine or get_engine()
+    with engine.begin() as conn:
+        for statement in schema_statements(engine.dialect.name):
+            conn.execute(text(statement))
+
+
+# -- attachments ---------------------------------------------------------------------------------------------------
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+class LocalFileStorage(BaseStorageClient):
+    """Keeps the bytes of chat elements in a folder of the data directory (Chainlit's storage-client interface)."""
+
+    def __init__(self, root: Path, url_prefix: str = FILES_ROUTE) -> None:
+        self.root = root.resolve()
+        self.url_prefix = url_prefix.rstrip("/")
+
+    def path_for(self, object_key: str) -> Path | None:
+        """Where a key's file lives; None for a key that would leave the folder."""
+        parts = [_UNSAFE.sub("_", part).lstrip(".") for part in object_key.split("/")]
+        if not parts or any(not part for part in parts):
+            return None
+        path = (self.root / Path(*parts)).resolve()
+        return path if path.is_relative_to(self.root) and path != self.root else None
+
+    def url_for(self, object_key: str) -> str:
+        return f"{self.url_prefix}/{quote(object_key)}"
+
+    async def upload_file(
+        self,
+        object_key: str,
+        data: bytes | str,
+        mime: str = "application/octet-stream",
+        overwrite: bool = True,
+        content_disposition: str | None = None,
+    ) -> dict[str, Any]:
+        path = self.path_for(object_key)
+        if path is None:
+            return {}
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+
+        def write() -> None:
+            if path.exists() and not overwrite:
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + ".partial")
+            partial.write_bytes(payload)
+            partial.replace(path)
+
+        await asyncio.to_thread(write)
+        return {"object_key": object_key, "url": self.url_for(object_key)}
+
+    async def delete_file(self, object_key: str) -> bool:
+        path = self.path_for(object_key)
+        if path is None or not path.is_file():
+            return False
+        await asyncio.to_thread(path.unlink)
+        return True
+
+    async def get_read_url(self, object_key: str) -> str:
+        return self.url_for(object_key)
+
+    async def close(self) -> None:
+        return None
+
+
+# -- the data layer ------------------------------------------------------------------------------------------------
+class HistoryDataLayer(SQLAlchemyDataLayer):
+    """Chainlit's SQLAlchemy data layer; on SQLite, lists and dicts travel as JSON text both ways."""
+
+    def __init__(self, conninfo: str, storage_provider: BaseStorageClient | None = None) -> None:
+        self._sqlite = conninfo.startswith("sqlite")
+        # A job process may be writing to the same SQLite file: wait for its lock rather than fail.
+        connect_args = {"timeout": 10} if self._sqlite else {}
+        super().__init__(conninfo=conninfo, connect_args=connect_args, storage_provider=storage_provider)
+
+    def _bindable(self, value: Any) -> Any:
+        if isinstance(value, dict) or (self._sqlite and isinstance(value, list)):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    async def execute_sql(self, query: str, parameters: dict) -> list[dict[str, Any]] | int | None:
+        result = await super().execute_sql(query, {k: self._bindable(v) for k, v in parameters.items()})
+        if self._sqlite and isinstance(result, list):
+            for row in result:
+                for key in _JSON_RESULT_KEYS.intersection(row):
+                    value = row[key]
+                    if isinstance(value, str) and value[:1] in "[{":
+                        try:
+                            row[key] = json.loads(value)
+                        except ValueError:
+                            pass
+        return result
+
+    async def create_element(self, element) -> None:
+        try:
+            if element.path and os.path.getsize(element.path) > MAX_STORED_FILE_BYTES:
+                log.info("element %s is too large to keep in the history", element.id)
+                return
+            await super().create_element(element)
+        except Exception:  # history is a convenience: a file that cannot be kept must not break the chat
+            log.warning("element %s not kept in the history", element.id, exc_info=True)
+
+
+_layer_lock = threading.Lock()
+
+
+@cl.data_layer
+def history_data_layer() -> SQLAlchemyDataLayer | None:
+    with _layer_lock:
+        url = async_db_url()
+        if url is None:
+            log.warning("chat history is off: its SQL needs SQLite or PostgreSQL")
+            return None
+        create_tables()
+        return HistoryDataLayer(url, storage_provider=LocalFileStorage(files_dir(), url_prefix=_files_url_prefix()))
+
+
+def files_dir() -> Path:
+    return get_settings().data_dir / "chat-files"
+
+
+def _files_url_prefix() -> str:
+    return os.environ.get("CHAINLIT_ROOT_PATH", "").rstrip("/") + FILES_ROUTE
+
+
+# -- serving attachments -------------------------------------------------------------------------------------------
+def install_file_route() -> None:
+    """`GET /dastyar/files/<key>`: an element of an old thread, for the signed-in user who owns it."""
+    from chainlit.auth import get_current_user
+    from chainlit.server import app
+    from fastapi import Depends, HTTPException
+    from fastapi.responses import FileResponse
+    from fastapi.routing import APIRoute
+
+    if any(getattr(r, "name", "") == "dastyar_files" for r in app.router.routes):
+        return
+
+    async def serve_file(key: str, user=Depends(get_current_user)) -> FileResponse:
+        owner = key.split("/", 1)[0]
+        if user is not None and getattr(user, "id", None) not in (None, owner):
+            raise HTTPException(status_code=404)
+        path = LocalFileStorage(files_dir()).path_for(key)
+        if path is None or not path.is_file():
+            raise HTTPException(status_code=404)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
+        if not mime.startswith(_INLINE_TYPES):
+            mime = "application/octet-stream"
+            headers["Content-Disposition"] = "attachment"
+        return FileResponse(path, media_type=mime, headers=headers)
+
+    route = APIRoute(FILES_ROUTE + "/{key:path}", serve_file, methods=["GET"], name="dastyar_files")
+    # Before Chainlit's catch-all UI route, which would otherwise answer with the page.
+    app.router.routes.insert(0, route)
+
+
+def prepare() -> None:
+    """At start-up: tables in place and the file route installed before the first request."""
+    from chainlit.data import get_data_layer
+
+    get_data_layer()
+    install_file_route()

@@ -1,0 +1,156 @@
+"""Speech in a real browser: `/speak` plays Persian audio, an uploaded voice note becomes a transcript, and the
+microphone (Chromium's fake capture device playing espeak-ng speech) becomes a user message the agent answers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.speech_fixtures import build_tiny_whisper, encode, espeak, read_pcm, write_pcm
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _last_reply, _send
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def speech_files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("browser-speech")
+    samples, rate = read_pcm(espeak("امروز هوا آفتابی است و من به پارک می‌روم", folder / "sentence.wav"))
+    silence = np.zeros(rate, dtype=np.float32)
+    # What the fake microphone plays: a second of quiet, the sentence, then quiet long enough to end the turn.
+    mic = write_pcm(folder / "mic.wav", np.concatenate([silence, samples, silence, silence, silence]), rate)
+    return {
+        "model": build_tiny_whisper(folder / "tiny-whisper"),
+        "voice_note": encode(samples, rate, folder / "voice-note.ogg", "libopus"),
+        "mic": mic,
+    }
+
+
+@pytest.fixture(scope="module")
+def speech_server(tmp_path_factory, speech_files):
+    data = tmp_path_factory.mktemp("browser-speech-data")
+    port = _free_port()
+    env = os.environ.copy()
+    env.update({
+        "DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9",
+        "DASTYAR_STT_MODEL": str(speech_files["model"]), "DASTYAR_STT_BEAM_SIZE": "1", "DASTYAR_STT_FALLBACK": "false",
+    })
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
+                break
+        except (httpx.HTTPError, ValueError):
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError((data / "server.log").read_text())
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + (data / "server.log").read_text()[-3000:])
+    yield {"url": url, "data": data}
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def mic_browser(speech_files):
+    from playwright.sync_api import sync_playwright
+
+    args = CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={speech_files['mic']}%noloop", "--autoplay-policy=no-user-gesture-required",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(mic_browser, speech_server):
+    context = mic_browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["microphone"], origin=speech_server["url"])
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(speech_server["url"])
+    pg.wait_for_selector("textarea#chat-input")
+    pg.get_by_text("وضعیت سیستم").first.wait_for()
+    yield pg
+    context.close()
+
+
+def _command(page, name: str, text: str) -> None:
+    """Pick `/name` from the composer's command menu, then type the text, as a user does."""
+    box = page.locator("textarea#chat-input")
+    box.click()
+    page.keyboard.type(f"/{name}")
+    page.keyboard.press("Enter")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def test_speak_plays_persian_audio(page, artifacts, speech_server):
+    _command(page, "speak", "امروز هوا آفتابی است")
+    reply = _last_reply(page, "espeak-ng")
+    audio = page.locator("audio").last
+    audio.wait_for(state="attached")
+    src = audio.get_attribute("src")
+    assert src
+    body = page.request.get(src if src.startswith("http") else speech_server["url"] + src).body()
+    assert body[:4] == b"RIFF" and body[8:12] == b"WAVE" and len(body) > 20_000
+    duration = page.evaluate(
+        "el => new Promise(r => el.readyState >= 1 ? r(el.duration) : el.addEventListener('loadedmetadata', () => r(el.duration)))",
+        audio.element_handle(),
+    )
+    assert duration > 1.0
+    reply.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "speak.png"))
+
+
+def test_uploaded_voice_note_becomes_a_transcript(page, speech_files, artifacts):
+    page.set_input_files("#upload-button-input", str(speech_files["voice_note"]))
+    page.wait_for_timeout(1500)
+    page.screenshot(path="/tmp/sp/t1.png")
+    _send(page, "این فایل رو به متن تبدیل کن")
+    reply = _last_reply(page, "زبان: فارسی", timeout=60_000)
+    text = reply.inner_text()
+    assert "voice-note.ogg" in text or "فایل شما" in text
+    assert "۰:۰" in text
+    page.screenshot(path=str(artifacts / "transcribe.png"))
+
+
+def test_microphone_speech_becomes_a_user_message_the_agent_answers(page, artifacts):
+    user_messages = page.locator('[data-step-type="user_message"]')
+    before = user_messages.count()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("p")  # Chainlit's shortcut for the microphone button
+    # The fake device plays the sentence; our VAD hears the pause, switches the mic off and sends the transcript.
+    deadline = time.monotonic() + 60
+    while user_messages.count() <= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert user_messages.count() > before, "no transcript arrived from the microphone"
+    spoken = user_messages.last.inner_text().strip()
+    assert any("\u0600" <= ch <= "\u06ff" for ch in spoken)
+    # The same agent answers it, as it would a typed message.
+    page.locator('[data-step-type="assistant_message"]').last.wait_for()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(artifacts / "microphone.png"))
