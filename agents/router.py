@@ -176,7 +176,7 @@ def _model_ref(token: str) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # Persian rules. Each intent has trigger words; argument extraction follows.
 W_CANCEL = words("لغو", "کنسل", "متوقف", "قطع", "بیخیال", "cancel", "stop", "abort")
-W_RESUME = words("ادامه", "از سر بگیر", "از سرگیری", "دوباره شروع", "resume", "continue")
+W_RESUME = words("ادامه", "از سر بگیر", "از سرگیری", "دوباره شروع", "resume", "continue", prefix=True)
 W_STATUS = words(
     "وضعیت", "به کجا رسید", "کجا رسید", "چقدر مونده", "چقدر مانده", "پیشرفت", "چی شد", "چطوره",
     "تموم شد", "تمام شد", "status", "progress",

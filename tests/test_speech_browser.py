@@ -111,6 +111,9 @@ def _command(page, name: str, text: str) -> None:
 def test_speak_plays_persian_audio(page, artifacts, speech_server):
     _command(page, "speak", "امروز هوا آفتابی است")
     reply = _last_reply(page, "espeak-ng")
+    page.screenshot(path="/tmp/sp/t2.png")
+    print([m.inner_text() for m in page.locator('[data-step-type="user_message"]').all()])
+    print([m.inner_text() for m in page.locator('[data-step-type="assistant_message"]').all()])
     audio = page.locator("audio").last
     audio.wait_for(state="attached")
     src = audio.get_attribute("src")
@@ -128,8 +131,10 @@ def test_speak_plays_persian_audio(page, artifacts, speech_server):
 
 def test_uploaded_voice_note_becomes_a_transcript(page, speech_files, artifacts):
     page.set_input_files("#upload-button-input", str(speech_files["voice_note"]))
-    page.wait_for_timeout(1500)
-    page.screenshot(path="/tmp/sp/t1.png")
+    page.get_by_text("voice-note.ogg").first.wait_for()
+    page.locator("textarea#chat-input").fill("این فایل رو به متن تبدیل کن")
+    # The send button stays disabled until the upload has finished.
+    page.wait_for_function("() => { const b = document.querySelector('#chat-submit'); return b && !b.disabled; }")
     _send(page, "این فایل رو به متن تبدیل کن")
     reply = _last_reply(page, "زبان: فارسی", timeout=60_000)
     text = reply.inner_text()

@@ -383,7 +383,7 @@ def train(ctx: JobContext) -> dict[str, Any]:
             raise JobError(t("training.oom"), detail=str(exc)[:500]) from exc
         raise
     if reporter.stopping:
-        ctx.progress(force=True, **reporter.fields(trainer.state), phase="cancelled")
+        ctx.progress(force=True, **{**reporter.fields(trainer.state), "phase": "cancelled"})
         raise JobCancelled()
 
     ctx.progress(FINAL_SHARE, t("training.status_saving"), force=True, phase="saving")
