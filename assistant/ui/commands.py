@@ -7,6 +7,18 @@ from prompts import t
 # (id, lucide icon) — descriptions come from the catalog.
 _COMMANDS = [
     ("help", "circle-help"),
+    ("search", "search"),
+    ("datasets", "database"),
+    ("info", "file-text"),
+    ("download", "download"),
+    ("installed", "hard-drive"),
+    ("catalog", "book-open"),
+    ("train", "graduation-cap"),
+    ("try", "flask-conical"),
+    ("speak", "volume-2"),
+    ("transcribe", "mic"),
+    ("token", "key-round"),
+    ("mirror", "globe"),
     ("status", "activity"),
     ("jobs", "list-checks"),
     ("job", "info"),
