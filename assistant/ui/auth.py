@@ -1,7 +1,9 @@
 """Local sign-in: thread history needs a signed-in user, and Dastyar is a single-user app by default.
 
-Header authentication signs every browser in as the local user without a form: Chainlit's login page calls
-`/auth/header` by itself and goes straight back to the chat. Chainlit signs its session cookie with
+The page itself carries the sign-in: a browser without a valid session cookie gets one for the local user with
+the HTML of the chat, so Chainlit's login page never shows. Header authentication is what makes Chainlit require
+a user (and so keep threads); should a cookie expire while a page is open, Chainlit's login page calls
+`/auth/header` by itself and goes straight back to the chat, no form. Chainlit signs its session cookie with
 `CHAINLIT_AUTH_SECRET`; unless the environment sets one, a random secret is made once and kept in the data
 directory (`.chainlit-auth-secret`, mode 0600), so sign-ins survive restarts.
 
@@ -60,5 +62,70 @@ async def _sign_in(headers) -> cl.User:
     return local_user()
 
 
-# Chainlit checks for the secret right after loading the app module, with `dastyar serve` or `chainlit run`.
+class PageSignIn:
+    """ASGI middleware: an HTML page served to a browser without a valid session cookie sets one (local user)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+        from starlette.requests import Request
+
+        request = Request(scope)
+        if _signed_in(request):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if content_type.startswith(b"text/html"):
+                    message = {**message, "headers": headers + _cookie_headers(request)}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _signed_in(request) -> bool:
+    from chainlit.auth import decode_jwt
+    from chainlit.auth.cookie import get_token_from_cookies
+
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        return False
+    try:
+        decode_jwt(token)
+    except Exception:  # expired, or signed with another secret
+        return False
+    return True
+
+
+def _cookie_headers(request) -> list[tuple[bytes, bytes]]:
+    from chainlit.auth import create_jwt, set_auth_cookie
+    from starlette.responses import Response
+
+    carrier = Response()
+    set_auth_cookie(request, carrier, create_jwt(local_user()))
+    return [(k, v) for k, v in carrier.raw_headers if k.lower() == b"set-cookie"]
+
+
+def install_page_sign_in() -> None:
+    from chainlit.server import app
+
+    if getattr(app.state, "dastyar_page_sign_in", False):
+        return
+    try:
+        app.add_middleware(PageSignIn)
+    except RuntimeError:  # the app module reloaded while serving (chainlit -w): the first one stays in place
+        return
+    app.state.dastyar_page_sign_in = True
+
+
+# Chainlit checks for the secret right after loading the app module, with `dastyar serve` or `chainlit run`;
+# middleware can only be added before the server starts, i.e. now.
 ensure_auth_secret()
+install_page_sign_in()

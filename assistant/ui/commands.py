@@ -15,8 +15,6 @@ _COMMANDS = [
     ("catalog", "book-open"),
     ("train", "graduation-cap"),
     ("try", "flask-conical"),
-    ("speak", "volume-2"),
-    ("transcribe", "mic"),
     ("token", "key-round"),
     ("mirror", "globe"),
     ("status", "activity"),
