@@ -1,0 +1,97 @@
+"""The same state on PostgreSQL (DATABASE_URL): jobs, notifications, settings and the agent's memory.
+
+Starts a throwaway PostgreSQL cluster from the machine's binaries (skipped where there are none).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import tests.job_fixtures  # noqa: F401
+
+BIN = next((p for p in (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")) if p.is_dir()), None)
+if BIN is None and shutil.which("initdb"):
+    BIN = Path(shutil.which("initdb")).resolve().parent
+
+pytestmark = pytest.mark.skipif(BIN is None, reason="no PostgreSQL server binaries on this machine")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    import tempfile
+
+    # Not under pytest's tmp dir: that is private to root, and the cluster may run as the postgres user.
+    folder = Path(tempfile.mkdtemp(prefix="dastyar-pg-"))
+    data = folder / "data"
+    port = _free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres user")
+        os.chown(folder, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_user, str(BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "dastyar"], check=True,
+                   capture_output=True, timeout=120)
+    proc = subprocess.Popen(
+        [*as_user, str(BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder), "-h", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    subprocess.run([*as_user, str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dastyar", "dastyar"],
+                   check=True, capture_output=True, timeout=60)
+    yield f"postgresql+psycopg://dastyar@127.0.0.1:{port}/dastyar"
+    proc.terminate()
+    proc.wait(30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_jobs_notifications_and_memory_on_postgresql(postgres_url, monkeypatch):
+    from agents.checkpoint import reset_checkpointers
+    from agents.graph import run_agent
+    from assistant.config import get_settings, reset_settings
+    from assistant.db import dispose_engines, get_setting, set_setting
+    from assistant.jobs import store
+    from assistant.jobs.runner import get_runner, wait_for_job
+    from assistant.models import JobStatus
+    from assistant.services import notifications
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    reset_settings()
+    dispose_engines()
+    reset_checkpointers()
+    assert get_settings().db_url.startswith("postgresql")
+    runner = get_runner()
+    job = runner.submit("test_count", {"steps": 5, "delay": 0.02}, title="روی پستگرس")
+    assert wait_for_job(job.id, timeout=30).status == JobStatus.succeeded
+    assert store.get_job(job.id).result["counted"] == 5
+    assert notifications.list_notifications()[0].job_id == job.id
+    set_setting("k", "مقدار")
+    assert get_setting("k") == "مقدار"
+    # The agent's memory (LangGraph checkpointer) lives on the same database.
+    run_agent("/jobs", "pg-thread")
+    status = run_agent("چقدر مونده؟", "pg-thread")
+    assert status.tool == "job_status"
+    reset_checkpointers()
+    assert "job" in run_agent(f"/job {job.id}", "pg-thread").data
