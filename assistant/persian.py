@@ -148,8 +148,9 @@ def format_bytes(n: float | int | None) -> str:
     while value >= 1024 and unit < len(_BYTE_UNITS) - 1:
         value /= 1024
         unit += 1
-    decimals = 0 if unit == 0 or value >= 100 else 1
-    return f"{format_number(value, decimals)} {_BYTE_UNITS[unit]}"
+    decimals = 0 if unit == 0 or value >= 100 or value == int(value) else 1
+    text = format_number(value, decimals).removesuffix("٫۰")
+    return f"{text} {_BYTE_UNITS[unit]}"
 
 
 def format_duration(seconds: float | None) -> str:

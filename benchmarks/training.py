@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -176,8 +175,7 @@ def main() -> None:
     opts = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="dastyar-bench-train-"))
-    os.environ.update({"DASTYAR_DATA_DIR": str(work / "data"), "HF_HOME": str(work / "hf"), "HF_HUB_OFFLINE": "1",
-                       "DASTYAR_MAX_JOBS": "1"})
+    os.environ.update({"DASTYAR_DATA_DIR": str(work / "data"), "HF_HOME": str(work / "hf"), "HF_HUB_OFFLINE": "1"})
     from assistant.jobs.runner import stop_runner
     from assistant.services.training.data import prepare, resolve_dataset
 

@@ -22,8 +22,8 @@ from assistant.jobs.runner import get_runner, wait_for_job
 from assistant.models import JobStatus
 from assistant.services import notifications
 from assistant.services.training.run import valid_checkpoints
-from tests.hub_fixtures import BERT_REPO, GPT2_REPO, SENTIMENT_DATASET
-from tests.training_fixtures import (  # noqa: F401
+from tests.hub_fixtures import BERT_REPO, SENTIMENT_DATASET
+from tests.training_fixtures import (
     drain_runner,
     install,
     sentiment_rows,
@@ -33,6 +33,8 @@ from tests.training_fixtures import (  # noqa: F401
     write_jsonl,
 )
 from tools import call_tool
+
+FIXTURES = (drain_runner, install, tiny_hub)  # pytest finds them here
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,27 +132,15 @@ def test_slash_train_lora_gpt2_with_confirm_flag(tiny_hub, tmp_path):
     assert tried.ok and "متن تولیدشده" in tried.text and tried.data["prediction"]["task"] == "text-generation"
 
 
-def _slow_job_args(tmp_path: Path, **extra) -> dict:
+def _slow_job_args(bert: Path, tmp_path: Path) -> dict:
+    """270 steps of batch 2 with a checkpoint every 10: long enough to watch, stop and resume."""
     data = write_csv(tmp_path / "big.csv", sentiment_rows(300, seed=3))
-    return {"base_model": str(_tiny_bert_path()), "dataset": str(data), "epochs": 2, "batch_size": 2,
-            "learning_rate": "1e-3", "save_steps": 10, "confirmed": True, **extra}
+    return {"base_model": str(bert), "dataset": str(data), "epochs": 2, "batch_size": 2, "learning_rate": "1e-3",
+            "save_steps": 10, "confirmed": True}
 
 
-_BERT: dict[str, Path] = {}
-
-
-def _tiny_bert_path() -> Path:
-    return _BERT["path"]
-
-
-@pytest.fixture
-def bert_path(tiny_hub) -> Path:
-    _BERT["path"] = tiny_hub["bert"]
-    return tiny_hub["bert"]
-
-
-def test_progress_then_cancel_keeps_the_last_checkpoint(bert_path, tmp_path):
-    started = call_tool("start_training", _slow_job_args(tmp_path))
+def test_progress_then_cancel_keeps_the_last_checkpoint(tiny_hub, tmp_path):
+    started = call_tool("start_training", _slow_job_args(tiny_hub["bert"], tmp_path))
     assert started.ok, started.text
     job_id = started.job_id
     row = wait_until(lambda: (j := store.get_job(job_id)).result.get("checkpoint_step", 0) >= 10 and j, timeout=90)
@@ -190,9 +180,9 @@ time.sleep(600)
 """
 
 
-def test_resume_after_a_killed_server_continues_the_step_count(bert_path, tmp_path):
-    data = write_csv(tmp_path / "big.csv", sentiment_rows(300, seed=3))
-    server = subprocess.Popen([sys.executable, "-c", _KILLED_SERVER, str(bert_path), str(data)], cwd=ROOT,
+def test_resume_after_a_killed_server_continues_the_step_count(tiny_hub, tmp_path):
+    args = _slow_job_args(tiny_hub["bert"], tmp_path)
+    server = subprocess.Popen([sys.executable, "-c", _KILLED_SERVER, args["base_model"], args["dataset"]], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True, env=os.environ.copy())
     try:
         job_id = int(server.stdout.readline())
@@ -213,7 +203,7 @@ def test_resume_after_a_killed_server_continues_the_step_count(bert_path, tmp_pa
     resume_step = int(valid_checkpoints(out / "checkpoints")[-1].name.split("-")[1])
     assert resume_step >= 20 and resume_step < 270
 
-    reply = run_agent("ادامه بده" if False else f"/resume {job_id}")
+    reply = run_agent(f"آموزش {job_id} رو ادامه بده")
     assert reply.ok and reply.job_id == job_id
     final = wait_for_job(job_id, timeout=150)
     assert final.status == JobStatus.succeeded, (final.error, final.message)

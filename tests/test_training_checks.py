@@ -12,8 +12,10 @@ from assistant.jobs import store
 from assistant.services.training.data import prepare, resolve_dataset
 from assistant.services.training.errors import TrainingProblem
 from tests.hub_fixtures import BERT_REPO, GPT2_REPO, SENTIMENT_DATASET
-from tests.training_fixtures import drain_runner, install, sentiment_rows, tiny_hub, write_csv, write_jsonl  # noqa: F401
+from tests.training_fixtures import drain_runner, install, sentiment_rows, tiny_hub, write_csv, write_jsonl
 from tools import call_tool
+
+FIXTURES = (drain_runner, install, tiny_hub)  # pytest finds them here
 
 
 @pytest.fixture
@@ -223,3 +225,21 @@ def test_generation_check_uses_lora(install, tiny_hub, tmp_path):
     assert reply.ok and reply.confirm, reply.text
     assert reply.data["plan"]["task"] == "text-generation" and reply.data["plan"]["lora"] is True
     assert "LoRA" in reply.text and "`text`" in reply.text
+
+
+def test_live_chart_from_the_job_row():
+    from assistant.models import Job
+    from assistant.ui.training_view import chart_key, loss_figure
+
+    history = [{"step": s, "epoch": s / 4, "loss": 1 / s, "learning_rate": 1e-3} for s in range(1, 9)]
+    history += [{"step": 4, "epoch": 1.0, "eval_loss": 0.6, "eval_accuracy": 0.7, "eval_f1": 0.6},
+                {"step": 8, "epoch": 2.0, "eval_loss": 0.5, "eval_accuracy": 0.8, "eval_f1": 0.7}]
+    job = Job(id=7, kind="training", status="running", result={"history": history, "total_steps": 8})
+    fig = loss_figure(job)
+    names = [trace.name for trace in fig.data]
+    assert names == ["خطای آموزش", "خطای ارزیابی", "دقت ارزیابی"]
+    assert list(fig.data[0].x) == list(range(1, 9)) and list(fig.data[1].y) == [0.6, 0.5]
+    assert "۷" in fig.layout.title.text and fig.layout.yaxis2.overlaying == "y"
+    before = chart_key(job)
+    job.result = {**job.result, "history": history + [{"step": 9, "loss": 0.1}]}
+    assert chart_key(job) != before

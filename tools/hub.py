@@ -84,25 +84,36 @@ def task_label(task: str | None) -> str:
     return t(key) if has(key) else task
 
 
-def _summary_line(i: int, r: RepoSummary | dict) -> str:
-    d = r.to_dict() if isinstance(r, RepoSummary) else r
-    parts = [f"{format_number(i)}. `{d['id']}`", task_label(d.get("task"))]
-    if d.get("downloads") is not None:
-        parts.append(f"⬇ {format_number(d['downloads'])}")
-    if d.get("likes") is not None:
-        parts.append(f"♥ {format_number(d['likes'])}")
-    if d.get("size"):
-        parts.append(format_bytes(d["size"]))
-    if isinstance(r, RepoSummary) and r.last_modified:
-        parts.append(t("hub.updated", date=jalali_date(r.last_modified)))
-    if d.get("persian"):
-        parts.append(t("hub.persian_mark"))
-    if d.get("gated"):
-        parts.append(t("hub.gated_mark"))
-    line = " — ".join(parts)
-    if d.get("description"):
-        line += f"\n   {d['description']}"
-    return line
+def _cell(text: str) -> str:
+    return str(text).replace("|", "¦").replace("\n", " ")
+
+
+def results_table(results: list[RepoSummary | dict], *, catalog_view: bool = False) -> str:
+    """Search results as a Markdown table (reads well right-to-left; ids stay LTR in code spans)."""
+    if catalog_view:
+        lines = [t("hub.table_catalog_head"), "| --- | --- | --- | --- | --- |"]
+    else:
+        lines = [t("hub.table_head"), "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for i, r in enumerate(results, 1):
+        d = r.to_dict() if isinstance(r, RepoSummary) else r
+        name = f"`{d['id']}`" + (" 🔒" if d.get("gated") else "")
+        size = format_bytes(d["size"]) if d.get("size") else "—"
+        if catalog_view:
+            cells = [format_number(i), name, task_label(d.get("task")), size, d.get("description", "")]
+        else:
+            modified = r.last_modified if isinstance(r, RepoSummary) else None
+            cells = [
+                format_number(i),
+                name,
+                "✓" if d.get("persian") else "—",
+                task_label(d.get("task")),
+                format_number(d["downloads"]) if d.get("downloads") is not None else "—",
+                format_number(d["likes"]) if d.get("likes") is not None else "—",
+                size,
+                jalali_date(modified) if modified else "—",
+            ]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
 
 
 class SearchArgs(ToolArgs):
@@ -120,14 +131,17 @@ def _search(repo_type: str, query: str, task: str | None, language: str | None, 
         if exc.code != "unreachable":
             return ToolResult(False, exc.user_message, {"error": exc.code})
         offline = catalog(repo_type, task, query)
-        lines = [exc.user_message, "", t("hub.catalog_header")]
-        lines += [_summary_line(i, e) for i, e in enumerate(offline, 1)] or [t("hub.catalog_empty")]
+        table = results_table(offline, catalog_view=True) if offline else t("hub.catalog_empty")
+        lines = [exc.user_message, "", t("hub.catalog_header"), "", table]
         return ToolResult(False, "\n".join(lines), {"error": "unreachable", "results": offline, "source": "catalog"})
     key = "hub.search_header_dataset" if repo_type == "dataset" else "hub.search_header_model"
     if not results:
         return ToolResult(True, t("hub.search_none"), {"results": [], "source": "hub"})
-    header = t(key, count=len(results), query=query or "—", task=task_label(task) if task else "—")
-    lines = [header] + [_summary_line(i, r) for i, r in enumerate(results, 1)] + ["", t("hub.search_hint")]
+    what = [t("hub.search_for", query=query)] if query else []
+    if task:
+        what.append(t("hub.search_task", task=task_label(task)))
+    header = t(key, count=len(results), what=("، ".join(what) + " ") if what else "")
+    lines = [header, "", results_table(results), "", t("hub.search_hint")]
     return ToolResult(True, "\n".join(lines), {"results": [r.to_dict() for r in results], "source": "hub"})
 
 
@@ -148,8 +162,8 @@ class CatalogArgs(ToolArgs):
 @tool("catalog", "Show the curated offline catalog of Persian models and datasets.", CatalogArgs)
 def show_catalog(task: str | None = None) -> ToolResult:
     models, datasets = catalog("model", task), catalog("dataset", task)
-    lines = [t("hub.catalog_models")] + [_summary_line(i, e) for i, e in enumerate(models, 1)]
-    lines += ["", t("hub.catalog_datasets")] + [_summary_line(i, e) for i, e in enumerate(datasets, 1)]
+    lines = [t("hub.catalog_models"), "", results_table(models, catalog_view=True)]
+    lines += ["", t("hub.catalog_datasets"), "", results_table(datasets, catalog_view=True)]
     return ToolResult(True, "\n".join(lines), {"results": models + datasets, "source": "catalog"})
 
 
@@ -166,7 +180,7 @@ def model_info(repo_id: str, repo_type: str = "model") -> ToolResult:
         entry = catalog_entry(repo_id) if exc.code == "unreachable" else None
         text = exc.user_message
         if entry:
-            text += "\n\n" + t("hub.catalog_header") + "\n" + _summary_line(1, entry)
+            text += "\n\n" + t("hub.catalog_header") + "\n\n" + results_table([entry], catalog_view=True)
         return ToolResult(False, text, {"error": exc.code, "catalog": entry})
     s = details.summary
     lines = [

@@ -24,10 +24,9 @@ def render_progress(job: Job) -> str:
         status=t(f"jobs.status.{status.value}"),
         bar=progress_bar(job.progress),
         percent=format_percent(job.progress),
+        title=f" `{job.title}`" if job.title else "",
     )
     lines = [head]
-    if job.title:
-        lines.append(f"`{job.title}`")
     if job.message:
         lines.append(job.message)
     if job.error:

@@ -388,7 +388,11 @@ def train(ctx: JobContext) -> dict[str, Any]:
 
     ctx.progress(FINAL_SHARE, t("training.status_saving"), force=True, phase="saving")
     reporter.final_eval = True
-    final_metrics = trainer.evaluate()
+    last = reporter.last_eval
+    if last.get("step") == trainer.state.global_step and last.get("eval_loss") is not None:
+        final_metrics = {k: v for k, v in last.items() if k.startswith("eval_")}  # the last epoch's evaluation
+    else:
+        final_metrics = trainer.evaluate()
     if is_lm and "eval_loss" in final_metrics:
         final_metrics["eval_perplexity"] = math.exp(min(50.0, final_metrics["eval_loss"]))
     summary = {k: round(float(v), 6) for k, v in final_metrics.items()

@@ -1,0 +1,252 @@
+"""End to end: chat history. Threads reopen after a reload and from the sidebar, with their messages, their audio
+and the progress of jobs still running; the reopened thread goes on answering. Headless Chromium via Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _last_reply, _send
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
+]
+
+_THREAD_URL = re.compile(r"/thread/([0-9a-f-]{36})")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("threads-data")
+    port = _free_port()
+    env = os.environ.copy()
+    env.pop("CHAINLIT_AUTH_SECRET", None)  # the server makes and keeps its own
+    env.update({
+        "DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9",
+        # The server runs the test job kinds queued by another process in these tests.
+        "DASTYAR_EXTRA_HANDLER_MODULES": "tests.job_fixtures", "DASTYAR_TTS_ENGINE": "espeak",
+    })
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
+                break
+        except (httpx.HTTPError, ValueError):
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError((data / "server.log").read_text())
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + (data / "server.log").read_text()[-3000:])
+    yield {"url": url, "data": data, "env": env}
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.visited = []  # every URL the tab showed: a login page would be one of them
+    pg.on("framenavigated", lambda frame: pg.visited.append(frame.url) if frame == pg.main_frame else None)
+    _open(pg, server["url"])
+    yield pg
+    context.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    _ready(page)
+
+
+def _ready(page) -> None:
+    page.wait_for_selector("textarea#chat-input")
+    # Commands arrive over the websocket with the session's setup: the chat is connected once the menu has them.
+    page.locator("#chat-input").wait_for()
+    time.sleep(0.5)
+
+
+def _thread_id(page, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if match := _THREAD_URL.search(page.url):
+            return match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"the chat never became a thread: {page.url}")
+
+
+def _messages(page, step_type: str) -> list[str]:
+    return page.locator(f'[data-step-type="{step_type}"] .message-content').all_inner_texts()
+
+
+def _db(server) -> sqlite3.Connection:
+    return sqlite3.connect(server["data"] / "dastyar.db", timeout=10)
+
+
+def _wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_no_login_page_and_a_local_user(page, server):
+    assert all("/login" not in url for url in page.visited), page.visited
+    assert page.locator("text=برای دسترسی به برنامه وارد شوید").count() == 0
+    secret = server["data"] / ".chainlit-auth-secret"
+    assert secret.exists() and (secret.stat().st_mode & 0o777) == 0o600
+    assert secret.read_text().strip() not in (server["data"] / "server.log").read_text()
+    with _db(server) as db:
+        assert db.execute("SELECT identifier FROM users").fetchall() == [("local",)]
+
+
+def test_thread_reopens_after_reload_and_from_the_sidebar(page, server, artifacts):
+    _send(page, "راهنما")
+    assert "دستیار" in _last_reply(page, "/status").inner_text()
+    thread_id = _thread_id(page)
+
+    # A reload reopens the same thread (on_chat_resume) with its messages, and it goes on answering.
+    page.reload()
+    _ready(page)
+    assert _thread_id(page) == thread_id
+    _last_reply(page, "/status")
+    assert "راهنما" in _messages(page, "user_message")
+    _send(page, "/status")
+    _last_reply(page, "پردازنده")
+    assert _thread_id(page) == thread_id
+    page.screenshot(path=str(artifacts / "thread-after-reload.png"), full_page=False)
+
+    # A new chat, then the old thread from the sidebar history.
+    _open(page, server["url"])
+    assert not _THREAD_URL.search(page.url)
+    item = page.locator("[data-sidebar=menu] a", has_text="راهنما").first
+    item.wait_for()
+    page.screenshot(path=str(artifacts / "thread-sidebar.png"), full_page=False)
+    item.click()
+    _wait_for(lambda: _THREAD_URL.search(page.url), what="the thread page")
+    assert _thread_id(page) == thread_id
+    _last_reply(page, "پردازنده")
+    _last_reply(page, "/status")
+    assert _messages(page, "user_message")[:2] == ["راهنما", "/status"]
+    _send(page, "/job abc")
+    _last_reply(page, "شمارهٔ کار")
+    assert page.locator("text=Traceback").count() == 0
+    page.screenshot(path=str(artifacts / "thread-from-sidebar.png"), full_page=False)
+
+    with _db(server) as db:
+        rows = db.execute(
+            """SELECT "output" FROM steps WHERE "threadId" = ? AND "type" = 'user_message' ORDER BY "createdAt" """,
+            (thread_id,),
+        ).fetchall()
+        assert [r[0] for r in rows] == ["راهنما", "/status", "/job abc"]
+        owner = db.execute('SELECT "userIdentifier", "name" FROM threads WHERE "id" = ?', (thread_id,)).fetchone()
+        assert owner == ("local", "راهنما")
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "checkpoints" in tables:  # the agent's memory is keyed by the Chainlit thread, not the browser session
+            assert db.execute("SELECT 1 FROM checkpoints WHERE thread_id = ?", (thread_id,)).fetchone()
+
+
+def test_audio_of_an_old_thread_still_plays(page, server, artifacts):
+    _send(page, "/speak سلام دنیا")
+    _last_reply(page, "espeak")
+    thread_id = _thread_id(page)
+    audio = page.locator('[data-step-type="assistant_message"] audio').last
+    audio.wait_for(state="attached")
+
+    page.reload()
+    _ready(page)
+    assert _thread_id(page) == thread_id
+    audio = page.locator('[data-step-type="assistant_message"] audio').last
+    audio.wait_for(state="attached")
+    src = audio.get_attribute("src") or ""
+    assert src.startswith("/dastyar/files/"), src
+    response = page.request.get(server["url"] + src)
+    assert response.status == 200 and response.headers["content-type"].startswith("audio/")
+    assert response.body()[:4] == b"RIFF"
+    # The kept file is the signed-in user's only: a browser without the session cookie gets nothing.
+    assert httpx.get(server["url"] + src, timeout=5).status_code == 401
+    page.screenshot(path=str(artifacts / "thread-audio.png"), full_page=False)
+
+
+_SUBMIT = (
+    "import tests.job_fixtures\n"
+    "from assistant.jobs.runner import JobRunner\n"
+    "r = JobRunner(); r.start(paused=True)\n"
+    "job = r.submit('test_count', {'steps': 100000, 'delay': 0.05}, title='شمارش طولانی')\n"
+    "r.shutdown(); print(job.id)\n"
+)
+
+
+def test_running_job_shows_its_progress_again_in_a_reopened_thread(page, server, artifacts):
+    out = subprocess.run([sys.executable, "-c", _SUBMIT], cwd=ROOT, env=server["env"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    job_id = int(out.stdout.strip().splitlines()[-1])
+    try:
+        with _db(server) as db:
+            _wait_for(lambda: db.execute("SELECT status FROM job WHERE id = ?", (job_id,)).fetchone()[0] == "running",
+                      what="the server to run the job")
+        # A chat opened now follows the running job.
+        _open(page, server["url"])
+        _send(page, "کارهای من رو نشون بده")
+        _last_reply(page, "شمارش طولانی")
+        thread_id = _thread_id(page)
+        progress = _last_reply(page, "step ")
+        first = _steps_done(progress.inner_text())
+
+        page.reload()
+        _ready(page)
+        assert _thread_id(page) == thread_id
+        # The progress message is live again: its count goes on rising after the reload.
+        later = _wait_for(
+            lambda: max((_steps_done(t) for t in _messages(page, "assistant_message") if "step " in t), default=0)
+            > first + 20,
+            what="live progress after the reload",
+        )
+        assert later
+        page.screenshot(path=str(artifacts / "thread-job-after-reload.png"), full_page=False)
+        _send(page, "/status")
+        _last_reply(page, "پردازنده")
+    finally:
+        code = f"from assistant.jobs import store\nstore.request_cancel({job_id})\n"
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server["env"], timeout=60)
+
+
+def _steps_done(text: str) -> int:
+    match = re.search(r"step (\d+)/", text)
+    return int(match.group(1)) if match else 0

@@ -1,0 +1,96 @@
+"""In a real browser: a training job started from the chat shows its progress and a live loss chart (Plotly),
+and ends with the model card, the loss plot and a notification. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _send
+from tests.training_fixtures import sentiment_rows, write_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def training_server(tmp_path_factory):
+    from tests.hub_fixtures import make_tiny_bert
+
+    root = tmp_path_factory.mktemp("browser-training")
+    model = make_tiny_bert(root / "tiny-bert")
+    data = write_csv(root / "نظرات.csv", sentiment_rows(240, seed=5))
+    port = _free_port()
+    env = os.environ.copy()
+    env.update({"DASTYAR_DATA_DIR": str(root / "data"), "DASTYAR_PORT": str(port), "HF_HOME": str(root / "hf"),
+                "HF_ENDPOINT": "http://127.0.0.1:9"})
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
+                break
+        except (httpx.HTTPError, ValueError):
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError((root / "server.log").read_text())
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + (root / "server.log").read_text()[-3000:])
+    yield {"url": url, "model": model, "data": data}
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_training_from_the_chat_shows_a_live_loss_chart_and_the_card(training_server, artifacts):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 1000}).new_page()
+        page.set_default_timeout(60_000)
+        page.goto(training_server["url"])
+        page.wait_for_selector("textarea#chat-input")
+        page.get_by_text("وضعیت سیستم").first.wait_for()
+
+        _send(page, f"/train base={training_server['model']} data={training_server['data']} epochs=2 batch=2 lr=1e-3")
+        page.get_by_text("آموزش را شروع کنم؟").last.wait_for()
+        page.screenshot(path=str(artifacts / "training-check.png"))
+        page.get_by_role("button", name="بله، انجام بده").last.click()
+
+        # The progress message and its chart while the job runs.
+        page.locator("text=نمونه در ثانیه").last.wait_for(timeout=90_000)
+        chart = page.locator(".js-plotly-plot").last
+        chart.wait_for(timeout=60_000)
+        first = chart.locator(".scatterlayer .trace").first.locator("path.js-line").get_attribute("d") or ""
+        time.sleep(3)
+        page.screenshot(path=str(artifacts / "training-live.png"))
+        later = page.locator(".js-plotly-plot").last.locator(".scatterlayer .trace").first.locator(
+            "path.js-line").get_attribute("d") or ""
+        assert later and later != first, "the loss curve did not grow while the job ran"
+
+        # The end: the card (with the metrics) and the notification.
+        page.locator("text=کارت مدل کار").last.wait_for(timeout=120_000)
+        page.locator("text=نتایج روی بخش ارزیابی").last.wait_for()
+        page.locator("text=/کار #.* انجام شد/").last.wait_for(timeout=10_000)
+        page.screenshot(path=str(artifacts / "training-done.png"), full_page=True)
+        assert page.locator("text=Traceback").count() == 0
+        browser.close()
