@@ -70,7 +70,7 @@ def build_model(folder: Path, texts: list[str]) -> Path:
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False, clean_text=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=8000, min_frequency=2, special_tokens=specials))
+    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=6000, min_frequency=2, special_tokens=specials))
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
                                                        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])
@@ -78,8 +78,8 @@ def build_model(folder: Path, texts: list[str]) -> Path:
     BertTokenizer(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
                   mask_token="[MASK]", model_max_length=128).save_pretrained(folder)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=512, max_position_embeddings=128, num_labels=2,
+    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=256, max_position_embeddings=128, num_labels=2,
                         pad_token_id=tok.token_to_id("[PAD]"))
     BertForSequenceClassification(config).save_pretrained(folder)
     return folder
@@ -185,7 +185,7 @@ def main() -> None:
     print(f"data: {data.name} ({'real Snappfood reviews' if real else 'synthetic Persian sentences'}), "
           f"{len(split.train)} train / {len(split.eval)} held out, labels {split.labels}")
     model = build_model(work / "model", list(split.train["text"]))
-    print(f"model: random-init BERT (hidden 128, 2 layers), tokenizer trained on the training part; "
+    print(f"model: random-init BERT (hidden 64, 2 layers), tokenizer trained on the training part; "
           f"{opts.epochs} epochs, batch {opts.batch}, lr {opts.lr:g}, CPU, {os.cpu_count()} cores\n")
 
     rows = []

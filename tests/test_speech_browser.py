@@ -112,7 +112,13 @@ def test_speak_plays_persian_audio(page, artifacts, speech_server):
     _command(page, "speak", "امروز هوا آفتابی است")
     reply = _last_reply(page, "espeak-ng")
     audio = page.locator("audio").last
-    audio.wait_for(state="attached", timeout=60_000)
+    try:
+        audio.wait_for(state="attached", timeout=20_000)
+    except Exception:
+        page.screenshot(path="/tmp/sp/fail.png")
+        print([m.inner_text() for m in page.locator('[data-step-type="user_message"]').all()])
+        print([m.inner_text() for m in page.locator('[data-step-type="assistant_message"]').all()])
+        raise
     src = audio.get_attribute("src")
     assert src
     body = page.request.get(src if src.startswith("http") else speech_server["url"] + src).body()
