@@ -125,6 +125,15 @@ def _place(folder: Path, plan: Plan, rf: RemoteFile, blob: Path) -> None:
         shutil.copyfile(blob, pointer)
 
 
+def _hasher(rf: RemoteFile):
+    """What the Hub vouches for: sha256 of an LFS file, or the git blob id (sha1 of a header and the bytes)."""
+    if rf.sha256:
+        return hashlib.sha256()
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(f"blob {rf.size}\0".encode())
+    return digest
+
+
 def _fetch(
     ctx: JobContext,
     plan: Plan,
@@ -138,12 +147,13 @@ def _fetch(
     """Bring `partial` to the full file, resuming from its current size, retrying dropped connections."""
     import httpx
 
-    hasher = hashlib.sha256() if rf.sha256 else None
+    hasher = _hasher(rf)
     offset = partial.stat().st_size if partial.exists() else 0
     if offset > rf.size:
         partial.unlink()
         offset = 0
-    if hasher and offset:
+    partial.touch()  # an empty file has nothing to fetch but still needs its blob
+    if offset:
         with open(partial, "rb") as fh:
             for block in iter(lambda: fh.read(CHUNK), b""):
                 hasher.update(block)
@@ -160,7 +170,7 @@ def _fetch(
                         # The server ignored the range: start this file again.
                         meter.done -= offset
                         offset = 0
-                        hasher = hashlib.sha256() if rf.sha256 else None
+                        hasher = _hasher(rf)
                         partial.unlink(missing_ok=True)
                     with open(partial, "ab") as fh:
                         # No chunk size: bytes are written as they arrive, so a dropped connection loses none.
@@ -168,8 +178,7 @@ def _fetch(
                             if failed.is_set() or ctx.cancelled():
                                 raise JobCancelled()
                             fh.write(chunk)
-                            if hasher:
-                                hasher.update(chunk)
+                            hasher.update(chunk)
                             offset += len(chunk)
                             with lock:
                                 meter.add(len(chunk))
@@ -182,7 +191,7 @@ def _fetch(
                 log.info("download of %s dropped at %d bytes; retrying (%d)", rf.path, offset, attempt)
                 time.sleep(min(2**attempt * 0.25, 5))
     size = partial.stat().st_size
-    if size != rf.size or (hasher and hasher.hexdigest() != rf.sha256):
+    if size != rf.size or hasher.hexdigest() != (rf.sha256 or rf.etag):
         partial.unlink(missing_ok=True)
         raise JobError(t("hub.verify_failed", file=rf.path))
 
