@@ -94,22 +94,26 @@ def _open(page, url: str) -> None:
 
 def _ready(page) -> None:
     page.wait_for_selector("textarea#chat-input")
-    # Commands arrive over the websocket with the session's setup: the chat is connected once the menu has them.
-    page.locator("#chat-input").wait_for()
-    time.sleep(0.5)
+    time.sleep(0.5)  # the websocket connects right after the page shows (and _send retries)
 
 
-def _thread_id(page, timeout: float = 15.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if match := _THREAD_URL.search(page.url):
-            return match.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"the chat never became a thread: {page.url}")
+def _thread_id(page) -> str:
+    # The chat becomes /thread/<id> once the first message has made a thread (and the sidebar has it).
+    page.wait_for_url(_THREAD_URL, timeout=20_000)
+    return _THREAD_URL.search(page.url).group(1)
 
 
 def _messages(page, step_type: str) -> list[str]:
     return page.locator(f'[data-step-type="{step_type}"] .message-content').all_inner_texts()
+
+
+def _ask(page, text: str, contains: str):
+    """Send a message and wait for a new reply that contains the given text."""
+    replies = page.locator('[data-step-type="assistant_message"] .message-content', has_text=contains)
+    before = replies.count()
+    _send(page, text)
+    _wait_for(lambda: replies.count() > before, timeout=30, what=f"a reply to {text!r}")
+    return replies.last
 
 
 def _db(server) -> sqlite3.Connection:
@@ -136,8 +140,7 @@ def test_no_login_page_and_a_local_user(page, server):
 
 
 def test_thread_reopens_after_reload_and_from_the_sidebar(page, server, artifacts):
-    _send(page, "راهنما")
-    assert "دستیار" in _last_reply(page, "/status").inner_text()
+    assert "دستیار" in _ask(page, "راهنما", "/status").inner_text()
     thread_id = _thread_id(page)
 
     # A reload reopens the same thread (on_chat_resume) with its messages, and it goes on answering.
@@ -146,8 +149,7 @@ def test_thread_reopens_after_reload_and_from_the_sidebar(page, server, artifact
     assert _thread_id(page) == thread_id
     _last_reply(page, "/status")
     assert "راهنما" in _messages(page, "user_message")
-    _send(page, "/status")
-    _last_reply(page, "پردازنده")
+    _ask(page, "/status", "پردازنده")
     assert _thread_id(page) == thread_id
     page.screenshot(path=str(artifacts / "thread-after-reload.png"), full_page=False)
 
@@ -158,13 +160,11 @@ def test_thread_reopens_after_reload_and_from_the_sidebar(page, server, artifact
     item.wait_for()
     page.screenshot(path=str(artifacts / "thread-sidebar.png"), full_page=False)
     item.click()
-    _wait_for(lambda: _THREAD_URL.search(page.url), what="the thread page")
     assert _thread_id(page) == thread_id
     _last_reply(page, "پردازنده")
     _last_reply(page, "/status")
     assert _messages(page, "user_message")[:2] == ["راهنما", "/status"]
-    _send(page, "/job abc")
-    _last_reply(page, "شمارهٔ کار")
+    _ask(page, "/job abc", "معتبری نیست")
     assert page.locator("text=Traceback").count() == 0
     page.screenshot(path=str(artifacts / "thread-from-sidebar.png"), full_page=False)
 
@@ -177,13 +177,13 @@ def test_thread_reopens_after_reload_and_from_the_sidebar(page, server, artifact
         owner = db.execute('SELECT "userIdentifier", "name" FROM threads WHERE "id" = ?', (thread_id,)).fetchone()
         assert owner == ("local", "راهنما")
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "checkpoints" in tables:  # the agent's memory is keyed by the Chainlit thread, not the browser session
+        # The agent's memory (LangGraph's checkpointer, when it keeps it in this database) is keyed by the thread.
+        if "checkpoints" in tables:
             assert db.execute("SELECT 1 FROM checkpoints WHERE thread_id = ?", (thread_id,)).fetchone()
 
 
 def test_audio_of_an_old_thread_still_plays(page, server, artifacts):
-    _send(page, "/speak سلام دنیا")
-    _last_reply(page, "espeak")
+    _ask(page, "/speak سلام دنیا", "espeak")
     thread_id = _thread_id(page)
     audio = page.locator('[data-step-type="assistant_message"] audio').last
     audio.wait_for(state="attached")
@@ -221,32 +221,45 @@ def test_running_job_shows_its_progress_again_in_a_reopened_thread(page, server,
         with _db(server) as db:
             _wait_for(lambda: db.execute("SELECT status FROM job WHERE id = ?", (job_id,)).fetchone()[0] == "running",
                       what="the server to run the job")
-        # A chat opened now follows the running job.
+        # A chat opened now follows the running job; a first message makes it a thread.
         _open(page, server["url"])
-        _send(page, "کارهای من رو نشون بده")
         _last_reply(page, "شمارش طولانی")
+        _ask(page, "/status", "پردازنده")
         thread_id = _thread_id(page)
-        progress = _last_reply(page, "step ")
-        first = _steps_done(progress.inner_text())
 
         page.reload()
         _ready(page)
         assert _thread_id(page) == thread_id
-        # The progress message is live again: its count goes on rising after the reload.
-        later = _wait_for(
-            lambda: max((_steps_done(t) for t in _messages(page, "assistant_message") if "step " in t), default=0)
-            > first + 20,
-            what="live progress after the reload",
-        )
-        assert later
+        _last_reply(page, "پردازنده")  # the thread's history is back
+        # And the job's progress is live again: the count shown goes on rising after the reload.
+        shown = _wait_for(lambda: _steps_shown(page), what="a progress message after the reload")
+        _wait_for(lambda: _steps_shown(page) > shown + 10, what="live progress after the reload")
         page.screenshot(path=str(artifacts / "thread-job-after-reload.png"), full_page=False)
-        _send(page, "/status")
-        _last_reply(page, "پردازنده")
+        _ask(page, "/job abc", "معتبری نیست")
     finally:
         code = f"from assistant.jobs import store\nstore.request_cancel({job_id})\n"
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server["env"], timeout=60)
 
 
-def _steps_done(text: str) -> int:
-    match = re.search(r"step (\d+)/", text)
-    return int(match.group(1)) if match else 0
+def _steps_shown(page) -> int:
+    """The highest count any progress message of the test job shows."""
+    counts = [int(m) for text in _messages(page, "assistant_message") for m in re.findall(r"step (\d+)/", text)]
+    return max(counts, default=0)
+
+
+def test_chat_settings_come_back_with_the_thread(page, server):
+    _ask(page, "/status", "پردازنده")
+    thread_id = _thread_id(page)
+    page.locator("#chat-settings-open-modal").click()
+    page.locator("#speak_replies").click()  # «speak every reply»
+    page.locator("[role=dialog] button", has_text="تأیید").click()
+    audio = page.locator('[data-step-type="assistant_message"] audio')
+    _ask(page, "/status", "پردازنده")
+    _wait_for(lambda: audio.count() == 1, what="a spoken reply")
+
+    page.reload()
+    _ready(page)
+    assert _thread_id(page) == thread_id
+    _ask(page, "/status", "پردازنده")
+    # The reply in the reopened thread is spoken too: the switch came back with the thread.
+    _wait_for(lambda: audio.count() == 2, what="a spoken reply after the reload")

@@ -33,7 +33,7 @@ def training_server(tmp_path_factory):
     port = _free_port()
     env = os.environ.copy()
     env.update({"DASTYAR_DATA_DIR": str(root / "data"), "DASTYAR_PORT": str(port), "HF_HOME": str(root / "hf"),
-                "HF_ENDPOINT": "http://127.0.0.1:9"})
+                "HF_ENDPOINT": "http://127.0.0.1:9", "DASTYAR_TRAIN_THREADS": "1"})
     log = open(root / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)

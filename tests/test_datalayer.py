@@ -1,4 +1,4 @@
-"""Chat history: Chainlit's tables on the project's database, a thread's round trip, kept attachments, sign-in secret."""
+"""Chat history: Chainlit's tables on the project's database, a thread's round trip, kept files, the sign-in secret."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 import stat
 import uuid
 
-import pytest
 from sqlalchemy import create_engine, inspect
 
 from assistant.ui import datalayer
@@ -73,7 +72,8 @@ def test_async_url_follows_the_project_database():
     assert datalayer.async_db_url("mysql://u@db/x") is None
 
 
-async def _round_trip(url: str, files) -> None:
+async def round_trip(url: str, files) -> None:
+    """A thread's life through the data layer on the database at `url` (also run on PostgreSQL, test_postgres)."""
     from chainlit.context import ChainlitContext, context_var
     from chainlit.element import Image
     from chainlit.session import HTTPSession
@@ -93,11 +93,11 @@ async def _round_trip(url: str, files) -> None:
         await layer.create_step({"id": step_id, "threadId": thread_id, "name": "کاربر", "type": "user_message",
                                  "output": "راهنما", "streaming": False, "createdAt": "2026-01-01T00:00:00Z",
                                  "metadata": {}, "tags": None})
-        await layer.create_step({"id": reply_id, "threadId": thread_id, "name": "Assistant", "type": "assistant_message",
+        await layer.create_step({"id": reply_id, "threadId": thread_id, "name": "دستیار", "type": "assistant_message",
                                  "output": "در حال کار…", "streaming": False, "createdAt": "2026-01-01T00:00:01Z",
                                  "metadata": {"k": "v"}, "modes": {"mode": "x"}, "defaultOpen": False,
                                  "autoCollapse": False, "showInput": False})
-        await layer.update_step({"id": reply_id, "threadId": thread_id, "name": "Assistant",
+        await layer.update_step({"id": reply_id, "threadId": thread_id, "name": "دستیار",
                                  "type": "assistant_message", "output": "تمام شد", "streaming": False,
                                  "createdAt": "2026-01-01T00:00:01Z", "metadata": {"k": "v"}})
         picture = files.parent / "نمودار.png"
@@ -135,18 +135,7 @@ def _quoted(key: str) -> str:
 
 def test_a_thread_round_trip_on_sqlite(data_dir):
     datalayer.create_tables()
-    asyncio.run(_round_trip(datalayer.async_db_url(), data_dir / "chat-files"))
-
-
-@pytest.mark.skipif(not os.environ.get("DASTYAR_TEST_POSTGRES_URL"), reason="set DASTYAR_TEST_POSTGRES_URL to run")
-def test_a_thread_round_trip_on_postgresql(data_dir, monkeypatch):
-    from assistant.config import reset_settings
-
-    monkeypatch.setenv("DATABASE_URL", os.environ["DASTYAR_TEST_POSTGRES_URL"])
-    reset_settings()
-    datalayer.create_tables()
-    datalayer.create_tables()
-    asyncio.run(_round_trip(datalayer.async_db_url(), data_dir / "chat-files"))
+    asyncio.run(round_trip(datalayer.async_db_url(), data_dir / "chat-files"))
 
 
 def test_storage_keys_never_leave_the_folder(tmp_path):

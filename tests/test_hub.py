@@ -318,17 +318,27 @@ def test_cli_ask_wait_follows_the_download(online_hub):
     assert resolve_snapshot(BERT_REPO) is not None
 
 
-def test_repo_with_an_empty_file_and_identical_files(online_hub, hub_tree):
-    folder = Path(hub_tree["root"]) / "models" / "dastyar-test" / "odd-files"
-    folder.mkdir(parents=True, exist_ok=True)
+def test_repo_with_an_empty_file_and_identical_files(online_hub, tmp_path, monkeypatch):
+    from assistant.config import reset_settings
+
+    # A hub of its own: the shared one's listing is what other tests count.
+    folder = tmp_path / "hub" / "models" / "dastyar-test" / "odd-files"
+    folder.mkdir(parents=True)
     (folder / "config.json").write_text('{"model_type": "bert"}')
     (folder / "__init__.py").write_bytes(b"")
     (folder / "a.bin").write_bytes(b"\x01" * 1_500_000)
     (folder / "b.bin").write_bytes(b"\x01" * 1_500_000)  # same content: one blob, fetched once
-    reply = run_agent("/download dastyar-test/odd-files")
-    job = wait_for_job(reply.job_id, timeout=60)
+    own = HubServer(tmp_path / "hub")
+    own.start()
+    monkeypatch.setenv("HF_ENDPOINT", own.url)
+    reset_settings()
+    try:
+        reply = run_agent("/download dastyar-test/odd-files")
+        job = wait_for_job(reply.job_id, timeout=60)
+    finally:
+        own.stop()
     assert job.status == JobStatus.succeeded, job.error
     snapshot = resolve_snapshot("dastyar-test/odd-files")
     assert (snapshot / "__init__.py").read_bytes() == b""
     assert (snapshot / "a.bin").resolve() == (snapshot / "b.bin").resolve()
-    assert online_hub.sent("dastyar-test/odd-files", "a.bin") + online_hub.sent("dastyar-test/odd-files", "b.bin") == 1_500_000
+    assert own.sent("dastyar-test/odd-files", "a.bin") + own.sent("dastyar-test/odd-files", "b.bin") == 1_500_000

@@ -95,3 +95,21 @@ def test_jobs_notifications_and_memory_on_postgresql(postgres_url, monkeypatch):
     assert status.tool == "job_status"
     reset_checkpointers()
     assert "job" in run_agent(f"/job {job.id}", "pg-thread").data
+
+
+def test_chat_history_on_postgresql(postgres_url, monkeypatch, data_dir):
+    """Chainlit's tables made twice (idempotent) and a thread's round trip through the data layer (psycopg 3 async)."""
+    import asyncio
+
+    from assistant.config import reset_settings
+    from assistant.db import dispose_engines
+    from assistant.ui import datalayer
+    from tests.test_datalayer import round_trip
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    reset_settings()
+    dispose_engines()
+    datalayer.create_tables()
+    datalayer.create_tables()
+    assert datalayer.async_db_url().startswith("postgresql+psycopg://")
+    asyncio.run(round_trip(datalayer.async_db_url(), data_dir / "chat-files"))

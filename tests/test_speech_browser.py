@@ -94,16 +94,22 @@ def page(mic_browser, speech_server):
     pg.goto(speech_server["url"])
     pg.wait_for_selector("textarea#chat-input")
     pg.get_by_text("وضعیت سیستم").first.wait_for()
+    # The speech settings (a gear in the composer) come from on_chat_start: the server session exists, uploads work.
+    pg.locator("#chat-settings-open-modal").wait_for()
     yield pg
     context.close()
 
 
 def _command(page, name: str, text: str) -> None:
     """Pick `/name` from the composer's command menu, then type the text, as a user does."""
+    from prompts import t
+
     box = page.locator("textarea#chat-input")
     box.click()
     page.keyboard.type(f"/{name}")
+    page.get_by_text(t(f"ui.command.{name}")).first.wait_for()  # the menu shows the command
     page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('textarea#chat-input').value === ''")
     page.keyboard.type(text)
     page.keyboard.press("Enter")
 
@@ -112,13 +118,7 @@ def test_speak_plays_persian_audio(page, artifacts, speech_server):
     _command(page, "speak", "امروز هوا آفتابی است")
     reply = _last_reply(page, "espeak-ng")
     audio = page.locator("audio").last
-    try:
-        audio.wait_for(state="attached", timeout=20_000)
-    except Exception:
-        page.screenshot(path="/tmp/sp/fail.png")
-        print([m.inner_text() for m in page.locator('[data-step-type="user_message"]').all()])
-        print([m.inner_text() for m in page.locator('[data-step-type="assistant_message"]').all()])
-        raise
+    audio.wait_for(state="attached")
     src = audio.get_attribute("src")
     assert src
     body = page.request.get(src if src.startswith("http") else speech_server["url"] + src).body()
@@ -132,30 +132,42 @@ def test_speak_plays_persian_audio(page, artifacts, speech_server):
     page.screenshot(path=str(artifacts / "speak.png"))
 
 
-def test_uploaded_voice_note_becomes_a_transcript(page, speech_files, artifacts):
+def test_uploaded_voice_note_becomes_a_transcript(page, speech_files, artifacts, speech_server):
+    replies = page.locator('[data-step-type="assistant_message"]')
     page.set_input_files("#upload-button-input", str(speech_files["voice_note"]))
     page.get_by_text("voice-note.ogg").first.wait_for()
     page.locator("textarea#chat-input").fill("این فایل رو به متن تبدیل کن")
     # The send button stays disabled until the upload has finished.
     page.wait_for_function("() => { const b = document.querySelector('#chat-submit'); return b && !b.disabled; }")
+    before = replies.count()
     _send(page, "این فایل رو به متن تبدیل کن")
-    reply = _last_reply(page, "زبان: فارسی", timeout=60_000)
-    text = reply.inner_text()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (replies.count() > before and "زبان" in replies.last.inner_text()):
+        time.sleep(0.3)
+    text = replies.last.inner_text()
+    log = (speech_server["data"] / "server.log").read_text()[-2000:]
+    assert "زبان: فارسی" in text, (text, log)
     assert "voice-note.ogg" in text or "فایل شما" in text
     assert "۰:۰" in text
     page.screenshot(path=str(artifacts / "transcribe.png"))
 
 
-def test_microphone_speech_becomes_a_user_message_the_agent_answers(page, artifacts):
+def test_microphone_speech_becomes_a_user_message_the_agent_answers(page, artifacts, speech_server):
     user_messages = page.locator('[data-step-type="user_message"]')
     before = user_messages.count()
-    page.locator("body").click(position={"x": 5, "y": 5})
-    page.keyboard.press("p")  # Chainlit's shortcut for the microphone button
+    server_log = speech_server["data"] / "server.log"
+    for _ in range(10):  # «p» is Chainlit's shortcut for the microphone button (ignored until the page is ready)
+        page.locator("body").click(position={"x": 5, "y": 5})
+        page.keyboard.press("p")
+        page.wait_for_timeout(1500)
+        if "microphone on" in server_log.read_text():
+            break
     # The fake device plays the sentence; our VAD hears the pause, switches the mic off and sends the transcript.
     deadline = time.monotonic() + 60
     while user_messages.count() <= before and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert user_messages.count() > before, "no transcript arrived from the microphone"
+    log = server_log.read_text()[-3000:]
+    assert user_messages.count() > before, "no transcript arrived from the microphone:\n" + log
     spoken = user_messages.last.inner_text().strip()
     assert any("\u0600" <= ch <= "\u06ff" for ch in spoken)
     # The same agent answers it, as it would a typed message.

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -133,35 +134,40 @@ def test_slash_train_lora_gpt2_with_confirm_flag(tiny_hub, tmp_path):
 
 
 def _slow_job_args(bert: Path, tmp_path: Path) -> dict:
-    """270 steps of batch 2 with a checkpoint every 10: long enough to watch, stop and resume."""
-    data = write_csv(tmp_path / "big.csv", sentiment_rows(300, seed=3))
-    return {"base_model": str(bert), "dataset": str(data), "epochs": 2, "batch_size": 2, "learning_rate": "1e-3",
+    """150 steps of batch 2 with a checkpoint every 10: long enough to watch, stop and resume."""
+    data = write_csv(tmp_path / "big.csv", sentiment_rows(334, seed=3))
+    return {"base_model": str(bert), "dataset": str(data), "epochs": 1, "batch_size": 2, "learning_rate": "1e-3",
             "save_steps": 10, "confirmed": True}
 
 
-def test_progress_then_cancel_keeps_the_last_checkpoint(tiny_hub, tmp_path):
+def test_progress_then_cancel_keeps_the_last_checkpoint(tiny_hub, tmp_path, monkeypatch):
+    from assistant.config import reset_settings
+
+    monkeypatch.setenv("DASTYAR_CANCEL_GRACE", "30")  # the cooperative stop is tested here, not the hard kill
+    reset_settings()
     started = call_tool("start_training", _slow_job_args(tiny_hub["bert"], tmp_path))
     assert started.ok, started.text
     job_id = started.job_id
     row = wait_until(lambda: (j := store.get_job(job_id)).result.get("checkpoint_step", 0) >= 10 and j, timeout=90)
     assert row.status == JobStatus.running and 0 < row.progress < 1
     r = row.result
-    assert r["total_steps"] == 270 and r["step"] >= 10 and r["epochs"] == 2
+    assert r["total_steps"] == 150 and r["step"] >= 10 and r["epochs"] == 1
     for key in ("loss", "learning_rate", "samples_per_second", "eta_seconds"):
         assert r[key] is not None, key
     assert "گام" in row.message and "نمونه در ثانیه" in row.message
     assert row.worker_pid and row.worker_pid != os.getpid()
 
+    asked = time.monotonic()
     cancel = run_agent(f"/cancel {job_id}")
     assert cancel.ok
     final = wait_for_job(job_id, timeout=30)
-    assert final.status == JobStatus.cancelled
+    assert final.status == JobStatus.cancelled and time.monotonic() - asked < 15  # within seconds
     out = Path(final.result["output_dir"])
     kept = valid_checkpoints(out / "checkpoints")
     assert kept and len(kept) <= 2
     # The stop saved a checkpoint where it stopped.
     assert kept[-1].name == f"checkpoint-{final.result['checkpoint_step']}"
-    assert final.result["checkpoint_step"] >= final.result["step"] - 1
+    assert final.result["phase"] == "cancelled" and final.result["checkpoint_step"] == final.result["step"]
     assert not (out / "config.json").exists()  # nothing half-written looks like a finished model
     tried = run_agent(f"/try {job_id} سلام")
     assert not tried.ok and "به پایان نرسید" in tried.text
@@ -171,7 +177,7 @@ _KILLED_SERVER = """
 import sys, time
 from assistant.jobs import store
 from tools import call_tool
-args = {"base_model": sys.argv[1], "dataset": sys.argv[2], "epochs": 2, "batch_size": 2, "learning_rate": "1e-3",
+args = {"base_model": sys.argv[1], "dataset": sys.argv[2], "epochs": 1, "batch_size": 2, "learning_rate": "1e-3",
         "save_steps": 10, "confirmed": True}
 result = call_tool("start_training", args)
 assert result.ok, result.text
@@ -201,16 +207,16 @@ def test_resume_after_a_killed_server_continues_the_step_count(tiny_hub, tmp_pat
     assert row.status == JobStatus.interrupted
     out = Path(row.result["output_dir"])
     resume_step = int(valid_checkpoints(out / "checkpoints")[-1].name.split("-")[1])
-    assert resume_step >= 20 and resume_step < 270
+    assert resume_step >= 20 and resume_step < 150
 
     reply = run_agent(f"آموزش {job_id} رو ادامه بده")
     assert reply.ok and reply.job_id == job_id
-    final = wait_for_job(job_id, timeout=150)
-    assert final.status == JobStatus.succeeded, (final.error, final.message)
+    final = wait_for_job(job_id, timeout=240)
+    assert final.status == JobStatus.succeeded, (final.status, final.error, final.message)
     r = final.result
-    assert r["resumed_from_step"] == resume_step and r["step"] == r["total_steps"] == 270
+    assert r["resumed_from_step"] == resume_step and r["step"] == r["total_steps"] == 150
     steps = _steps_of(out / "metrics.jsonl")
-    assert steps == sorted(set(steps)) and steps[-1] == 270  # no restart at step 1, no step logged twice
+    assert steps == sorted(set(steps)) and steps[-1] == 150  # no restart at step 1, no step logged twice
     events = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [e["step"] for e in events if e.get("event") == "resume"] == [resume_step]
     history_steps = [p["step"] for p in r["history"] if "loss" in p]

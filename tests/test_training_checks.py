@@ -101,6 +101,9 @@ def test_architecture_that_cannot_do_the_task(tiny_hub, csv_data, tmp_path):
                                                     "architectures": ["WhisperForConditionalGeneration"]}))
     (speech / "tokenizer.json").write_text("{}")
     reply = _train(base_model=str(speech), dataset=str(csv_data))
+    assert not reply.ok and reply.data["error"] == "model_no_weights" and "/download" in reply.text
+    (speech / "model.safetensors").write_bytes(b"\0" * 8)
+    reply = _train(base_model=str(speech), dataset=str(csv_data))
     assert not reply.ok and reply.data["error"] == "model_unknown_arch" and "whisper" in reply.text
     # Known tasks not built yet get a clear answer.
     reply = _train(base_model=str(tiny_hub["bert"]), dataset=str(csv_data), task="ner")

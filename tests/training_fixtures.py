@@ -105,9 +105,11 @@ def child_env() -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def drain_runner() -> Iterator[None]:
-    """After each test, stop what still runs and let the runner's threads see their workers end, so none of them
-    writes into the next test's database (the data dir is process-wide settings)."""
+def drain_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """One torch thread per training worker (tiny models on a shared 2-core machine run fastest so). After each
+    test, stop what still runs and let the runner's threads see their workers end, so none of them writes into
+    the next test's database (the data dir is process-wide settings)."""
+    monkeypatch.setenv("DASTYAR_TRAIN_THREADS", "1")
     yield
     from assistant.jobs import runner, store
     from assistant.models import JobStatus

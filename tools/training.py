@@ -138,7 +138,7 @@ class StartTrainingArgs(ToolArgs):
 
 
 def _lr_text(value: float) -> str:
-    return fa_digits(f"{value:g}".replace("e-0", "e-").replace("e+0", "e+"))
+    return fa_digits(f"{value:g}".replace("e-0", "e-").replace("e+0", "e+").replace(".", "٫"))
 
 
 def _epochs_text(value: float) -> str:

@@ -74,6 +74,9 @@ class MicSession:
 
 async def finish(session: MicSession, *, show: Say, say: Say, respond: Responder) -> str | None:
     """Transcribe the utterance (in a worker thread), show it as the user's message and answer it."""
+    listener = session.listener
+    log.info("microphone turn ended (%s) after %.1f s, speech %.1f–%.1f s", listener.state, listener.seconds,
+             listener.speech_start or 0.0, listener.speech_end or 0.0)
     try:
         text = await asyncio.to_thread(transcribe_utterance, session.listener)
     except SpeechError as exc:
@@ -128,6 +131,7 @@ async def _on_audio_start() -> bool:
         return False
     cl.user_session.set("mic", session)
     asyncio.get_running_loop().run_in_executor(None, _warm_up)
+    log.info("microphone on (%d Hz)", session.listener.sample_rate)
     return True
 
 

@@ -36,7 +36,7 @@ _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 @cl.on_app_startup
 async def _startup() -> None:
     install_health_route()
-    await asyncio.to_thread(history.prepare)  # history tables and the route of kept attachments
+    await asyncio.to_thread(history.prepare)  # history tables, kept attachments, this server's session files
     # The first normalization loads hazm (about two seconds); do it now, not in a user's first message.
     await asyncio.to_thread(normalize, "سلام")
     await asyncio.to_thread(get_runner)
@@ -107,6 +107,12 @@ async def _on_message(message: cl.Message) -> None:
         # A token typed into the chat does not stay on screen (nor in the saved thread).
         message.content = shown
         await message.update()
+        # Chainlit names a new thread after its first message, before this handler runs.
+        from chainlit.data import get_data_layer
+
+        data_layer = get_data_layer()
+        if data_layer is not None:
+            await data_layer.update_thread(cl.context.session.thread_id, name=shown[:100])
     await respond(text, attachments)
 
 

@@ -16,6 +16,7 @@ import logging
 import mimetypes
 import os
 import re
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,8 @@ _TYPES = {
 TABLES = ("users", "threads", "steps", "elements", "feedbacks")
 # Result columns that hold JSON; SQLite hands them back as text.
 _JSON_RESULT_KEYS = frozenset(
-    {"metadata", "tags", "generation", "thread_metadata", "thread_tags", "step_metadata", "step_tags", "step_generation"}
+    {"metadata", "tags", "generation", "thread_metadata", "thread_tags", "step_metadata", "step_tags",
+     "step_generation"}
 )
 
 
@@ -305,9 +307,37 @@ def install_file_route() -> None:
     app.router.routes.insert(0, route)
 
 
+def use_private_session_files() -> Path:
+    """Chainlit keeps uploads and sent files of live sessions in `<project>/.files` and deletes that folder when a
+    server stops, also under any other server started from the same checkout (`make run` while the browser tests
+    run). Each server gets its own folder in its data directory instead (`<data dir>/.files/<pid>`: still a
+    `.files` folder, which is how tools recognise a chat upload); those of servers gone are swept here."""
+    import chainlit.config
+
+    root = get_settings().data_dir / ".files"
+    for old in root.glob("*"):
+        if old.is_dir() and old.name.isdigit() and not _alive(int(old.name)):
+            shutil.rmtree(old, ignore_errors=True)
+    mine = root / str(os.getpid())
+    mine.mkdir(parents=True, exist_ok=True)
+    chainlit.config.FILES_DIRECTORY = mine  # read at each use by Chainlit's sessions
+    return mine
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def prepare() -> None:
-    """At start-up: tables in place and the file route installed before the first request."""
+    """At start-up: tables in place, the file route installed before the first request, session files apart."""
     from chainlit.data import get_data_layer
 
     get_data_layer()
     install_file_route()
+    use_private_session_files()

@@ -130,7 +130,7 @@ def card_body(path: Path, max_chars: int = 3500) -> str:
     if text.startswith("---"):
         end = text.find("\n---", 3)
         text = text[end + 4 :] if end != -1 else text
-    text = text.replace("![loss](loss.png)", "").strip()
+    text = re.sub(r"\n## [^\n]*\n+!\[loss\]\(loss\.png\)\n", "\n", text).strip()  # the plot is sent with it
     if len(text) > max_chars:
         text = text[:max_chars].rsplit("\n", 1)[0] + "\n…"
     return text

@@ -179,6 +179,8 @@ def resolve_model(name: str) -> ModelInfo:
         raise TrainingProblem("model_no_config", model=name)
     if not task_mod.has_tokenizer(path):
         raise TrainingProblem("model_no_tokenizer", model=name)
+    if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")) and not any(path.glob("*.safetensors.index.json")):
+        raise TrainingProblem("model_no_weights", model=name)
     params, weights = model_size(path, config)
     hidden, layers, vocab = _dims(config)
     archs = config.get("architectures") or ["?"]
