@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,99 +11,42 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser_support import (
+    BROWSER_MARKS,
+    CHROMIUM,  # noqa: F401  (re-exported for the other browser modules)
+    CHROMIUM_ARGS,  # noqa: F401
+    chromium,
+    dastyar_server,
+    free_port,
+    last_reply,
+    open_chat,
+    send,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
+pytestmark = BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Names kept for the other browser test modules that import them from here.
+_free_port, _send, _last_reply = free_port, send, last_reply
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("browser-data")
-    port = _free_port()
-    env = os.environ.copy()
-    env.update({"DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9"})
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
-                break
-        except (httpx.HTTPError, ValueError):
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((data / "server.log").read_text())
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + (data / "server.log").read_text()[-3000:])
-    yield {"url": url, "data": data}
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with dastyar_server(tmp_path_factory.mktemp("browser-data")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(server["url"])
-    pg.wait_for_selector("textarea#chat-input")
-    # Starters arrive over the websocket: the session is connected once they show.
-    pg.get_by_text("وضعیت سیستم").first.wait_for()
+    pg = open_chat(browser, server["url"])
     yield pg
-    context.close()
-
-
-def _send(page, text: str) -> None:
-    # The composer re-renders when a reply ends; a fill that lands on the old element is lost, so retry.
-    submit = page.locator("#chat-submit")
-    for _ in range(20):
-        page.locator("textarea#chat-input").fill(text)
-        try:
-            submit.click(timeout=1_500)
-            return
-        except Exception:
-            time.sleep(0.25)
-    raise AssertionError(f"could not send {text!r}")
-
-
-def _last_reply(page, contains: str, timeout: float = 30_000):
-    loc = page.locator('[data-step-type="assistant_message"] .message-content', has_text=contains)
-    loc.last.wait_for(timeout=timeout)
-    return loc.last
+    pg.context.close()
 
 
 def test_health(server):

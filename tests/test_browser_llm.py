@@ -3,27 +3,18 @@ tool and the Persian answer streams in; a large download asks first, and the yes
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
+from tests.browser_support import BROWSER_MARKS, chromium, dastyar_server, open_chat
+from tests.browser_support import last_reply as _last_reply
+from tests.browser_support import send as _send
 from tests.hub_fixtures import BIG_REPO
 from tests.hubserver import env_for
 from tests.llmserver import ScriptedLLMServer, text, tool_call
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _last_reply, _send
 
-ROOT = Path(__file__).resolve().parent.parent
 ANSWER = "برای شروع، مدل فارسی HooshvareLab/bert-fa-base-uncased را پیشنهاد می‌کنم که بیشترین دانلود را دارد."
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -35,45 +26,17 @@ def llm_server():
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, _hub_session, llm_server):
     data = tmp_path_factory.mktemp("browser-llm")
-    port = _free_port()
-    env = {**os.environ, **env_for(_hub_session)}
-    env.update({
-        "DASTYAR_DATA_DIR": str(data), "HF_HOME": str(data / "hf"), "DASTYAR_CONFIRM_DOWNLOAD_BYTES": "1000",
+    env = {
+        **env_for(_hub_session), "HF_HOME": str(data / "hf"), "DASTYAR_CONFIRM_DOWNLOAD_BYTES": "1000",
         "ASSISTANT_LLM": "openai/scripted", "ASSISTANT_LLM_BASE_URL": llm_server.url, "OPENAI_API_KEY": "sk-test",
-    })
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
-                break
-        except (httpx.HTTPError, ValueError):
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError((data / "server.log").read_text()[-3000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    }
+    with dastyar_server(data, **env) as srv:
+        yield srv["url"]
 
 
 def test_free_form_persian_runs_a_tool_and_streams_the_answer(app, llm_server, artifacts):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900}).new_page()
-        page.set_default_timeout(30_000)
-        page.goto(app)
-        page.wait_for_selector("textarea#chat-input")
-        page.get_by_text("وضعیت سیستم").first.wait_for()
+    with chromium() as browser:
+        page = open_chat(browser, app)
         # Watch the reply grow: streamed tokens show a partial answer before the whole one.
         page.evaluate("""() => {
             window.__partials = new Set();
@@ -97,4 +60,3 @@ def test_free_form_persian_runs_a_tool_and_streams_the_answer(app, llm_server, a
         page.get_by_role("button", name="بله، انجام بده").click()
         _last_reply(page, "انجام شد", timeout=60_000)
         page.screenshot(path=str(artifacts / "confirm-download.png"))
-        browser.close()

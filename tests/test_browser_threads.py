@@ -3,7 +3,6 @@ and the progress of jobs still running; the reopened thread goes on answering. H
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
@@ -14,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _last_reply, _send
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, dastyar_server
+from tests.browser_support import last_reply as _last_reply
+from tests.browser_support import send as _send
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,41 +29,10 @@ _THREAD_URL = re.compile(r"/thread/([0-9a-f-]{36})")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("threads-data")
-    port = _free_port()
-    env = os.environ.copy()
-    env.pop("CHAINLIT_AUTH_SECRET", None)  # the server makes and keeps its own
-    env.update({
-        "DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9",
-        # The server runs the test job kinds queued by another process in these tests.
-        "DASTYAR_EXTRA_HANDLER_MODULES": "tests.job_fixtures", "DASTYAR_TTS_ENGINE": "espeak",
-    })
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
-                break
-        except (httpx.HTTPError, ValueError):
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((data / "server.log").read_text())
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + (data / "server.log").read_text()[-3000:])
-    yield {"url": url, "data": data, "env": env}
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    # The server runs the test job kinds queued by another process in these tests.
+    extra = {"DASTYAR_EXTRA_HANDLER_MODULES": "tests.job_fixtures", "DASTYAR_TTS_ENGINE": "espeak"}
+    with dastyar_server(tmp_path_factory.mktemp("threads-data"), **extra) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

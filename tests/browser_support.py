@@ -1,0 +1,109 @@
+"""Shared pieces of the end-to-end tests: a Dastyar server on a free port, headless Chromium, sending and reading."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps trying to reach Google on this offline machine.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def dastyar_server(data: Path, **env_overrides: str) -> Iterator[dict]:
+    """`dastyar serve` with its own data dir; yields {"url", "data", "env"} once /health says the runner runs."""
+    port = free_port()
+    env = os.environ.copy()
+    env.pop("CHAINLIT_AUTH_SECRET", None)  # the server makes and keeps its own
+    env.update({"DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9"})
+    env.update(env_overrides)
+    log_path = data / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("server did not start: " + log_path.read_text()[-3000:])
+                time.sleep(0.5)
+            yield {"url": url, "data": data, "env": env}
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_chat(browser, url: str, **context_args):
+    """A new tab on the chat, connected (the starters arrive over the websocket)."""
+    context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900}, **context_args)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_selector("textarea#chat-input")
+    page.get_by_text("وضعیت سیستم").first.wait_for()
+    return page
+
+
+def send(page, text: str) -> None:
+    # The composer re-renders when a reply ends; a fill that lands on the old element is lost, so retry.
+    submit = page.locator("#chat-submit")
+    for _ in range(20):
+        page.locator("textarea#chat-input").fill(text)
+        try:
+            submit.click(timeout=1_500)
+            return
+        except Exception:
+            time.sleep(0.25)
+    raise AssertionError(f"could not send {text!r}")
+
+
+def last_reply(page, contains: str, timeout: float = 30_000):
+    loc = page.locator('[data-step-type="assistant_message"] .message-content', has_text=contains)
+    loc.last.wait_for(timeout=timeout)
+    return loc.last
