@@ -135,6 +135,7 @@ def test_text_nobody_can_speak():
     # Persian with emoji, markdown and numbers is fine: symbols are dropped, numbers read as words.
     mixed = _speak("**سلام** 🌹 امروز ۲۳ درجه است")
     assert mixed.ok
+    assert _speak("۱۴۰۵").ok  # digits alone are read as Persian words
 
 
 def test_speak_through_the_agent():

@@ -124,6 +124,12 @@ def _warm_up() -> None:
 
 @cl.on_audio_start
 async def _on_audio_start() -> bool:
+    from assistant.services.speech.stt import missing_model_error, resolve_model
+
+    ref = await asyncio.to_thread(resolve_model)
+    if not ref.ready:  # say so now, not after the user has spoken
+        await _say(str(missing_model_error(ref)))
+        return False
     try:
         session = MicSession(mic_sample_rate())
     except SpeechError as exc:

@@ -124,12 +124,12 @@ def prepare(text: str, max_chars: int) -> str:
         raise SpeechError("tts_empty")
     if len(raw) > max_chars:
         raise SpeechError("tts_too_long", count=format_number(len(raw)), limit=format_number(max_chars))
-    cleaned = clean_for_speech(raw)
+    cleaned = re.sub(r" +", " ", numbers_to_words(clean_for_speech(raw))).strip()
     if not PERSIAN_LETTER.search(cleaned):
         if LATIN_LETTER.search(cleaned):
             raise SpeechError("tts_not_persian")
         raise SpeechError("tts_nothing_to_say")
-    return re.sub(r" +", " ", numbers_to_words(cleaned)).strip()
+    return cleaned
 
 
 def shorten(text: str, max_chars: int) -> str:
