@@ -251,12 +251,13 @@ def download(repo_id: str, repo_type: str = "model", revision: str | None = None
     return ToolResult(True, text, {"job_id": job.id, "size": plan.total}, job_id=job.id)
 
 
-@tool("list_installed", "List models, datasets and fine-tuned models on disk, with size and last use.")
+@tool("list_installed", "List models, datasets and fine-tuned models on disk, with size and last use, and speech engines.")
 def list_installed() -> ToolResult:
+    from assistant.services.speech import speech_status, speech_status_lines
+
     items = installed_items()
-    if not items:
-        return ToolResult(True, t("hub.installed_none"), {"items": []})
-    lines = [t("hub.installed_header", count=len(items))]
+    speech = speech_status()
+    lines = [t("hub.installed_header", count=len(items))] if items else [t("hub.installed_none")]
     for item in items:
         line = f"- `{item.name}` — {t('hub.kind_' + item.kind)} — {format_bytes(item.size)} — " + t(
             "hub.installed_files", files=item.files
@@ -266,7 +267,11 @@ def list_installed() -> ToolResult:
         if not item.complete:
             line += " — " + t("hub.installed_partial", size=format_bytes(item.partial_bytes))
         lines.append(line)
-    data = {"items": [{**item.__dict__, "last_used": item.last_used.isoformat() if item.last_used else None} for item in items]}
+    lines += ["", t("hub.installed_speech"), *(f"- {line}" for line in speech_status_lines(speech))]
+    data = {
+        "items": [{**item.__dict__, "last_used": item.last_used.isoformat() if item.last_used else None} for item in items],
+        "speech": speech,
+    }
     return ToolResult(True, "\n".join(lines), data)
 
 

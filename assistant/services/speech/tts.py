@@ -204,7 +204,10 @@ class MmsEngine(TTSEngine):
                     parts.append(pause)
                 parts.append(wave.astype(np.float32))
             if not parts:
-                raise SpeechError("tts_nothing_to_say")
+                # The text has Persian letters (checked before), so the model's vocabulary does not cover them
+                # (e.g. a checkpoint that expects romanized input): let the other engine speak.
+                log.warning("the MMS vocabulary at %s covers none of the text", path)
+                raise SpeechError("tts_failed", engine=self.label)
             return np.concatenate(parts), rate
 
 
