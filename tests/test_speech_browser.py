@@ -3,23 +3,18 @@ microphone (Chromium's fake capture device playing espeak-ng speech) becomes a u
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
+from tests.browser_support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, dastyar_server
+from tests.browser_support import last_reply as _last_reply
+from tests.browser_support import send as _send
 from tests.speech_fixtures import build_tiny_whisper, encode, espeak, read_pcm, write_pcm
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _last_reply, _send
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -38,37 +33,9 @@ def speech_files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def speech_server(tmp_path_factory, speech_files):
-    data = tmp_path_factory.mktemp("browser-speech-data")
-    port = _free_port()
-    env = os.environ.copy()
-    env.update({
-        "DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9",
-        "DASTYAR_STT_MODEL": str(speech_files["model"]), "DASTYAR_STT_BEAM_SIZE": "1", "DASTYAR_STT_FALLBACK": "false",
-    })
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
-                break
-        except (httpx.HTTPError, ValueError):
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((data / "server.log").read_text())
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + (data / "server.log").read_text()[-3000:])
-    yield {"url": url, "data": data}
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"DASTYAR_STT_MODEL": str(speech_files["model"]), "DASTYAR_STT_BEAM_SIZE": "1", "DASTYAR_STT_FALLBACK": "false"}
+    with dastyar_server(tmp_path_factory.mktemp("browser-speech-data"), **env) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
