@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,6 @@ from tests.hub_fixtures import (
     GPT2_REPO,
     PRIVATE_REPO,
     SENTIMENT_DATASET,
-    build_test_hub,
     make_minimal_model,
 )
 from tests.hubserver import HubServer, env_for
