@@ -64,8 +64,17 @@ def test_rtl_persian_chat_answers_help_and_status(page, artifacts):
     reply = _last_reply(page, "/status")
     assert "دستیار" in reply.inner_text()
     # Chainlit renders paragraphs as div[role=article]; bidi must sit on them (it is not inherited).
-    direction = reply.locator("[role=article]").first.evaluate("el => getComputedStyle(el).unicodeBidi")
-    assert direction == "plaintext"
+    # The custom stylesheet may still be loading on a busy machine: wait for it rather than read too early.
+    reply.locator("[role=article]").first.evaluate(
+        """el => new Promise((ok, fail) => {
+            const t0 = Date.now();
+            (function poll() {
+                if (getComputedStyle(el).unicodeBidi === "plaintext") return ok(true);
+                if (Date.now() - t0 > 15000) return fail(new Error(getComputedStyle(el).unicodeBidi));
+                setTimeout(poll, 100);
+            })();
+        })"""
+    )
     page.screenshot(path=str(artifacts / "help.png"), full_page=False)
 
     _send(page, "/status")

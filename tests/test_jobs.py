@@ -22,7 +22,7 @@ from assistant.services import notifications
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _wait(predicate, timeout: float = 20.0, poll: float = 0.05):
+def _wait(predicate, timeout: float = 60.0, poll: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -203,5 +203,5 @@ def test_counts_and_concurrency_limit(monkeypatch):
     assert store.get_job(second.id).status == JobStatus.queued
     counts = store.job_counts()
     assert counts["running"] == 1 and counts["queued"] == 1
-    assert wait_for_job(second.id, timeout=20).status == JobStatus.succeeded
+    assert wait_for_job(second.id, timeout=60).status == JobStatus.succeeded
     assert store.get_job(first.id).finished_at <= store.get_job(second.id).started_at

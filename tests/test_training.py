@@ -134,9 +134,9 @@ def test_slash_train_lora_gpt2_with_confirm_flag(tiny_hub, tmp_path):
 
 
 def _slow_job_args(bert: Path, tmp_path: Path) -> dict:
-    """150 steps of batch 2 with a checkpoint every 10: long enough to watch, stop and resume."""
+    """300 steps of batch 1 with a checkpoint every 10: long enough to watch, stop and resume."""
     data = write_csv(tmp_path / "big.csv", sentiment_rows(334, seed=3))
-    return {"base_model": str(bert), "dataset": str(data), "epochs": 1, "batch_size": 2, "learning_rate": "1e-3",
+    return {"base_model": str(bert), "dataset": str(data), "epochs": 1, "batch_size": 1, "learning_rate": "1e-3",
             "save_steps": 10, "confirmed": True}
 
 
@@ -151,7 +151,7 @@ def test_progress_then_cancel_keeps_the_last_checkpoint(tiny_hub, tmp_path, monk
     row = wait_until(lambda: (j := store.get_job(job_id)).result.get("checkpoint_step", 0) >= 10 and j, timeout=90)
     assert row.status == JobStatus.running and 0 < row.progress < 1
     r = row.result
-    assert r["total_steps"] == 150 and r["step"] >= 10 and r["epochs"] == 1
+    assert r["total_steps"] == 300 and r["step"] >= 10 and r["epochs"] == 1
     for key in ("loss", "learning_rate", "samples_per_second", "eta_seconds"):
         assert r[key] is not None, key
     assert "گام" in row.message and "نمونه در ثانیه" in row.message
@@ -177,7 +177,7 @@ _KILLED_SERVER = """
 import sys, time
 from assistant.jobs import store
 from tools import call_tool
-args = {"base_model": sys.argv[1], "dataset": sys.argv[2], "epochs": 1, "batch_size": 2, "learning_rate": "1e-3",
+args = {"base_model": sys.argv[1], "dataset": sys.argv[2], "epochs": 1, "batch_size": 1, "learning_rate": "1e-3",
         "save_steps": 10, "confirmed": True}
 result = call_tool("start_training", args)
 assert result.ok, result.text
@@ -188,11 +188,14 @@ time.sleep(600)
 
 def test_resume_after_a_killed_server_continues_the_step_count(tiny_hub, tmp_path):
     args = _slow_job_args(tiny_hub["bert"], tmp_path)
+    log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen([sys.executable, "-c", _KILLED_SERVER, args["base_model"], args["dataset"]], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+                              stdout=subprocess.PIPE, stderr=log, text=True, env=os.environ.copy())
     try:
-        job_id = int(server.stdout.readline())
-        row = wait_until(lambda: (j := store.get_job(job_id)).result.get("checkpoint_step", 0) >= 20 and j, timeout=120)
+        line = server.stdout.readline()
+        assert line.strip().isdigit(), (tmp_path / "server.log").read_text()[-3000:]
+        job_id = int(line)
+        row = wait_until(lambda: (j := store.get_job(job_id)).result.get("checkpoint_step", 0) >= 10 and j, timeout=120)
         assert row.status == JobStatus.running
         worker = row.worker_pid
         os.kill(server.pid, signal.SIGKILL)
@@ -207,16 +210,16 @@ def test_resume_after_a_killed_server_continues_the_step_count(tiny_hub, tmp_pat
     assert row.status == JobStatus.interrupted
     out = Path(row.result["output_dir"])
     resume_step = int(valid_checkpoints(out / "checkpoints")[-1].name.split("-")[1])
-    assert resume_step >= 20 and resume_step < 150
+    assert resume_step >= 10 and resume_step < 300
 
     reply = run_agent(f"آموزش {job_id} رو ادامه بده")
     assert reply.ok and reply.job_id == job_id
     final = wait_for_job(job_id, timeout=240)
     assert final.status == JobStatus.succeeded, (final.status, final.error, final.message)
     r = final.result
-    assert r["resumed_from_step"] == resume_step and r["step"] == r["total_steps"] == 150
+    assert r["resumed_from_step"] == resume_step and r["step"] == r["total_steps"] == 300
     steps = _steps_of(out / "metrics.jsonl")
-    assert steps == sorted(set(steps)) and steps[-1] == 150  # no restart at step 1, no step logged twice
+    assert steps == sorted(set(steps)) and steps[-1] == 300  # no restart at step 1, no step logged twice
     events = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [e["step"] for e in events if e.get("event") == "resume"] == [resume_step]
     history_steps = [p["step"] for p in r["history"] if "loss" in p]

@@ -282,6 +282,7 @@ def try_model(model: str = "", text: str = "") -> ToolResult:
         lines.append(t("training.try_scores", scores="، ".join(
             f"{s['label']}: {format_percent(s['score'])}" for s in output["scores"])))
     else:
-        lines.append(t("training.try_generated", generated=output.get("generated") or "—"))
+        generated = (output.get("generated") or "").strip(" \n\t\u200c\u200b\ufeff")
+        lines.append(t("training.try_generated", generated=generated or "—"))
     data = {"model": target.display, "path": str(target.path), "prediction": output}
     return ToolResult(True, "\n".join(lines), data)
