@@ -42,6 +42,7 @@ def dastyar_server(data: Path, **env_overrides: str) -> Iterator[dict]:
     env.pop("CHAINLIT_AUTH_SECRET", None)  # the server makes and keeps its own
     env.update({"DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9"})
     env.update(env_overrides)
+    data.mkdir(parents=True, exist_ok=True)
     log_path = data / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT,

@@ -3,24 +3,18 @@ and ends with the model card, the loss plot and a notification. Screenshots go t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _send
+from tests.browser_support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, dastyar_server
+from tests.browser_support import send as _send
 from tests.training_fixtures import sentiment_rows, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -30,34 +24,9 @@ def training_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-training")
     model = make_tiny_bert(root / "tiny-bert")
     data = write_csv(root / "نظرات.csv", sentiment_rows(240, seed=5))
-    port = _free_port()
-    env = os.environ.copy()
-    env.update({"DASTYAR_DATA_DIR": str(root / "data"), "DASTYAR_PORT": str(port), "HF_HOME": str(root / "hf"),
-                "HF_ENDPOINT": "http://127.0.0.1:9", "DASTYAR_TRAIN_THREADS": "1"})
-    log = open(root / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
-                break
-        except (httpx.HTTPError, ValueError):
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((root / "server.log").read_text())
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + (root / "server.log").read_text()[-3000:])
-    yield {"url": url, "model": model, "data": data}
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"HF_HOME": str(root / "hf"), "DASTYAR_TRAIN_THREADS": "1"}
+    with dastyar_server(root / "data", **env) as srv:
+        yield {"url": srv["url"], "model": model, "data": data}
 
 
 def test_training_from_the_chat_shows_a_live_loss_chart_and_the_card(training_server, artifacts):

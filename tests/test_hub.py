@@ -18,19 +18,14 @@ from assistant.models import JobStatus
 from assistant.services.hub.local import hub_cache, repo_folder, resolve_snapshot
 from tests.hub_fixtures import BERT_REPO, BIG_FILE, BIG_REPO, PRIVATE_REPO, SENTIMENT_DATASET
 from tests.hubserver import HubServer, env_for
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 def _wait(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
+    return wait_until(predicate, timeout, poll=0.05)
 
 
 def _big_size(hub_tree) -> int:

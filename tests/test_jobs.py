@@ -18,18 +18,13 @@ from assistant.jobs import store
 from assistant.jobs.runner import get_runner, wait_for_job
 from assistant.models import JobStatus
 from assistant.services import notifications
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _wait(predicate, timeout: float = 60.0, poll: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError("condition not reached in time")
+def _wait(predicate, timeout: float = 60.0):
+    return wait_until(predicate, timeout, poll=0.05)
 
 
 def _gone(pid: int) -> bool:

@@ -11,7 +11,6 @@ import csv
 import json
 import os
 import random
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from tests.hub_fixtures import (
     sentiment_examples,
 )
 from tests.hubserver import HubServer
+from tests.waiting import wait_until  # noqa: F401  (re-exported for the training tests)
 
 
 @pytest.fixture(scope="session")
@@ -88,16 +88,6 @@ def shuffled(rows: list[dict], seed: int = 1) -> list[dict]:
     rows = list(rows)
     random.Random(seed).shuffle(rows)
     return rows
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, poll: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError("condition not reached in time")
 
 
 def child_env() -> dict[str, str]:
