@@ -103,9 +103,8 @@ def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def _normalize(state: AgentState) -> AgentState:
     text = state.get("text", "")
-    # Slash commands need no hazm (which costs two seconds to load in a fresh process).
     turn: AgentState = {"result": None, "reply": "", "job_id": None, "route": {}}
-    return {**turn, "normalized": normalize(text, use_hazm=not text.lstrip().startswith("/"))}
+    return {**turn, "normalized": normalize(text)}
 
 
 def _route(state: AgentState) -> AgentState:

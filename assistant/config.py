@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     stt_device: str = Field(default="auto", validation_alias="DASTYAR_STT_DEVICE")  # auto | cpu | cuda
     stt_beam_size: int = Field(default=5, ge=1, le=10, validation_alias="DASTYAR_STT_BEAM_SIZE")
     stt_temperature_fallback: bool = Field(default=True, validation_alias="DASTYAR_STT_FALLBACK")
+    # The languages DASTYAR_STT_LANGUAGE=auto may choose from (Whisper codes, comma-separated).
+    stt_languages: str = Field(default="fa,en", validation_alias="DASTYAR_STT_LANGUAGES")
+    # Suppress every token that writes a script other than Persian/Arabic, ASCII Latin, digits and punctuation.
+    stt_restrict_scripts: bool = Field(default=True, validation_alias="DASTYAR_STT_RESTRICT_SCRIPTS")
+    # No token n-gram twice in a window (0: off). Persian is ~3.1 Whisper tokens a word: small n blocks real text.
+    stt_no_repeat_ngram: int = Field(default=20, ge=0, le=448, validation_alias="DASTYAR_STT_NO_REPEAT_NGRAM")
+    # Wall-time budget of one recognition: MIN + FACTOR × audio seconds; then the segments so far are returned.
+    stt_time_limit_factor: float = Field(default=4.0, gt=0, validation_alias="DASTYAR_STT_TIME_FACTOR")
+    stt_time_limit_min: float = Field(default=30.0, ge=0, validation_alias="DASTYAR_STT_TIME_MIN")
     stt_inline_seconds: float = Field(default=30.0, validation_alias="DASTYAR_STT_INLINE_SECONDS")  # longer: a job
     stt_max_seconds: float = Field(default=3 * 3600.0, validation_alias="DASTYAR_STT_MAX_SECONDS")
     vad_silence_ms: int = Field(default=800, ge=200, le=5000, validation_alias="DASTYAR_VAD_SILENCE_MS")

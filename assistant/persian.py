@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from functools import lru_cache
 
 ZWNJ = "\u200c"
 _FA_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
@@ -30,49 +29,34 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
 _DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
 
 
-@lru_cache(maxsize=1)
-def _hazm_normalizer():
-    # hazm is imported lazily: it pulls in nltk, scikit-learn and gensim (about two seconds).
-    import logging
-
-    logging.getLogger("gensim").setLevel(logging.WARNING)
-    from hazm import Normalizer
-
-    return Normalizer(
-        correct_spacing=True,
-        remove_diacritics=True,
-        remove_specials_chars=False,
-        decrease_repeated_chars=False,
-        persian_style=False,
-        persian_numbers=False,
-        unicodes_replacement=True,
-        seperate_mi=True,
-    )
-
-
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9۰-۹٠-٩_#][A-Za-z0-9۰-۹٠-٩_.\-/:@=+~]*")
+_FA = "\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u0622"
+# Written apart, joined with a ZWNJ: the verb prefixes «می/نمی» and the plural «ها» with its endings.
+_MI_APART = re.compile(rf"(?<![{_FA}{ZWNJ}])(ن?می) (?=[{_FA}]{{2}})")
+_HA_APART = re.compile(rf"(?<=[{_FA}]) (ها(?:ی|یی|یم|یت|یش|یمان|یتان|یشان|م|ت|ش|مون|تون|شون|مان|تان|شان)?)(?![{_FA}{ZWNJ}])")
+# Persian punctuation: no space before, one space after.
+_PUNCT_BEFORE = re.compile(r"\s+([،؛؟!])")
+_PUNCT_AFTER = re.compile(rf"([،؛؟])(?=[{_FA}])")
 
 
-def normalize(text: str, *, use_hazm: bool = True) -> str:
-    """Normalize Persian text for matching; Latin tokens (repo ids, paths, numbers) are kept verbatim."""
+def normalize(text: str) -> str:
+    """Normalize Persian text for matching and display.
+
+    Arabic letter forms, half-spaces typed as other characters, diacritics, tatweel and runs of spaces are
+    unified; «می»/«نمی» and plural «ها» written apart are joined with a ZWNJ; Persian punctuation is spaced.
+    Latin tokens (repo ids, paths, numbers) are kept verbatim. Pure string rules: no lexicon to load, so a
+    fresh process routes a message in milliseconds.
+    """
     if not text:
         return ""
     text = text.translate(_CHAR_MAP)
     text = _DIACRITICS.sub("", text)
     text = _SPACES.sub(" ", text).strip()
-    if use_hazm and re.search(r"[\u0600-\u06ff]", text):
-        # Protect Latin runs from hazm's spacing rules, which may split '2e-5' or 'org/name'.
-        saved: list[str] = []  # each Latin run becomes one private-use character while hazm works
-
-        def keep(m: re.Match[str]) -> str:
-            saved.append(m.group(0))
-            return f" {chr(0xE000 + len(saved) - 1)} "
-
-        protected = _LATIN_TOKEN.sub(keep, text)
-        normalized = _hazm_normalizer().normalize(protected)
-        text = re.sub(r"\s*([\ue000-\uf8ff])\s*", lambda m: f" {saved[ord(m.group(1)) - 0xE000]} ", normalized)
-        text = text.translate(_CHAR_MAP)
-        text = _SPACES.sub(" ", text).strip()
+    if re.search(r"[\u0600-\u06ff]", text):
+        text = _MI_APART.sub(lambda m: m.group(1) + ZWNJ, text)
+        text = _HA_APART.sub(lambda m: ZWNJ + m.group(1), text)
+        text = _PUNCT_BEFORE.sub(r"\1", text)
+        text = _PUNCT_AFTER.sub(r"\1 ", text)
     # A ZWNJ next to a space or at a word's edge means nothing.
     text = re.sub(rf" ?{ZWNJ}+ ?", lambda m: ZWNJ if m.group(0) == ZWNJ * len(m.group(0)) else " ", text)
     return text.strip(ZWNJ + " ")
@@ -114,7 +98,7 @@ def parse_number(text: str | int | float | None) -> float | None:
             return float(s)
         except ValueError:
             return None
-    word = normalize(str(text), use_hazm=False)
+    word = normalize(str(text))
     if word in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[word])
     return None

@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import wave
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,8 +38,15 @@ def _bytes_to_unicode() -> dict[int, str]:
     return {b: chr(c) for b, c in zip(bs, cs, strict=True)}
 
 
-def build_tiny_whisper(out: Path, d_model: int = 64, heads: int = 2, layers: int = 1, ffn: int = 128, seed: int = 0) -> Path:
-    """A random Whisper in CTranslate2 format (about 2 MB), multilingual, loadable by faster-whisper offline."""
+def build_tiny_whisper(
+    out: Path, d_model: int = 64, heads: int = 2, layers: int = 1, ffn: int = 128, seed: int = 0,
+    extra_tokens: Sequence[str | bytes] = (),
+) -> Path:
+    """A random Whisper in CTranslate2 format (about 2 MB), multilingual, loadable by faster-whisper offline.
+
+    `extra_tokens`: more whole tokens (text, or raw bytes for pieces of characters), favoured by the output
+    projection like the Persian units, so that a decoder left free writes them (other scripts, for instance).
+    """
     from ctranslate2.specs import whisper_spec
     from faster_whisper.tokenizer import _LANGUAGE_CODES
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
@@ -61,7 +69,13 @@ def build_tiny_whisper(out: Path, d_model: int = 64, heads: int = 2, layers: int
                 if pair[0] + pair[1] not in merged:
                     merged.append(pair[0] + pair[1])
             parts = [pair[0] + pair[1], *parts[2:]]
-    text_tokens = base + merged + [""]
+    extras = []
+    for extra in extra_tokens:
+        raw = extra if isinstance(extra, bytes) else extra.encode()
+        token = "".join(b2u[b] for b in raw)
+        if token and token not in base and token not in merged and token not in extras:
+            extras.append(token)
+    text_tokens = base + merged + extras + [""]
     specials = ["<|endoftext|>", "<|startoftranscript|>"] + [f"<|{c}|>" for c in _LANGUAGE_CODES]
     specials += ["<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"]
     timestamps = ["<|%.2f|>" % (i * 0.02) for i in range(1501)]
@@ -121,6 +135,8 @@ def build_tiny_whisper(out: Path, d_model: int = 64, heads: int = 2, layers: int
     projection = w(vocab_size, d_model)
     for unit in units:
         projection[ids[unit]] *= 50  # Persian letters and words win most steps
+    for token in extras:
+        projection[ids[token]] *= 50  # and so do the extra tokens, when nothing suppresses them
     projection[ids["<|endoftext|>"]] *= 50  # and the end comes after a few dozen of them
     dec.projection.weight = projection
 

@@ -25,7 +25,7 @@ _VOICE_ALIASES = {
 
 
 def _voice(value: Any) -> str:
-    text = normalize(str(value or ""), use_hazm=False).lower().strip()
+    text = normalize(str(value or "")).lower().strip()
     if text in _VOICE_ALIASES:
         return _VOICE_ALIASES[text]
     if re.fullmatch(r"fa\+[mf][1-7]", text):  # an espeak-ng variant, e.g. fa+f2

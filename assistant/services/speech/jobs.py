@@ -56,6 +56,7 @@ def transcription_job(ctx: JobContext) -> dict:
         "language": transcript.language,
         "duration": round(transcript.duration, 2),
         "segments": len(transcript.segments),
+        "timed_out": transcript.timed_out,  # the wall-time budget ran out: the transcript stops early
         "text": transcript.text[:PREVIEW_CHARS],
         "transcript_path": str(txt),
         "srt_path": str(srt),

@@ -18,7 +18,8 @@ def _version(package: str) -> str | None:
 def speech_status() -> dict[str, Any]:
     """Readiness of speech recognition and synthesis, without loading any model.
 
-    {"stt": {"engine", "version", "model", "repo_id", "path", "ready", "loaded", "language", "device", "compute_type"},
+    {"stt": {"engine", "version", "model", "repo_id", "path", "ready", "loaded", "language", "languages", "device",
+             "compute_type"},
      "tts": {"setting", "active", "note", "engines": {"espeak": {...}, "mms": {...}}, "ready"},
      "ready": {"stt": bool, "tts": bool}}
     """
@@ -38,6 +39,7 @@ def speech_status() -> dict[str, Any]:
         "ready": ref.ready and _version("faster-whisper") is not None,
         "loaded": stt.model_loaded(),
         "language": language or "auto",
+        "languages": stt.allowed_languages() if language is None else [language],
         "device": device,
         "compute_type": compute_type,
     }

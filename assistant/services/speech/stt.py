@@ -2,7 +2,10 @@
 
 The model comes from the settings (`DASTYAR_STT_MODEL`): a faster-whisper size ("small"), a Hub repo id already in
 the local cache, or a local CTranslate2 folder. Persian is forced by default (`DASTYAR_STT_LANGUAGE=fa`; "auto"
-detects). int8 on CPU, float16 on GPU.
+detects, choosing only among `DASTYAR_STT_LANGUAGES`). int8 on CPU, float16 on GPU.
+
+Decoding is kept to the scripts a Persian user writes (`alphabet.py`), temperature fallback is short, and one
+recognition has a wall-time budget scaled by the audio's duration, after which the segments so far are returned.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import logging
 import os
 import re
 import threading
+import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,16 @@ log = logging.getLogger(__name__)
 # Long files are recognized piece by piece (cut at a pause) so memory does not grow with the file.
 PIECE_SECONDS = 300.0
 _CUT_WINDOW_SECONDS = 30.0
-FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+# Temperature fallback stops at 0.4: the hotter the sampling, the more foreign-script and looping text it brings, and
+# each extra temperature is one more full decoding pass of the window (faster-whisper's default tries six, to 1.0).
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4)
+# Whisper's default threshold; Persian text compresses to a median 1.93 (p99 2.34) with gzip, a loop to 8 or more.
+COMPRESSION_RATIO_THRESHOLD = 2.4
+# A window that needed 0.4 is reset from the prompt: a failed window must not prime the next one (with faster-whisper's
+# default, 0.5, no temperature of the list above would ever reset it).
+PROMPT_RESET_ON_TEMPERATURE = 0.3
+_LANGUAGE_ALIASES = {"فارسی": "fa", "persian": "fa", "farsi": "fa", "fas": "fa", "per": "fa", "english": "en",
+                     "انگلیسی": "en", "eng": "en"}
 
 
 @dataclass
@@ -60,6 +73,8 @@ class Transcript:
     duration: float
     segments: list[Segment] = field(default_factory=list)
     language_probability: float | None = None
+    # True when the wall-time budget ran out: the segments are those recognized until then.
+    timed_out: bool = False
 
     @property
     def text(self) -> str:
@@ -69,6 +84,7 @@ class Transcript:
         return {
             "language": self.language, "language_probability": self.language_probability,
             "duration": round(self.duration, 2), "text": self.text, "segments": [s.to_dict() for s in self.segments],
+            "timed_out": self.timed_out,
         }
 
 
@@ -119,11 +135,124 @@ def language_option() -> str | None:
     value = get_settings().stt_language.strip().lower()
     if value in ("auto", "detect", "خودکار", ""):
         return None
-    value = {"فارسی": "fa", "persian": "fa", "farsi": "fa", "fas": "fa", "per": "fa"}.get(value, value)
+    value = _LANGUAGE_ALIASES.get(value, value)
     if value not in _LANGUAGE_CODES:
         log.warning("DASTYAR_STT_LANGUAGE=%r is not a Whisper language; using fa", value)
         return "fa"
     return value
+
+
+def allowed_languages() -> list[str]:
+    """The languages "auto" may choose (`DASTYAR_STT_LANGUAGES`, "fa,en" by default), in the order given."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    codes: list[str] = []
+    for part in re.split(r"[\s,،;]+", get_settings().stt_languages.strip().lower()):
+        code = _LANGUAGE_ALIASES.get(part, part)
+        if not code or code in codes:
+            continue
+        if code in _LANGUAGE_CODES:
+            codes.append(code)
+        else:
+            log.warning("DASTYAR_STT_LANGUAGES: %r is not a Whisper language; ignored", part)
+    return codes or ["fa"]
+
+
+def choose_language(probabilities: Iterable[tuple[str, float]], allowed: Sequence[str]) -> tuple[str, float]:
+    """The most probable of the `allowed` languages in the detector's (language, probability) list, and its
+    probability (Whisper's own, over all its languages). Never a language outside `allowed`: the detector ranks
+    about a hundred, and on short or accented Persian clips its top choice is often Thai, English, Japanese…
+    A tie, or no allowed language in the list, goes to the first allowed one."""
+    if not allowed:
+        raise ValueError("no allowed language")
+    scores: dict[str, float] = {}
+    for code, probability in probabilities:
+        scores[code] = max(float(probability), scores.get(code, 0.0))
+    best = max(allowed, key=lambda code: scores.get(code, 0.0))  # max keeps the first of equals
+    return best, scores.get(best, 0.0)
+
+
+def detect_language(model, audio: np.ndarray, vad_parameters: dict[str, Any] | None = None) -> tuple[str, float]:
+    """`DASTYAR_STT_LANGUAGE=auto`: Whisper's language detection on the speech of `audio` (its first 30 s, as
+    faster-whisper does itself), limited to `allowed_languages()`."""
+    from faster_whisper.vad import VadOptions
+
+    allowed = allowed_languages()
+    if len(allowed) == 1:
+        return allowed[0], 1.0
+    if not model.model.is_multilingual:  # an English-only model (".en") always writes English
+        return ("en" if "en" in allowed else allowed[0]), 1.0
+    try:
+        _top, _probability, probabilities = model.detect_language(
+            audio=audio, vad_filter=True, vad_parameters=VadOptions(**(vad_parameters or {})))
+    except Exception:  # no speech at all (nothing left after the VAD), or a detector error: the first allowed
+        log.warning("speech: language detection failed; using %s", allowed[0], exc_info=True)
+        return allowed[0], 0.0
+    return choose_language(probabilities or [], allowed)
+
+
+# -- the wall-time budget ----------------------------------------------------------------------------------------
+_clock = time.monotonic  # tests replace it to move time by state, not by waiting
+
+
+@dataclass
+class Deadline:
+    """When one recognition (a file, an utterance) must stop decoding."""
+
+    at: float
+
+    def expired(self) -> bool:
+        return _clock() >= self.at
+
+    @classmethod
+    def for_audio(cls, seconds: float) -> Deadline:
+        """`DASTYAR_STT_TIME_MIN` + `DASTYAR_STT_TIME_FACTOR` × the audio's duration, from now. The default
+        (30 s + 4×) is meant to be well above a healthy run and to stop a pathological one: windows that fail every
+        temperature and decode to the 448-token limit each time. A large model on a slow CPU may need a larger
+        factor."""
+        settings = get_settings()
+        return cls(_clock() + settings.stt_time_limit_min + settings.stt_time_limit_factor * max(0.0, seconds))
+
+
+class _OutOfTime(Exception):
+    """Raised inside faster-whisper's segment generator when the budget is spent before a new window."""
+
+
+_run = threading.local()  # per thread: the running recognition's deadline, cancel check and state
+
+
+class _GuardedWhisper:
+    """The CTranslate2 Whisper inside a WhisperModel, checked before every decoding pass.
+
+    faster-whisper decodes each 30-s window with one `generate` call per temperature, and CTranslate2 cannot stop a
+    call midway: between calls is the finest point to honour a cancel request and the wall-time budget. When the
+    budget is spent, a window already decoded once keeps that first (temperature 0) result instead of sampling again,
+    so its text is not lost; the next window is not started (`_OutOfTime`). Outside `transcribe_array` (no deadline
+    set in this thread) it only forwards.
+    """
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def generate(self, *args, **kwargs):
+        deadline: Deadline | None = getattr(_run, "deadline", None)
+        check: Callable[[], None] | None = getattr(_run, "check", None)
+        if check is not None:
+            check()
+        fallback = float(kwargs.get("sampling_temperature") or 0.0) > 0.0  # only fallback passes sample
+        if deadline is not None and deadline.expired():
+            _run.out_of_time = True
+            first = getattr(_run, "first_pass", None)
+            if fallback and first is not None:
+                return first
+            raise _OutOfTime
+        results = self._inner.generate(*args, **kwargs)
+        if deadline is not None and not fallback:
+            _run.first_pass = results
+        return results
 
 
 _lock = threading.Lock()
@@ -157,6 +286,12 @@ def model_loaded() -> bool:
 
 
 def _load(path: Path, device: str, compute_type: str):
+    model = _load_whisper(path, device, compute_type)
+    model.model = _GuardedWhisper(model.model)
+    return model
+
+
+def _load_whisper(path: Path, device: str, compute_type: str):
     from faster_whisper import WhisperModel
 
     threads = max(1, (os.cpu_count() or 2))
@@ -185,17 +320,32 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def transcribe_options() -> dict[str, Any]:
-    """The decoding options, the same for every caller (and for the benchmark's direct call)."""
+def transcribe_options(model=None) -> dict[str, Any]:
+    """The decoding options, the same for every caller (and for the benchmark's direct call). `language` is None for
+    "auto": `transcribe_array` then detects it among the allowed languages. The suppressed tokens depend on the
+    model (the shared one unless given) and are computed once per loaded model."""
     settings = get_settings()
-    return {
+    options: dict[str, Any] = {
         "language": language_option(),
         "task": "transcribe",
         "beam_size": settings.stt_beam_size,
         "temperature": list(FALLBACK_TEMPERATURES) if settings.stt_temperature_fallback else 0.0,
+        # A window whose text compresses too well (a loop) or is improbable is decoded again at the next temperature.
+        "compression_ratio_threshold": COMPRESSION_RATIO_THRESHOLD,
+        "log_prob_threshold": -1.0,
+        # No token 20-gram twice in a window: a loop is cut after about 20 tokens instead of running to 448.
+        # Persian takes 3.1 Whisper tokens a word, so a smaller n would block real text (see the README).
+        "no_repeat_ngram_size": settings.stt_no_repeat_ngram,
+        "prompt_reset_on_temperature": PROMPT_RESET_ON_TEMPERATURE,
         "vad_filter": True,
         "vad_parameters": {"min_silence_duration_ms": 500},
     }
+    if settings.stt_restrict_scripts:
+        from assistant.services.speech.alphabet import suppressed_tokens
+
+        # A fresh list each time: faster-whisper extends the list it is given.
+        options["suppress_tokens"] = list(suppressed_tokens(model if model is not None else get_model()))
+    return options
 
 
 def transcribe_array(
@@ -204,26 +354,48 @@ def transcribe_array(
     offset: float = 0.0,
     check: Callable[[], None] | None = None,
     on_segment: Callable[[Segment], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> Transcript:
-    """Recognize 16 kHz mono float32 audio. `check` runs between segments (it may raise to stop)."""
+    """Recognize 16 kHz mono float32 audio. `check` runs before each decoding pass and between segments (it may
+    raise to stop). When `deadline` (by default one scaled by the audio's duration) passes, the segments recognized
+    so far are returned with `timed_out` set."""
     model = get_model()
     duration = audio.size / SAMPLE_RATE
     if audio.size == 0:
-        return Transcript(language=language_option() or "fa", duration=0.0)
-    segments, info = model.transcribe(np.ascontiguousarray(audio, dtype=np.float32), **transcribe_options())
-    result = Transcript(language=info.language, duration=duration, language_probability=info.language_probability)
-    for seg in segments:
-        if check is not None:
-            check()
-        text = _clean(seg.text)
-        if not text:
-            continue
-        start = offset + min(max(0.0, seg.start), duration)
-        end = offset + min(max(seg.end, seg.start), duration)
-        segment = Segment(start, end, text)
-        result.segments.append(segment)
-        if on_segment is not None:
-            on_segment(segment)
+        return Transcript(language=language_option() or allowed_languages()[0], duration=0.0)
+    if deadline is None:
+        deadline = Deadline.for_audio(duration)
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
+    options = transcribe_options(model)
+    detected: float | None = None
+    if options["language"] is None:
+        options["language"], detected = detect_language(model, audio, options["vad_parameters"])
+    _run.deadline, _run.check, _run.first_pass, _run.out_of_time = deadline, check, None, False
+    try:
+        segments, info = model.transcribe(audio, **options)
+        result = Transcript(language=info.language, duration=duration,
+                            language_probability=info.language_probability if detected is None else detected)
+        try:
+            for seg in segments:
+                if check is not None:
+                    check()
+                text = _clean(seg.text)
+                if not text:
+                    continue
+                start = offset + min(max(0.0, seg.start), duration)
+                end = offset + min(max(seg.end, seg.start), duration)
+                segment = Segment(start, end, text)
+                result.segments.append(segment)
+                if on_segment is not None:
+                    on_segment(segment)
+        except _OutOfTime:
+            pass
+        result.timed_out = bool(_run.out_of_time)
+    finally:
+        _run.deadline = _run.check = _run.first_pass = None
+    if result.timed_out:
+        log.warning("speech: time budget spent; returning the %d segments recognized up to %.1f s",
+                    len(result.segments), result.segments[-1].end if result.segments else offset)
     return result
 
 
@@ -281,11 +453,12 @@ def transcribe_file(
     check_duration(info.duration)
     get_model()  # a missing model is reported before any decoding
     limit = get_settings().stt_max_seconds
+    deadline = Deadline.for_audio(info.duration)  # one budget for the whole file, all pieces
     if info.duration <= PIECE_SECONDS:
         audio = decode_file(path, max_seconds=limit)
         if audio.size == 0:
             raise SpeechError("file_unreadable", name=Path(path).name)
-        result = transcribe_array(audio, check=check, on_segment=on_segment)
+        result = transcribe_array(audio, check=check, on_segment=on_segment, deadline=deadline)
         if on_piece:
             on_piece(result.duration)
         return result
@@ -293,14 +466,20 @@ def transcribe_file(
     for offset, audio in iter_pieces(path, max_seconds=limit):
         if check is not None:
             check()
-        part = transcribe_array(audio, offset=offset, check=check, on_segment=on_segment)
+        if total is not None and deadline.expired():
+            total.timed_out = True  # the budget ran out with the piece before: this one is not decoded at all
+            break
+        part = transcribe_array(audio, offset=offset, check=check, on_segment=on_segment, deadline=deadline)
         if total is None:
             total = part
         else:
             total.segments.extend(part.segments)
+            total.timed_out = part.timed_out
         total.duration = offset + part.duration
         if on_piece:
             on_piece(total.duration)
+        if total.timed_out:
+            break
     if total is None:
         raise SpeechError("file_unreadable", name=Path(path).name)
     return total

@@ -111,7 +111,7 @@ def clean_for_speech(text: str) -> str:
     text = _TABLE_RULE.sub(" ", text)
     text = _MD_MARKS.sub(" ", text)
     text = _drop_symbols(text)
-    text = normalize(text, use_hazm=False)
+    text = normalize(text)
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"\s*\n\s*", "\n", text)
     return text.strip()

@@ -246,7 +246,7 @@ def _read_data_files(source: DataSource) -> RawData:
 
 
 def _key(name: str) -> str:
-    return normalize(str(name), use_hazm=False).lower().replace(" ", "_")
+    return normalize(str(name)).lower().replace(" ", "_")
 
 
 def _string_share(series: pd.Series) -> float:

@@ -63,9 +63,9 @@ def parse_task(value: str | None) -> str | None:
     """A task name or alias (Persian or English) → its canonical name; None when not given; a problem if unknown."""
     if value is None or not str(value).strip():
         return None
-    text = normalize(str(value), use_hazm=False).lower().replace("_", "-")
+    text = normalize(str(value)).lower().replace("_", "-")
     for task, aliases in _ALIASES.items():
-        if text in {normalize(a, use_hazm=False).lower().replace("_", "-") for a in aliases}:
+        if text in {normalize(a).lower().replace("_", "-") for a in aliases}:
             return task
     raise TrainingProblem("task_unknown", task=str(value)[:60])
 

@@ -1,0 +1,334 @@
+"""The intent layer: which tool a Persian message asks for, learned from the corpus (agents/corpus/*.jsonl).
+
+A linear model over hashed word and character n-grams of a canonical form of the text, in which the ways
+people spell the same thing (ZWNJ, space or nothing; Arabic ي/ك; آ/ا; Persian, Arabic or Latin digits; repeated
+letters) coincide, and ids, paths, numbers and URLs become placeholders. It is trained with scikit-learn at build
+time (`python -m agents.intent build`, run by `make setup`) or on first use, cached under `.cache/` keyed by the
+corpus and this file, and loaded with numpy alone: a fresh process predicts in a few milliseconds.
+
+Probabilities are calibrated by one temperature fitted on predictions for held-out families, so "0.6" means
+about 60% of such answers are right; the router asks a question below a threshold instead of guessing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+NONE = "none"
+_BITS = 20
+_MASK = (1 << _BITS) - 1
+
+# -- canonical text ----------------------------------------------------------------------------------------------------
+_CANON_CHARS = str.maketrans(
+    {
+        "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ؤ": "و", "أ": "ا", "إ": "ا", "آ": "ا",
+        "\u0654": None, "\u0640": None, "\u200c": " ", "\u200b": " ", "\u200d": " ", "\u00ac": " ", "\ufeff": None,
+        "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+        "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
+        "٫": ".", "٬": ",", "،": " ، ", "؛": " ، ", "؟": " ? ", "?": " ? ", "!": " ! ", "«": " ", "»": " ",
+        "\"": " ", "'": " ", "(": " ", ")": " ", "[": " ", "]": " ", "…": " ",
+    }
+)
+_DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.I)
+_TOKEN = re.compile(r"\b(?:hf_[A-Za-z0-9_]{8,}|secret_ref_[0-9a-f]{16})\b")
+_AUDIO_EXT = r"wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr"
+_DATA_EXT = r"csv|tsv|jsonl|json|parquet|txt|xlsx|xls"
+_PATH = re.compile(rf"(?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:({_AUDIO_EXT})|({_DATA_EXT}))\b", re.I)
+_DIR = re.compile(r"(?<!\S)(?:~|\.{1,2})?/[\w\-./]+")
+_REPO = re.compile(r"(?<![\w./-])[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}(?![\w/])")
+_NUMBER = re.compile(r"(?<![A-Za-z_])[+-]?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?(?![A-Za-z_])", re.I)
+_REPEATS = re.compile(r"(\D)\1{2,}")
+# Written apart or joined, these are one word to the model: «می خوام», «می‌خوام», «میخوام».
+_PREFIX_APART = re.compile(r"(?<!\S)(ن?می|ب) (?=\S)")
+_SUFFIX_APART = re.compile(
+    r"(?<=\S) (ها|های|هایی|هام|هات|هاش|هامون|هاتون|هاشون|ای|ام|اش|ات|مون|تون|شون|تر|ترین)(?!\S)"
+)
+
+
+def canonical(text: str) -> str:
+    """One spelling for the many ways a Persian message is typed or transcribed; placeholders for values."""
+    text = _URL.sub(" ‹url› ", text)
+    text = _TOKEN.sub(" ‹token› ", text)
+    text = _PATH.sub(lambda m: " ‹audio› " if m.group(1) else " ‹data› ", text)
+    text = _REPO.sub(" ‹repo› ", text)
+    text = _DIR.sub(" ‹path› ", text)
+    text = _DIACRITICS.sub("", text.translate(_CANON_CHARS)).lower()
+    text = _NUMBER.sub(" ‹num› ", text)
+    text = re.sub(r"[:=]", " = ", text)
+    text = _REPEATS.sub(r"\1", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _PREFIX_APART.sub(lambda m: m.group(1) if m.group(1) != "ب" else "ب ", text)
+    text = _SUFFIX_APART.sub(r"\1", text)
+    return text
+
+
+def features(text: str) -> list[str]:
+    """Word unigrams and bigrams, character 2–5-grams inside words, the last words (Persian verbs come last)."""
+    tokens = [w for w in canonical(text).split() if w not in ("،",)]
+    feats = [f"w:{w}" for w in tokens]
+    feats += [f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    for w in tokens:
+        if w.startswith("‹"):
+            continue
+        padded = f" {w} "
+        for n in (2, 3, 4, 5):
+            feats += [f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1))]
+    words = [w for w in tokens if w not in ("?", "!")]
+    if words:
+        feats.append(f"last:{words[-1]}")
+        feats.append(f"first:{words[0]}")
+        if len(words) > 1:
+            feats.append(f"last2:{words[-2]}_{words[-1]}")
+    feats.append(f"len:{min(len(words), 6)}")
+    if "?" in tokens:
+        feats.append("q")
+    text = " ".join(tokens)
+    tail = " ".join(words[-2:])
+    found = []
+    for name, pattern in _concepts():
+        if pattern.search(text):
+            found.append(name)
+            feats.append(f"k:{name}")
+            if pattern.search(tail):
+                feats.append(f"k@last:{name}")
+    feats += [f"kk:{a}_{b}" for i, a in enumerate(found) for b in found[i + 1 :]]
+    return feats
+
+
+@lru_cache(maxsize=1)
+def _concepts() -> list[tuple[str, re.Pattern[str]]]:
+    from agents.lexicon import CONCEPTS
+
+    out = []
+    for name, entries in CONCEPTS.items():
+        forms = sorted({canonical(e) if not e.startswith("‹") else e for e in entries}, key=len, reverse=True)
+        out.append((name, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(f) for f in forms if f) + ")")))
+    return out
+
+
+def _index(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & _MASK
+
+
+def _vector(text: str) -> dict[int, float]:
+    counts: dict[int, float] = {}
+    for f in features(text):
+        i = _index(f)
+        counts[i] = counts.get(i, 0.0) + 1.0
+    norm = sum(v * v for v in counts.values()) ** 0.5 or 1.0
+    return {i: v / norm for i, v in counts.items()}
+
+
+# -- the corpus ----------------------------------------------------------------------------------------------------------
+def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                record["label"] = record.get("tool") or NONE
+                records.append(record)
+    return records
+
+
+# -- the model -------------------------------------------------------------------------------------------------------
+@dataclass
+class IntentModel:
+    labels: list[str]
+    index: Any  # sorted feature ids that carry weights (numpy int64)
+    weights: Any  # (len(index), len(labels)) float32
+    bias: Any  # (len(labels),) float32
+    temperature: float = 1.0
+    # Each tool's argument defaults, read from the tool registry at build time (the registry is slow to import).
+    defaults: dict[str, dict[str, Any]] | None = None
+
+    def scores(self, text: str) -> list[float]:
+        import numpy as np
+
+        vec = _vector(text)
+        ids = np.fromiter(vec.keys(), dtype=np.int64, count=len(vec))
+        vals = np.fromiter(vec.values(), dtype=np.float32, count=len(vec))
+        pos = np.searchsorted(self.index, ids)
+        pos = np.minimum(pos, len(self.index) - 1)
+        hit = self.index[pos] == ids
+        logits = vals[hit] @ self.weights[pos[hit]] + self.bias
+        return logits.tolist()
+
+    def predict(self, text: str) -> list[tuple[str, float]]:
+        """Labels with calibrated probabilities, likeliest first."""
+        import math
+
+        logits = [s / self.temperature for s in self.scores(text)]
+        top = max(logits)
+        exps = [math.exp(s - top) for s in logits]
+        total = sum(exps)
+        return sorted(((lab, e / total) for lab, e in zip(self.labels, exps, strict=True)), key=lambda p: -p[1])
+
+    def save(self, path: Path) -> None:
+        import numpy as np
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, index=self.index, weights=self.weights, bias=self.bias,
+                 meta=np.array(json.dumps({"labels": self.labels, "temperature": self.temperature,
+                                           "defaults": self.defaults or {}})))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> IntentModel:
+        import numpy as np
+
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            return cls(meta["labels"], data["index"], data["weights"], data["bias"], meta["temperature"],
+                       meta.get("defaults") or {})
+
+
+def _matrix(texts: Sequence[str]):
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for r, text in enumerate(texts):
+        for i, v in _vector(text).items():
+            rows.append(r)
+            cols.append(i)
+            vals.append(v)
+    return csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << _BITS), dtype="float64")
+
+
+C = 20.0  # inverse regularization; chosen on held-out families (benchmarks/router.py --sweep)
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], temperature: float = 1.0) -> IntentModel:
+    """Train on these messages (scikit-learn, imported only here)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = _matrix(texts)
+    used = np.unique(x.indices).astype(np.int64)
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    clf.fit(x[:, used], list(labels))  # only the columns that occur: the solver works on ~10⁵, not 10⁶
+    weights = clf.coef_.T.astype(np.float32)
+    if len(clf.classes_) == 2:  # binary models keep one row; never the case with the real corpus
+        weights = np.hstack([-weights, weights])
+    return IntentModel([str(c) for c in clf.classes_], used, np.ascontiguousarray(weights),
+                       clf.intercept_.astype(np.float32), temperature)
+
+
+def group_folds(records: Sequence[dict[str, Any]], k: int = 5) -> list[list[int]]:
+    """Record indexes of k folds; every family falls in exactly one fold (stable, by the family's name)."""
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for i, rec in enumerate(records):
+        folds[zlib.crc32(rec["family"].encode()) % k].append(i)
+    return folds
+
+
+def fit_temperature(logits: Sequence[Sequence[float]], gold: Sequence[int]) -> float:
+    """The temperature that minimizes the negative log-likelihood of held-out predictions."""
+    import numpy as np
+
+    z = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(gold)
+    best, best_nll = 1.0, float("inf")
+    for temp in np.exp(np.linspace(np.log(0.05), np.log(20), 120)):
+        s = z / temp
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        nll = -logp[np.arange(len(y)), y].mean()
+        if nll < best_nll:
+            best, best_nll = float(temp), nll
+    return best
+
+
+def held_out_logits(records: Sequence[dict[str, Any]], k: int = 5) -> tuple[list[str], list[list[float]], list[int]]:
+    """Each record's logits from a model that never saw its family; the labels' order and gold indexes."""
+    labels = sorted({r["label"] for r in records})
+    out: list[list[float]] = [[] for _ in records]
+    for fold in group_folds(records, k):
+        held = set(fold)
+        train = [r for i, r in enumerate(records) if i not in held]
+        model = fit([r["text"] for r in train], [r["label"] for r in train])
+        for i in fold:
+            scores = dict(zip(model.labels, model.scores(records[i]["text"]), strict=True))
+            out[i] = [scores.get(lab, -1e3) for lab in labels]
+    return labels, out, [labels.index(r["label"]) for r in records]
+
+
+def build(path: Path | None = None, records: list[dict[str, Any]] | None = None) -> IntentModel:
+    """Train on the whole corpus, calibrate on held-out families, save."""
+    records = records if records is not None else load_corpus()
+    _, logits, gold = held_out_logits(records)
+    model = fit([r["text"] for r in records], [r["label"] for r in records], fit_temperature(logits, gold))
+    model.defaults = tool_defaults()
+    model.save(path or model_path())
+    return model
+
+
+def tool_defaults() -> dict[str, dict[str, Any]]:
+    """Every tool argument's default, JSON-ready (the registry's argument models are the one source)."""
+    from pydantic_core import PydanticUndefined
+
+    from tools import list_tools
+
+    out: dict[str, dict[str, Any]] = {}
+    for spec in list_tools():
+        fields = spec.args_model.model_fields
+        out[spec.name] = {k: f.default for k, f in fields.items() if f.default is not PydanticUndefined}
+    return json.loads(json.dumps(out, default=str))
+
+
+# -- the cached model ------------------------------------------------------------------------------------------------
+def _fingerprint(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for p in sorted(paths):
+        digest.update(p.name.encode())
+        digest.update(p.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    cache = Path(os.environ.get("DASTYAR_CACHE_DIR") or ROOT / ".cache")
+    here = Path(__file__).resolve().parent
+    key = _fingerprint([*CORPUS_DIR.glob("*.jsonl"), here / "intent.py", here / "lexicon.py", *(ROOT / "tools").glob("*.py")])
+    return cache / f"intent-{key}.npz"
+
+
+@lru_cache(maxsize=1)
+def get_model() -> IntentModel:
+    path = model_path()
+    if path.exists():
+        try:
+            return IntentModel.load(path)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt
+    return build(path)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["build"]:
+        path = model_path()
+        if path.exists() and "--force" not in argv:
+            print(f"intent model up to date: {path}")
+            return 0
+        model = build(path)
+        print(f"intent model built: {path} ({len(model.index)} features, T={model.temperature:.2f})")
+        return 0
+    print("usage: python -m agents.intent build [--force]")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

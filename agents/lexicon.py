@@ -1,0 +1,171 @@
+"""Persian vocabulary of the product's domain: concept classes for the intent model, task and topic names.
+
+Knowledge of the language, not of any test set: a concept lists the words (stems, matched at a word's start
+in the canonical form of agents/intent.py) that Persian speakers use for one idea, formal, colloquial and as
+loanwords in Persian letters. The intent model sees a concept as a feature, so a word it never met in
+training still counts as its synonym.
+"""
+
+from __future__ import annotations
+
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "cancel": (
+        "لغو", "کنسل", "متوقف", "استاپ", "stop", "cancel", "abort", "قطعش", "قطع کن", "بکشش", "کیل", "kill",
+        "نگهش دار", "نگه دار", "بیخیال", "وایسا", "متوقفش", "توقف", "ابطال", "کنسلش",
+    ),
+    "resume": (
+        "ادامه", "ریژوم", "رزوم", "resume", "continue", "ازسر", "از سر", "از نو", "دوباره", "راه بنداز",
+        "راهش بنداز", "ری استارت", "restart", "retry", "ریترای", "پی بگیر", "از همونجا", "از همانجا", "مجدد",
+    ),
+    "status": (
+        "وضعیت", "وضع", "استاتوس", "status", "پیشرفت", "progress", "درصد", "کجا رسید", "کجاست", "تموم", "تمام",
+        "مونده", "مانده", "چی شد", "چطور پیش", "رسیده", "کی تموم", "چند درصد",
+    ),
+    "job": ("کار", "جاب", "job", "تسک", "پروسه", "فرایند", "فرآیند", "process", "عملیات", "پردازش"),
+    "number_word": ("شماره", "#", "‹num›", "نمبر", "number", "اولی", "دومی"),
+    "download": (
+        "دانلود", "download", "دریافت", "بارگیری", "بارگذاری", "بگیرش", "بگیر", "pull", "بیارش", "بیار",
+        "بکش پایین", "داونلود", "دانلد", "دانلوت",
+    ),
+    "train": (
+        "ترین", "train", "فاین", "فاینتیون", "fine", "finetune", "تیون", "tune", "اموزش بده", "اموزشش", "ریزتنظیم",
+        "ریز تنظیم", "تنظیم دقیق", "یاد بده", "اموزش دادن", "تعلیم", "ایپاک", "epoch", "لرنینگ", "بچ سایز", "لورا", "lora",
+    ),
+    "search": (
+        "جستجو", "جستوجو", "جست و جو", "سرچ", "search", "پیدا", "بگرد", "دنبال", "find", "پیشنهاد", "معرفی",
+        "سراغ", "لیست مدل", "کدوم مدل", "چه مدل", "یه مدل", "مدل خوب", "مدلی", "سرچش",
+    ),
+    "model": ("مدل", "model", "برت", "bert", "ویسپر", "whisper", "روبرتا", "پارسبرت", "parsbert", "‹repo›", "llm", "gpt"),
+    "dataset": ("دیتاست", "دیتا", "داده", "دادگان", "مجموعه داده", "کورپوس", "corpus", "dataset", "data", "دیتا ست"),
+    "notif": ("اعلان", "نوتیف", "notif", "notification", "هشدار", "اطلاعیه", "پیغام", "پیام"),
+    "seen": (
+        "خوندم", "خواندم", "خونده", "خوانده", "سین", "seen", "read", "دیدم", "علامت", "مارک", "mark", "پاکشون",
+        "پاک کن", "clear", "دیده شد", "دیدمشون", "خوندمشون",
+    ),
+    "unread": ("نخونده", "نخوانده", "جدید", "تازه", "unread", "new", "ندیده", "ندیدم", "خوانده نشده", "خونده نشده"),
+    "system": (
+        "سیستم", "سرور", "رم", "ram", "حافظه", "cpu", "سی پی یو", "پردازنده", "gpu", "جی پی یو", "کارت گرافیک",
+        "گرافیک", "دیسک", "هارد", "فضا", "منابع", "مصرف", "سخت افزار", "دستگاه", "ماشین", "لود", "load", "حالش",
+        "کودا", "cuda", "دما",
+    ),
+    "help": (
+        "راهنما", "کمک", "help", "دستور", "قابلیت", "امکانات", "بلدی", "برمیاد", "برمی اید", "چیکار", "چه کار",
+        "چه کارهایی", "چکار", "commands", "منو", "میتونی", "می توانی", "توانایی",
+    ),
+    "installed": (
+        "نصب شده", "نصبه", "دانلود شده", "دانلودشده", "دانلود کردم", "دانلود کرده", "موجوده", "رو دیسک", "روی دیسک",
+        "کش", "cache", "installed", "داری", "دارم", "داریم", "گرفتم", "ذخیره شده", "لوکال", "local",
+    ),
+    "info": (
+        "اطلاعات", "مشخصات", "جزییات", "جزئیات", "لایسنس", "مجوز", "license", "حجم", "سایز", "size", "فایلها",
+        "کارت مدل", "info", "درباره", "توضیح", "چند گیگ", "چقدره", "پارامتر",
+    ),
+    "token": ("توکن", "token", "کلید", "‹token›", "اکسس", "access"),
+    "mirror": ("میرور", "mirror", "اینه", "اندپوینت", "endpoint", "ادرس هاب", "‹url›", "سرور هاب", "پروکسی", "proxy"),
+    "catalog": ("کاتالوگ", "catalog", "افلاین", "offline", "پیشنهادی", "لیست خودت", "فهرست", "منتخب", "لیست اماده"),
+    "speak": (
+        "بخون", "بخوان", "بگو", "تلفظ", "به صدا", "صداش", "با صدا", "گفتار", "speak", "tts", "بلند", "صدای زن",
+        "صدای مرد", "بشنوم", "پخش", "say", "read aloud",
+    ),
+    "transcribe": (
+        "به متن", "رونویسی", "پیاده", "تایپ", "بنویس", "transcribe", "زیرنویس", "رونوشت", "متنش", "نوشتار",
+        "دیکته", "stt",
+    ),
+    "audio": ("ویس", "وویس", "صوت", "صوتی", "ضبط", "audio", "voice", "‹audio›", "صدا", "جلسه", "پادکست", "مصاحبه"),
+    "try": ("امتحان", "تست", "آزمایش", "ازمایش", "try", "test", "چک کن", "ببین چی", "پیش بینی", "predict", "اجرا کن روی"),
+    "question": (
+        "چیه", "یعنی چی", "یعنی", "چطوری", "چجوری", "چرا", "فرق", "بهتره", "به نظرت", "چطور", "چگونه", "چیست", "کدام",
+        "کدوم", "اصلا", "دقیقا", "مفهوم", "منظور", "توضیح بده", "what", "why", "how",
+    ),
+    "negation": ("نکن", "نمیخوام", "نمیخواهم", "لازم نیست", "نیازی نیست", "نزن", "نه", "نکنید", "نمیخواد", "دست نزن"),
+    "greet": ("سلام", "درود", "hello", "hi", "صبح بخیر", "وقت بخیر", "خسته نباشی", "چه خبر", "حالت", "خوبی"),
+    "thanks": ("مرسی", "ممنون", "متشکر", "سپاس", "دمت گرم", "thanks", "thank", "تشکر", "قربونت", "لطف کردی"),
+    "want": ("میخوام", "میخواهم", "لازم دارم", "نیاز دارم", "احتیاج", "بده", "بکن", "کن", "کنید", "بفرمایید", "لطفا"),
+    "goal": ("بسازم", "بسازیم", "درست کنم", "پروژه", "برای نظرات", "مشتری", "میخوام یه", "بتونم", "تشخیص بده", "سیستمی"),
+    "chain": ("بعد", "سپس", "بعدش", "و بعد", "بعدا", "پس از", "که بعد", "تا بعد"),
+}
+
+# Persian task names → Hub pipeline tags (most specific first).
+TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("text-to-speech", (
+        "متن به گفتار", "متن به صدا", "متن به صوت", "تبدیل متن به", "سنتز گفتار", "تولید گفتار", "تولید صدا",
+        "به صدا تبدیل", "به گفتار تبدیل", "صدا بسازه", "بخونه", "بلند بخونه", "tts", "text-to-speech",
+        "text to speech", "تی تی اس", "گوینده",
+    )),
+    ("automatic-speech-recognition", (
+        "تشخیص گفتار", "گفتار به متن", "صوت به متن", "صدا به متن", "بازشناسی گفتار", "شناسایی گفتار", "تبدیل گفتار",
+        "به متن تبدیل", "رونویسی", "asr", "speech recognition", "speech-to-text", "stt", "پیاده سازی صوت",
+        "بنویسه", "تایپ کنه", "زیرنویس", "speech",
+    )),
+    ("token-classification", (
+        "موجودیت", "نامدار", "ان ای ار", "ner", "اسامی خاص", "اسم های خاص", "برچسب گذاری نقش", "token classification",
+        "پی او اس", "pos tagging", "اسم اشخاص", "اسم ادم",
+    )),
+    ("question-answering", (
+        "پرسش و پاسخ", "پرسش پاسخ", "سوال و جواب", "سوال جواب", "جواب سوال", "پاسخ به سوال", "question answering",
+        "کیو ای", "qa", "درک مطلب",
+    )),
+    ("summarization", ("خلاصه", "summarization", "summary", "سامری", "چکیده")),
+    ("translation", ("ترجمه", "translation", "translate", "مترجم", "ترنسلیت")),
+    ("text-classification", (
+        "تحلیل احساسات", "احساسات", "احساس", "سنتیمنت", "sentiment", "دسته بندی متن", "طبقه بندی متن",
+        "دسته بندی", "طبقه بندی", "classification", "کلاسیفیکیشن", "تشخیص اسپم", "اسپم", "spam", "نظرات مثبت",
+        "مثبت و منفی", "مثبت یا منفی", "تشخیص لحن", "تشخیص موضوع", "کلاسیفایر", "classifier", "رضایت", "تشخیص توهین",
+        "توهین", "اخبار جعلی",
+    )),
+    ("sentence-similarity", ("شباهت", "امبدینگ", "embedding", "بردار جمله", "similarity", "جستجوی معنایی")),
+    ("fill-mask", ("جای خالی", "fill-mask", "ماسک", "مدل زبانی پوشیده")),
+    ("text-generation", (
+        "تولید متن", "مدل زبانی", "چت بات", "چتبات", "chatbot", "llm", "text generation", "جنریشن", "گفتگو",
+        "مکالمه", "متن بنویسه", "text-generation", "جی پی تی", "gpt",
+    )),
+)
+
+# Persian topics → the words the Hub uses in repo names.
+TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wiki", ("ویکی پدیا", "ویکیپدیا", "ویکی", "wikipedia")),
+    ("news", ("اخبار", "خبر", "خبری", "news")),
+    ("reviews", ("نظرات", "کامنت", "نظر کاربر", "نقد", "ریویو", "review", "دیدگاه")),
+    ("tweets", ("توییت", "توئیت", "تویت", "tweet", "توییتر")),
+    ("poetry", ("شعر", "اشعار", "poem", "حافظ")),
+    ("legal", ("حقوقی", "قانون", "legal")),
+    ("medical", ("پزشکی", "medical", "سلامت")),
+    ("common voice", ("کامن ویس", "common voice", "کامنویس")),
+)
+
+# Well-known models and datasets named in Persian letters or by nickname → repo ids (longest match wins).
+NICKNAMES: tuple[tuple[str, str, str], ...] = (
+    ("پارس برت احساسات اسنپ فود", "HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model"),
+    ("پارسبرت احساسات اسنپ فود", "HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model"),
+    ("پارسبرت احساسات", "HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model"),
+    ("پارس برت ner پیما", "HooshvareLab/bert-fa-base-uncased-ner-peyma", "model"),
+    ("پارسبرت ner", "HooshvareLab/bert-fa-base-uncased-ner-peyma", "model"),
+    ("پارس برت نیم فاصله", "HooshvareLab/bert-fa-zwnj-base", "model"),
+    ("پارسبرت نیم فاصله", "HooshvareLab/bert-fa-zwnj-base", "model"),
+    ("پارسبرت", "HooshvareLab/bert-fa-base-uncased", "model"),
+    ("پارس برت", "HooshvareLab/bert-fa-base-uncased", "model"),
+    ("parsbert", "HooshvareLab/bert-fa-base-uncased", "model"),
+    ("روبرتای فارسی", "HooshvareLab/roberta-fa-zwnj-base", "model"),
+    ("روبرتا فارسی", "HooshvareLab/roberta-fa-zwnj-base", "model"),
+    ("فستر ویسپر مدیوم", "Systran/faster-whisper-medium", "model"),
+    ("فست ویسپر مدیوم", "Systran/faster-whisper-medium", "model"),
+    ("فستر ویسپر اسمال", "Systran/faster-whisper-small", "model"),
+    ("فستر ویسپر", "Systran/faster-whisper-small", "model"),
+    ("faster whisper small", "Systran/faster-whisper-small", "model"),
+    ("ویسپر اسمال", "openai/whisper-small", "model"),
+    ("ویسپر کوچیک", "openai/whisper-small", "model"),
+    ("ویسپر کوچک", "openai/whisper-small", "model"),
+    ("whisper small", "openai/whisper-small", "model"),
+    ("ام ام اس تی تی اس", "facebook/mms-tts-fas", "model"),
+    ("mms tts", "facebook/mms-tts-fas", "model"),
+    ("پارسی نلو سنتیمنت", "persiannlp/parsinlu_sentiment", "dataset"),
+    ("پارسینلو سنتیمنت", "persiannlp/parsinlu_sentiment", "dataset"),
+    ("پارسینلو احساسات", "persiannlp/parsinlu_sentiment", "dataset"),
+    ("پارسی نلو احساسات", "persiannlp/parsinlu_sentiment", "dataset"),
+    ("پارسی نلو ترجمه", "persiannlp/parsinlu_translation_fa_en", "dataset"),
+    ("پارسینلو ترجمه", "persiannlp/parsinlu_translation_fa_en", "dataset"),
+    ("پی ان سامری", "HooshvareLab/pn_summary", "dataset"),
+    ("pn summary", "HooshvareLab/pn_summary", "dataset"),
+    ("ویکی پدیای فارسی هوشواره", "HooshvareLab/wikipedia-fa-20210320", "dataset"),
+    ("ویکیپدیای فارسی هوشواره", "HooshvareLab/wikipedia-fa-20210320", "dataset"),
+)
