@@ -55,7 +55,7 @@ def _last_magnitude(total: int) -> int:
 def _numbers(text: str) -> list[tuple[int, int]]:
     """Whole numbers standing alone in the text (not inside ids, paths or decimals), with their positions."""
     out = []
-    for m in re.finditer(r"(?<![\w./\-])#?([0-9۰-۹٠-٩]+)(?![\w./\-٫]|[.٫][0-9۰-۹٠-٩])", text):
+    for m in re.finditer(r"(?<![A-Za-z0-9_./\-])#?([0-9۰-۹٠-٩]+)(?![A-Za-z0-9_/\-٫]|[.٫][0-9۰-۹٠-٩])", text):
         out.append((m.start(), int(to_latin_digits(m.group(1)))))
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", text)]
     i = 0

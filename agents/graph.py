@@ -86,10 +86,48 @@ class AgentReply:
     confirm: dict[str, Any] | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
     source: str = "none"
+    # A clarifying question's options: {"tool", "args", "label"} each; the UI shows them as buttons.
+    choices: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _route_dict(r: Route) -> dict[str, Any]:
-    return {"tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing}
+    return {
+        "tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing,
+        "choices": r.choices, "next": r.next,
+    }
+
+
+def action_label(tool: str, args: dict[str, Any]) -> str:
+    """«دانلود HooshvareLab/…», «لغو کار ۳»: a Persian name for an action, for buttons and offers."""
+    import string
+
+    template = t(f"actions.{tool}")
+    names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    values = {name: str(args.get(name) or "").strip() for name in names}
+    if any(not v for v in values.values()):
+        return t(f"actions.{tool}", **{n: "" for n in names}).replace("  ", " ").strip()
+    return t(f"actions.{tool}", **{n: f"«{v}»" for n, v in values.items()})
+
+
+_ORDINAL_ANSWERS = {
+    "اولی": 0, "اول": 0, "یک": 0, "یکی": 0, "1": 0, "۱": 0, "١": 0, "first": 0,
+    "دومی": 1, "دوم": 1, "دو": 1, "دوتا": 1, "2": 1, "۲": 1, "٢": 1, "second": 1,
+}
+
+
+def choice_index(text: str, count: int) -> int | None:
+    """«اولی»، «دومی رو»، «۲», a button's «1»: which offered option the user picked."""
+    words_ = normalize(text).replace("‌", " ").split()
+    if not words_ or len(words_) > 4:
+        return None
+    for word in words_:
+        for suffix in ("رو", "را", "ش"):
+            if word.endswith(suffix) and word[: -len(suffix)] in _ORDINAL_ANSWERS:
+                word = word[: -len(suffix)]
+        index = _ORDINAL_ANSWERS.get(word.strip(".!؟?"))
+        if index is not None and index < count:
+            return index
+    return None
 
 
 def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -140,14 +178,40 @@ def _after_route(state: AgentState) -> str:
     r = state["route"]
     if r["tool"] and not r["missing"]:
         return "run_tool"
+    if r["source"] == "clarify":
+        return "llm" if llm_configured() else "clarify"
     if r["source"] == "llm":
         return "llm"
     return "reply"
 
 
+def _clarify(state: AgentState) -> AgentState:
+    """Ask which of the likeliest actions was meant (an interrupt, like a confirmation); run the one picked."""
+    from langgraph.types import interrupt
+
+    choices = [{**c, "label": action_label(c["tool"], c["args"])} for c in state["route"]["choices"]]
+    options = "\n".join(t("agent.clarify_option", n=i + 1, label=c["label"]) for i, c in enumerate(choices))
+    answer = interrupt({"question": t("agent.clarify", options=options), "choices": choices})
+    if not isinstance(answer, int) or not 0 <= answer < len(choices):
+        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
+    pick = choices[answer]
+    result = _call(pick["tool"], pick["args"])
+    return {
+        "result": result,
+        "job_id": result.get("job_id"),
+        "route": {**state["route"], "tool": pick["tool"], "args": pick["args"], "source": "clarified"},
+        **followups.remember(pick["tool"], pick["args"], result),
+    }
+
+
 def _run_tool(state: AgentState) -> AgentState:
     r = state["route"]
     result = _call(r["tool"], r["args"])
+    nxt = r.get("next")
+    if nxt and result.get("ok") and not result.get("confirm"):
+        # «اول … بعد …»: the second action is offered as a yes/no question once the first is done.
+        label = action_label(nxt["tool"], nxt["args"])
+        result = {**result, "confirm": nxt, "text": result["text"] + "\n\n" + t("agent.offer_next", label=label)}
     return {"result": result, "job_id": result.get("job_id"), **followups.remember(r["tool"], r["args"], result)}
 
 
@@ -224,13 +288,18 @@ def _builder():
     graph.add_node("run_tool", _run_tool)
     graph.add_node("llm", _llm)
     graph.add_node("confirm", _confirm)
+    graph.add_node("clarify", _clarify)
     graph.add_node("reply", _reply)
     graph.add_edge(START, "normalize")
     graph.add_edge("normalize", "route")
-    graph.add_conditional_edges("route", _after_route, {"run_tool": "run_tool", "llm": "llm", "reply": "reply"})
+    graph.add_conditional_edges(
+        "route", _after_route, {"run_tool": "run_tool", "llm": "llm", "clarify": "clarify", "reply": "reply"}
+    )
     graph.add_conditional_edges("run_tool", _after_tool, {"confirm": "confirm", "reply": "reply"})
     graph.add_conditional_edges("llm", _after_tool, {"confirm": "confirm", "reply": "reply"})
-    graph.add_edge("confirm", "reply")
+    # A confirmed or picked action may ask its own question (a large download, a training).
+    graph.add_conditional_edges("confirm", _after_tool, {"confirm": "confirm", "reply": "reply"})
+    graph.add_conditional_edges("clarify", _after_tool, {"confirm": "confirm", "reply": "reply"})
     graph.add_edge("reply", END)
     return graph
 
@@ -289,7 +358,13 @@ def run_agent(
         graph = build_graph()
         config = _config(session_id)
         text = mask_secrets(text or "")
-        if pending_confirmation(session_id) is not None:
+        pending = pending_confirmation(session_id)
+        if pending is not None and pending.get("choices"):
+            index = choice_index(text, len(pending["choices"]))
+            if index is not None:
+                return _reply_from(_run(graph, Command(resume=index), config, on_token))
+            _run(graph, Command(resume=None), config, None)
+        elif pending is not None:
             answer = yes_or_no(text)
             if answer is not None:
                 state = _run(graph, Command(resume="yes" if answer else "no"), config, on_token)
@@ -307,6 +382,11 @@ def _reply_from(state: dict[str, Any]) -> AgentReply:
     r = state.get("route") or {}
     result = state.get("result") or {}
     question = state.get("__interrupt__")
+    if question is not None and question.get("choices"):
+        return AgentReply(
+            text=question["question"], tool=None, args={}, ok=True, source="clarify",
+            choices=[{"tool": c["tool"], "args": c["args"], "label": c["label"]} for c in question["choices"]],
+        )
     if question is not None:
         return AgentReply(
             text=question["question"], tool=r.get("tool"), args=r.get("args") or {}, ok=True,

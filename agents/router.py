@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.patterns import HF_TOKEN, REPO_ID, words
-from assistant.persian import normalize, parse_int, to_latin_digits
+from assistant.persian import normalize, parse_number, to_latin_digits
 
 
 @dataclass
@@ -273,15 +273,21 @@ def _clarify(first: str, text: str, ranked: list[tuple[str, float]], model: Any)
     return r
 
 
+# Arguments that are numbers: JSON numbers in the route, whatever digits the user typed.
+_NUMERIC = ("job_id", "epochs", "learning_rate", "batch_size", "save_steps", "save_total_limit", "max_length",
+            "eval_fraction", "limit")
+
+
 def fill_defaults(r: Route, model: Any = None) -> Route:
     """Every argument the tool has, with its default where the message said nothing."""
     if r.tool:
         defaults = _defaults(model).get(r.tool, {})
         r.args = {**defaults, **{k: v for k, v in r.args.items()}}
-        if r.tool in JOB_TOOLS and isinstance(r.args.get("job_id"), str):
-            number = parse_int(r.args["job_id"].lstrip("#"))
-            if number is not None:
-                r.args["job_id"] = number
+        for key, value in r.args.items():
+            if key in _NUMERIC and isinstance(value, str):
+                number = parse_number(value.strip().lstrip("#"))
+                if number is not None:
+                    r.args[key] = int(number) if number == int(number) and key != "learning_rate" else number
     for choice in r.choices:
         choice["args"] = {**_defaults(model).get(choice["tool"], {}), **choice["args"]}
     return r

@@ -52,7 +52,7 @@ def ask(
         if as_json:
             _print_json(
                 {"tool": reply.tool, "args": reply.args, "ok": reply.ok, "text": reply.text, "data": reply.data,
-                 "job_id": reply.job_id}
+                 "job_id": reply.job_id, "choices": reply.choices}
             )
         else:
             typer.echo(reply.text)

@@ -1,7 +1,6 @@
 """The offline Persian router on its corpus (agents/corpus): accuracy on message families the intent model never saw
 (grouped 5-fold: the headline), in-sample and on the project's phrasings for contrast, latency, CLI cold start.
-Run by hand: `.venv/bin/python benchmarks/router.py [--quick]` (--quick: speed and in-sample only, no folds).
-"""
+Run by hand: `.venv/bin/python benchmarks/router.py [--quick]` (--quick: speed and in-sample only, no folds)."""
 
 from __future__ import annotations
 
@@ -42,14 +41,12 @@ COLD_TEXTS = ("وضعیت سیستم", "کار ۳ رو لغو کن", "مدل Hoo
 
 @contextmanager
 def routing(model: intent.IntentModel | None) -> Iterator[Router]:
-    """`route` with this intent model: through `model=` when the router takes it, else by standing in for
-    `get_model` wherever the router's modules hold it."""
+    """`route` with this model: by `model=` if the router takes it, else standing in for `get_model` where held."""
     if model is None or "model" in inspect.signature(router.route).parameters:
         yield router.route if model is None else (lambda text: router.route(text, model=model))
         return
     original = intent.get_model
-    holders = [m for name, m in list(sys.modules.items())
-               if name.startswith(("agents", "assistant")) and getattr(m, "get_model", None) is original]
+    holders = [m for m in list(sys.modules.values()) if getattr(m, "get_model", None) is original]
     for module in holders:
         module.get_model = lambda: model  # type: ignore[attr-defined]
     try:
@@ -160,9 +157,9 @@ def worst(rows: list[Row], count: int = 25) -> None:
     misses.sort(key=lambda r: (r["tool_ok"], r["asked"], -(r["conf"] or 0.0)))
     print(f"\n  {min(count, len(misses))} worst of {len(misses)} misses (text | expected | got):")
     for r in misses[:count]:
-        got = f"? {r['choices']}" if r["asked"] else f"{r['got']} {r['args']}"
-        conf = "" if r["conf"] is None else f" p={r['conf']:.2f}"
-        print(f"    {r['rec']['text']} | {r['rec']['label']} {r['rec']['args']} | {got}{conf}")
+        got = (f"? {r['choices']}" if r["asked"] else f"{r['got']} {r['args']}") + (
+            "" if r["conf"] is None else f" p={r['conf']:.2f}")
+        print(f"    {r['rec']['text']} | {r['rec']['label']} {r['rec']['args']} | {got}")
 
 
 def held_out(records: list[dict[str, Any]], temperature: float) -> list[Row]:
@@ -181,18 +178,18 @@ def held_out(records: list[dict[str, Any]], temperature: float) -> list[Row]:
 
 def cold_start(commands: list[list[str]]) -> tuple[float, float]:
     """Median wall seconds and max RSS (MB) of these commands, each a fresh process."""
-    walls, kbs = [], []  # the wall time includes /usr/bin/time's own ~1 ms
+    out = Path(tempfile.mkdtemp(prefix="dastyar-bench-router-")) / "usage"
+    # Without /usr/bin/time, a small Python parent reads its one child's RUSAGE_CHILDREN peak.
+    wrap = (["/usr/bin/time", "-f", "%e %M", "-o", str(out)] if Path("/usr/bin/time").exists()
+            else [sys.executable, "-c", RUSAGE_WRAPPER, str(out)])
+    walls, kbs = [], []  # the wall time includes the wrapper's own start (~1 ms for /usr/bin/time)
     for cmd in commands:
-        with tempfile.NamedTemporaryFile("r") as out:
-            # Without /usr/bin/time, a small Python parent reads its one child's RUSAGE_CHILDREN peak.
-            wrap = ["/usr/bin/time", "-f", "%e %M", "-o", out.name] if Path("/usr/bin/time").exists() else [
-                sys.executable, "-c", RUSAGE_WRAPPER, out.name]
-            start = time.perf_counter()
-            done = subprocess.run([*wrap, *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
-            walls.append(time.perf_counter() - start)
-            if done.returncode:
-                print(f"  FAILED ({done.returncode}): {cmd}\n{done.stderr[-800:]}")
-            kbs.append(float(out.read().split()[-1]))
+        start = time.perf_counter()
+        done = subprocess.run([*wrap, *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
+        walls.append(time.perf_counter() - start)
+        if done.returncode:
+            print(f"  FAILED ({done.returncode}): {cmd}\n{done.stderr[-800:]}")
+        kbs.append(float(out.read_text().split()[-1]))
     return statistics.median(walls), max(kbs) / 1024
 
 
@@ -204,17 +201,15 @@ def speed() -> None:
         start = time.perf_counter()
         router.route(text)
         latencies.append((time.perf_counter() - start) * 1000)
-    latencies.sort()
-    p50, p95 = statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
+    p50, p95, top = statistics.median(latencies), *statistics.quantiles(latencies, n=20)[-1:], max(latencies)
     print(f"\n== speed\n  warm latency per message ({len(texts)} corpus texts, cached model): "
-          f"p50 {p50:.2f} ms (target < 2 ms), p95 {p95:.2f} ms, max {latencies[-1]:.2f} ms")
-    exe = ROOT / ".venv" / "bin" / "dastyar"
+          f"p50 {p50:.2f} ms (target < 2 ms), p95 {p95:.2f} ms, max {top:.2f} ms")
+    exe = ROOT / ".venv/bin/dastyar"
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
     wall, mb = cold_start([[*cli, "route", text, "--json"] for _ in range(5) for text in COLD_TEXTS])
     peer_wall, peer_mb = cold_start([[sys.executable, "-c", "pass"]] * 5)
     print(f"  cold start `{Path(cli[0]).name} route … --json` ({5 * len(COLD_TEXTS)} runs): median {wall:.2f} s "
-          f"(target < 1.0 s), max RSS {mb:.0f} MB (target < 150 MB)")
-    print(f"  peer `python -c pass`: median {peer_wall:.3f} s, max RSS {peer_mb:.0f} MB; "
+          f"(target < 1.0 s), max RSS {mb:.0f} MB (target < 150 MB)\n  peer `python -c pass`: median {peer_wall:.3f} s, max RSS {peer_mb:.0f} MB; "
           f"CLI / python = {wall / peer_wall:.1f}× time, {mb / peer_mb:.1f}× memory")
 
 
@@ -222,9 +217,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="speed and in-sample only (no folds)")
     quick, records = parser.parse_args().quick, intent.load_corpus()
-    print(f"corpus: {len(records)} messages, {len({r['family'] for r in records})} families, "
-          f"{len({r['label'] for r in records})} labels; router takes model=: "
-          f"{'model' in inspect.signature(router.route).parameters}")
+    takes = "model" in inspect.signature(router.route).parameters
+    print(f"corpus: {len(records)} messages, {len({r['family'] for r in records})} families; router takes model=: {takes}")
     start = time.perf_counter()
     # The cached model is intent.build()'s: trained on everything, temperature = fit_temperature(held_out_logits(ALL)),
     # computed once (building the cache if missing) and reused for every fold's model; an inner calibration per fold

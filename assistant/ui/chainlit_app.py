@@ -11,11 +11,12 @@ import logging
 import chainlit as cl
 
 from agents.graph import run_agent
+from agents.router import route
 from agents.secrets import display_masked
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
-from assistant.persian import fa_digits, normalize
+from assistant.persian import fa_digits
 from assistant.services import notifications as notes
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
@@ -37,8 +38,8 @@ _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 async def _startup() -> None:
     install_health_route()
     await asyncio.to_thread(history.prepare)  # history tables, kept attachments, this server's session files
-    # The first normalization loads hazm (about two seconds); do it now, not in a user's first message.
-    await asyncio.to_thread(normalize, "سلام")
+    # Load (or build, on a fresh checkout) the intent model now, not in a user's first message.
+    await asyncio.to_thread(route, "سلام")
     await asyncio.to_thread(get_runner)
     log.info("Dastyar is ready")
 
@@ -124,6 +125,19 @@ async def _on_confirm(action: cl.Action) -> None:
     await respond(answer)
 
 
+_PICKS = ("اولی", "دومی", "سومی")
+
+
+@cl.action_callback("choose")
+async def _on_choose(action: cl.Action) -> None:
+    """A button of a clarifying question: answered like the typed «اولی»/«دومی»."""
+    await action.remove()
+    index = int(action.payload.get("index", 0))
+    answer = _PICKS[index] if 0 <= index < len(_PICKS) else _PICKS[0]
+    await cl.Message(content=str(action.payload.get("label") or answer), type="user_message").send()
+    await respond(answer)
+
+
 async def respond(text: str, attachments: list[dict] | None = None) -> None:
     """Run the agent on one user message (typed, chosen, clicked or spoken) and render its reply."""
     session = cl.context.session
@@ -144,7 +158,10 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
         await cl.Message(content=t("errors.internal")).send()
         return
 
-    actions = []
+    actions = [
+        cl.Action(name="choose", payload={"index": i, "label": c["label"]}, label=c["label"], icon="arrow-left")
+        for i, c in enumerate(reply.choices[: len(_PICKS)])
+    ]
     if reply.confirm:
         actions = [
             cl.Action(name="confirm", payload={"answer": "yes"}, label=t("agent.yes"), icon="check"),
