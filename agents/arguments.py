@@ -115,18 +115,41 @@ def repo_ids(text: str) -> list[str]:
             and not i.startswith((".", "~"))]
 
 
-def nickname(text: str) -> tuple[str, str] | None:
-    canon = f" {canonical(text)} "
-    for name, repo, kind in NICKNAMES:
-        if f" {canonical(name)}" in canon:
-            return repo, kind
-    return None
+def squash(text: str) -> str:
+    """The canonical form without spaces: «پارس برت», «پارس‌برت» and «پارسبرت» are one."""
+    return canonical(text).replace(" ", "")
+
+
+def nicknames(text: str) -> list[tuple[str, str]]:
+    """Well-known names in the text, the most specific per kind (a model and a dataset may both be named)."""
+    flat = squash(text)
+    found: dict[str, str] = {}
+    for repo, kind, alternatives in NICKNAMES:
+        if kind not in found and any(all(squash(w) in flat for w in words) for words in alternatives):
+            found[kind] = repo
+    return [(repo, kind) for kind, repo in found.items()]
+
+
+def nickname(text: str, kind: str | None = None) -> tuple[str, str] | None:
+    names = [n for n in nicknames(text) if kind is None or n[1] == kind]
+    return names[0] if names else None
+
+
+def _names_in(names: tuple[str, ...], text: str) -> bool:
+    """Latin names as whole words; Persian names also written joined or apart."""
+    canon, flat = canonical(text), squash(text)
+    for name in names:
+        if name.isascii():
+            if re.search(rf"(?<![a-z0-9_]){re.escape(name.lower())}(?![a-z0-9_])", canon):
+                return True
+        elif squash(name) in flat:
+            return True
+    return False
 
 
 def task(text: str) -> str | None:
-    canon = canonical(text)
     for tag, names in TASKS:
-        if any(re.search(rf"(?<!\S){re.escape(canonical(n))}", canon) for n in names):
+        if _names_in(names, text):
             return tag
     return None
 
@@ -149,7 +172,7 @@ def search_args(text: str) -> dict[str, Any]:
     if found_task:
         args["task"] = found_task
     canon = canonical(text)
-    if re.search(r"(?<!\S)(?:فارسی|پارسی|persian|farsi)", canon):
+    if re.search(r"(?<![^\s-])(?:فارسی|پارسی|persian|farsi|fa)(?![a-z])", canon):
         args["language"] = "fa"
     words: list[str] = []
     for latin in re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]*", _without_urls(text)):
@@ -157,16 +180,17 @@ def search_args(text: str) -> dict[str, Any]:
         if w not in _LATIN_STOP and w not in words and not _is_task_word(w):
             words.append(w)
     for persian, hub_word in _FAMILY_NAMES:
-        if re.search(rf"(?<!\S){re.escape(canonical(persian))}", canon) and hub_word not in words:
+        if _names_in((persian,), text) and hub_word not in " ".join(words):
             words.append(hub_word)
     for hub_word, names in TOPICS:
-        if any(re.search(rf"(?<!\S){re.escape(canonical(n))}", canon) for n in names) and hub_word not in words:
+        if _names_in(names, text) and hub_word not in words:
             words.append(hub_word)
     args["query"] = " ".join(words)
-    m = re.search(rf"(?<!\S)({_NUM}|[^\s]+)\s*تا\s+(?:از\s+)?(?:مدل|دیتاست|داده|نتیجه|مورد|گزینه|تای)", text)
+    m = re.search(r"(?<!\S)(\S+)\s*(?:تا\s+)?(?:از\s+)?(?:مدل|دیتاست|داده|مجموعه|کورپوس|نتیجه|مورد|گزینه|تای)", text) \
+        or re.search(r"(?:top|تاپ)\s*(\S+)", text, re.I)
     if m:
         count = words_to_number([m.group(1)])
-        if count and 1 <= count[0] <= 50:
+        if count and 2 <= count[0] <= 50:
             args["limit"] = count[0]
     return args
 
@@ -218,8 +242,9 @@ _VALUE_LINK = r"(?:\s*(?:[:=]|برابر(?:\s*(?:با|ب))?|روی|رو|به|ر�
 
 
 def _value_after(text: str, names: str) -> str | None:
-    m = re.search(rf"(?:{names})[{ZWNJ}\s]*(?:ی|ها|های|ٔ)?{_VALUE_LINK}\s*({_NUM}|[^\s،,.؛]+)", text, re.I)
-    return m.group(1) if m else None
+    """What follows a name and its linking words («ایپاک برابر ۴», «lr=2e-5», «بچ سایز رو بذار ۱۶»)."""
+    m = re.search(rf"(?:{names})[{ZWNJ}\s]*(?:ی|ها|های|ٔ)?{_VALUE_LINK}\s*", text, re.I)
+    return text[m.end():] if m else None
 
 
 def _value_before(text: str, names: str) -> str | None:
@@ -227,56 +252,80 @@ def _value_before(text: str, names: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _number(value: str | None, text: str = "") -> float | None:
-    if value is None:
+_SPOKEN_POWER = re.compile(
+    r"^(\S+)\s+(?:ای|e|در\s+ده\s+به\s+توان)\s+(?:منفی|منهای|-)\s*(\S+)", re.I)
+
+
+def _number(value: str | None) -> float | None:
+    """A number at the start of the text: digits in any script, «۲e-۵», «سی و دو», «دو ای منفی پنج»."""
+    if not value:
         return None
-    number = parse_number(value.replace("−", "-"))
-    if number is None:
-        parsed = words_to_number(value.split())
-        number = float(parsed[0]) if parsed else None
-    return number
+    value = value.strip().replace("−", "-")
+    m = re.match(_NUM + r"|[+-]?[0-9۰-۹٠-٩]*[.٫][0-9۰-۹٠-٩]+", value)
+    if m:
+        return parse_number(m.group(0).replace("/", "."))
+    spoken = _SPOKEN_POWER.match(value)
+    if spoken:
+        base, power = words_to_number([spoken.group(1)]), words_to_number(spoken.group(2).split())
+        if base and power:
+            return float(f"{base[0]}e-{power[0]}")
+    parsed = words_to_number(value.split()[:7])
+    return float(parsed[0]) if parsed else None
 
 
 def _json_number(value: float) -> int | float:
     return int(value) if value == int(value) else value
 
 
-_EPOCH = r"ایپاک|اپوک|ایپوک|اپاک|epochs?|دور|دوره|بار\s+روی\s+کل|ایپک"
-_LR = r"لرنینگ[\s\u200c]*ریت|learning[\s_]*rate|نرخ[\s\u200c]*(?:ی\s*)?یادگیری|lr|ال\s*ار"
-_BATCH = r"بچ[\s\u200c]*سایز|batch[\s_]*size|batch|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)|بچ|سایز\s*بچ"
+_EPOCH = r"ایپاک|اپوک|ایپوک|اپاک|ایپاگ|epochs?|دور|دوره|بار\s+روی\s+کل|ایپک"
+_LR = r"لرنی?نگ[\s\u200c]*ریت|learning[\s_]*rate|نرخ[\s\u200c]*(?:ی\s*)?یادگی[رز]ی|lr|ال\s*ار"
+_BATCH = (r"[بپ][چج][\s\u200c]*سای[زذ]|batch[\s_]*size|batch|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)"
+          r"|بچ|سایز\s*بچ")
+
+
+def _pos_of(text: str, names: str) -> int:
+    m = re.search(names, text, re.I)
+    return m.end() if m else len(text)
 
 
 def training_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     ids = repo_ids(text)
-    nick = nickname(text)
+    nick = nickname(text, "model")
+    data_nick = nickname(text, "dataset")
     model_m = re.search(r"(?:مدل|model|base)\s*(?:پایه|پایه‌ی|ی|=|:)?\s*(?:را\s*|رو\s*)?([A-Za-z0-9][\w.\-]*/[\w.\-]+)", text)
-    data_file = re.search(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx))\b", text, re.I)
-    data_m = re.search(r"(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|مجموعه[\s\u200c]*داده)[\s\u200c]*(?:ی|های|ها|ٔ)?\s*(?:=|:)?\s*"
-                       r"([A-Za-z0-9~./_][\w./~:\\-]*)", text)
+    data_file = re.search(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx|conll))\b", text, re.I)
+    data_m = re.search(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|پوشه|فولدر|مجموعه[\s\u200c]*داده)"
+                       r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:|محلی)?\s*([A-Za-z0-9~./_][\w./~:\\-]*)", text)
+    folder = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
     if model_m:
         args["base_model"] = model_m.group(1)
-    elif nick and nick[1] == "model":
+    elif nick:
         args["base_model"] = nick[0]
     elif ids:
         args["base_model"] = ids[0]
-    if data_file:
+    if data_file and not re.search(r"\.(?:wav|mp3|ogg)$", data_file.group(1)):
         args["dataset"] = data_file.group(1)
+    elif folder and folder.group(1) != args.get("base_model"):
+        args["dataset"] = folder.group(1)
     elif data_m and data_m.group(1) != args.get("base_model"):
         args["dataset"] = data_m.group(1)
     else:
         rest = [i for i in ids if i != args.get("base_model")]
         if rest:
             args["dataset"] = rest[0]
-        elif nick and nick[1] == "dataset":
-            args["dataset"] = nick[0]
-    epochs = _number(_value_after(text, _EPOCH)) if re.search(_EPOCH, text, re.I) else None
+        elif data_nick:
+            args["dataset"] = data_nick[0]
+    epochs = _number(_value_after(text, _EPOCH))
     before = _number(_value_before(text, _EPOCH))
     if before is not None and (epochs is None or not re.search(rf"(?:{_EPOCH})\s*(?:[:=]|برابر)", text, re.I)):
         epochs = before
     if epochs is not None and 0 < epochs <= 1000:
         args["epochs"] = _json_number(epochs)
     lr = _number(_value_after(text, _LR))
+    if lr is None:
+        m = re.search(rf"(?<![\w.])({_NUM}|[0-9۰-۹٠-٩]*[.٫][0-9۰-۹٠-٩]+)", text[_pos_of(text, _LR):])
+        lr = _number(m.group(1)) if m and re.search(_LR, text, re.I) else None
     if lr is not None and 0 < lr < 1:
         args["learning_rate"] = lr
     batch = _number(_value_after(text, _BATCH))
@@ -287,12 +336,32 @@ def training_args(text: str) -> dict[str, Any]:
     found_task = task(text)
     if found_task:
         args["task"] = found_task
-    for key, names in (("text_column", r"ستون[\s\u200c]*(?:ی\s*)?(?:متن|text|جمله|نظر)|text_column|text[\s_]col(?:umn)?"),
-                       ("label_column", r"ستون[\s\u200c]*(?:ی\s*)?(?:برچسب|لیبل|label|کلاس)|label_column|label[\s_]col(?:umn)?")):
-        m = re.search(rf"(?:{names})\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام)?\s*[«\"']?([A-Za-z_][\w\-]*)", text, re.I)
-        if m:
-            args[key] = m.group(1)
+    args.update(_columns(text))
     return args
+
+
+_TEXT_ROLE = r"(?:متن|متنی|text|جمله|نظر|ورودی|input)"
+_LABEL_ROLE = r"(?:برچسب|لیبل|label|کلاس|هدف|target|class)"
+_NAME = r"(?:«|\"|')?((?<=[«\"'])[^»\"']+|[A-Za-z_][\w\-]*)(?:»|\"|')?"
+
+
+def _columns(text: str) -> dict[str, str]:
+    """«ستون متن review», «text_column=review», «ستون content متنه و ستون topic برچسب», «is_spam لیبلش»."""
+    out: dict[str, str] = {}
+    for key, role in (("text_column", _TEXT_ROLE), ("label_column", _LABEL_ROLE)):
+        for pattern in (
+            rf"{key}\s*[:=]\s*([\w\-]+)",
+            rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?\s*[:=]?\s*([\w\-]+)",
+            rf"ستون[\s\u200c]*(?:ی\s*)?{role}\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام)?\s*{_NAME}",
+            rf"ستون\s+{_NAME}\s+(?:حاوی\s+|برای\s+|هم\s+|رو\s+|را\s+)?{role}",
+            rf"{role}\S*\s+(?:تو|در|توی)\s+ستون\s+{_NAME}",
+            rf"(?<!\S)([A-Za-z_][\w\-]*)\s+{role}",
+        ):
+            m = re.search(pattern, text, re.I)
+            if m and m.group(1) and not re.fullmatch(r"(?:ستون|و|رو|را|ی|the)", m.group(1)):
+                out[key] = m.group(1)
+                break
+    return out
 
 
 # -- text to speak or to try ---------------------------------------------------------------------------------------------
@@ -309,14 +378,20 @@ def quoted_or_after_colon(text: str) -> str | None:
     return None
 
 
-_SPEAK_HEAD = re.compile(
-    r"^(?:(?:خب|لطفا|لطفاً|یعنی|اِ|ببین|میشه|می‌شه|بی\s*زحمت)\s+)*"
-    r"(?:(?:با\s+صدای?\s+(?:زن|مرد|زنانه|مردانه|خانم|آقا|بلند)?)\s*)?"
-    r"(?:(?:بلند|برام|واسم|یه بار)\s+)*(?:بخونش|بخوانش|بخون|بخوان|بگو|بگین|بگید|بخونید|بخوانید|تلفظ کن|speak|say)\s+", re.I)
-_SPEAK_TAIL = re.compile(
-    r"\s*(?:رو|را|و)?\s*(?:برام|واسم|برای من)?\s*(?:با\s+صدای?\s+\S+\s*)?(?:بلند\s+)?"
-    r"(?:بخون|بخوان|بخونش|بگو|بخونید|بخوانید|تلفظ کن|به\s+(?:صدا|صوت|گفتار)\s+تبدیل\s+(?:کن|کنید)|با\s+صدا\s+بگو|پخش کن)"
-    r"(?:\s+(?:لطفا|لطفاً|مرسی|ممنون))?\s*[.!؟?]*$")
+_FILLERS = r"(?:خب|خوب|لطفا|لطفاً|یعنی|اِ|اه|ببین|میشه|می‌شه|بی\s*زحمت|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
+_SPEAK_VERB = re.compile(
+    r"(?<!\S)(?:بخونش|بخوانش|بخونید|بخوانید|بخونی|بخون|بخوان|بگو|بگین|بگید|بگی|تلفظ\s+کن|به\s+زبون\s+بیار|پخش\s+کن|speak|say"
+    r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو)(?:ش)?(?:\s*[؟?])?(?!\S)", re.I)
+
+
+def _strip_fillers(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(rf"^\s*{_FILLERS}(?:\s+|$)", "", text).strip()
+        text = re.sub(rf"(?:^|\s+){_FILLERS}\s*$", "", text).strip()
+        text = re.sub(r"^(?:بگو|بخون)\s+(?=\S)", "", text) if re.match(r"^(?:بگو|بخون)\s+(?:بگو|بخون)", text) else text
+    return text.strip(" «»\"'.،:؟?")
 
 
 def speak_args(text: str) -> dict[str, Any]:
@@ -327,16 +402,16 @@ def speak_args(text: str) -> dict[str, Any]:
         if m:
             said = m.group(1)
     if said is None:
-        head = _SPEAK_HEAD.match(text)
-        if head:
-            said = text[head.end():]
-        elif _SPEAK_TAIL.search(text):
-            said = _SPEAK_TAIL.sub("", text)
+        verbs = list(_SPEAK_VERB.finditer(text))
+        if verbs:
+            after = _strip_fillers(text[verbs[-1].end():])
+            before = _strip_fillers(text[: verbs[0].start()])
+            said = after or before
     if said:
         args["text"] = said.strip(" «»\"'.،:")
-    if re.search(r"صدای?\s*(?:یه\s*)?(?:زن|زنانه|خانم|دختر)|female|woman", text):
+    if re.search(r"(?:صدای?|voice)\s*(?:یه\s*)?(?:زن|زنانه|خانم|دختر|female|woman)", text, re.I):
         args["voice"] = "female"
-    elif re.search(r"صدای?\s*(?:یه\s*)?(?:مرد|مردانه|آقا|اقا|پسر)|male|man\b", text):
+    elif re.search(r"(?:صدای?|voice)\s*(?:یه\s*)?(?:مرد|مردانه|مردونه|آقا|اقا|پسر|male|man)", text, re.I):
         args["voice"] = "male"
     return args
 
@@ -348,37 +423,73 @@ def transcribe_args(text: str) -> dict[str, Any]:
     return {"audio": m.group(1)} if m else {}
 
 
+_TRY_CUE = re.compile(
+    r"(?:(?:روی|رو|با|برای|درباره|دربارهٔ)\s+)?(?:این|اين)?\s*(?:جمله|متن|تیکت|پیام|تیتر|input|ورودی)(?:ی|ه)?\s*(?:زیر|اینه|این|رو|را)?\s*"
+    r"|(?:درباره|روی|رو)\s+این\s*(?:که|ک)\s+|(?:جمله|متن)\s+اینه\s+")
+_TRY_VERB = re.compile(
+    r"\s*(?:رو|را)?\s*(?:امتحان|تست|آزمایش|ازمایش|چک|اجرا|ارزیابی|evaluate|test|try)\s*(?:ش)?\s*(?:کن|کنید|بکن|بفرمایید|کنی)?"
+    r"(?:\s*[،,]?\s*(?:ممنون|مرسی|لطفا))?\s*[؟?.!]*$", re.I)
+
+
+def _model_ref(text: str) -> str | None:
+    ids = repo_ids(text)
+    if ids:
+        return ids[0]
+    nick = nickname(text, "model")
+    if nick:
+        return nick[0]
+    path = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
+    if path:
+        return path.group(1)
+    number = job_id(text) if re.search(r"کار|جاب|job|ترین|آموزش|اموزش", text, re.I) else None
+    if number is not None:
+        return str(number)
+    folder = re.search(r"(?<![\w/.])([A-Za-z][\w]*(?:-[\w]+)+)(?![\w/])", text)
+    return folder.group(1) if folder else None
+
+
 def try_args(text: str) -> dict[str, Any]:
+    """«مدل کار ۵ رو روی این جمله امتحان کن: …», ««…» رو بده به مدل کار ۳», spoken forms without quotes."""
     args: dict[str, Any] = {}
     said = quoted_or_after_colon(text)
     head = text
     if said:
-        args["text"] = said
-        cut = text.find(said)
-        head = text[:cut] if cut > 0 else text
-    ids = repo_ids(head)
-    if ids:
-        args["model"] = ids[0]
+        head = text.replace(said, " ")
     else:
-        number = job_id(head)
-        if number is not None:
-            args["model"] = str(number)
-        else:
-            m = re.search(r"(?<!\S)(finetuned[\w\-]*|ft-[\w\-]+|[\w\-]+-finetuned[\w\-]*)", head)
-            if m:
-                args["model"] = m.group(1)
+        cue = None
+        for m in _TRY_CUE.finditer(text):
+            if m.group(0).strip():
+                cue = m
+        if cue:
+            rest = _TRY_VERB.sub("", text[cue.end():]).strip()
+            rest = re.sub(r"^(?:رو|را|که|با|:)\s+", "", rest)
+            ref = _model_ref(rest)
+            if ref and rest.startswith(("مدل", "کار", "جاب")):
+                rest = ""
+            if rest:
+                said, head = rest, text[: cue.start()]
+    if said:
+        args["text"] = said.strip(" «»\"'.:،")
+    ref = _model_ref(head)
+    if ref:
+        args["model"] = ref
     return args
 
 
+_UNREAD = ("نخونده", "نخوانده", "نخنده", "نخوندم", "جدید", "تازه", "unread", "new", "ندیده", "ندیدم", "انرید",
+           "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخیر", "اخرینبار")
+
+
 def notifications_args(text: str) -> dict[str, Any]:
-    return {"unread_only": True} if has("unread", text) else {}
+    flat = squash(text)
+    return {"unread_only": True} if any(w in flat for w in _UNREAD) else {}
 
 
 def list_jobs_args(text: str) -> dict[str, Any]:
     canon = canonical(text)
-    if re.search(r"(?<!\S)(?:دانلود|download|داونلود)", canon):
+    if re.search(r"(?<!\S)(?:دانلود|دانلد|download|داونلود)", canon):
         return {"kind": "download"}
-    if re.search(r"(?<!\S)(?:ترین|train|اموزش|فاین|تیون|ریزتنظیم)", canon):
+    if re.search(r"(?<!\S)(?:ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon):
         return {"kind": "training"}
     return {}
 
@@ -387,9 +498,11 @@ def endpoint_args(text: str) -> dict[str, Any]:
     m = re.search(r"https?://[^\s«»\"'،]+", text)
     if m:
         return {"url": m.group(0).rstrip(".,)")}
-    if re.search(r"خاموش|غیرفعال|غیر فعال|off|برش دار|حذف|ریست|reset|پیش\s*فرض|اصلی|نکن|بردار", text, re.I):
+    if re.search(r"خاموش|خاموس|غیر\s*فعال|off|disable|برش\s*دار|حذف|ریست|reset|پیش\s*فرض|اصلی|نکن|بردار|متوقف|ول\s*کن"
+                 r"|بی\s*خیال|بیخیال|مستقیم|دیگه\s+نه", text, re.I):
         return {"url": "off"}
-    return {}
+    m = re.search(r"(?<![\w@/])((?:[a-z0-9\-]+\.)+[a-z]{2,}(?::\d+)?(?:/\S*)?)", text, re.I)
+    return {"url": m.group(1)} if m else {}
 
 
 def token_args(text: str) -> dict[str, Any]:

@@ -53,9 +53,7 @@ _NUMBER = re.compile(r"(?<![A-Za-z_])[+-]?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?(?![A-Za-
 _REPEATS = re.compile(r"(\D)\1{2,}")
 # Written apart or joined, these are one word to the model: «می خوام», «می‌خوام», «میخوام».
 _PREFIX_APART = re.compile(r"(?<!\S)(ن?می|ب) (?=\S)")
-_SUFFIX_APART = re.compile(
-    r"(?<=\S) (ها|های|هایی|هام|هات|هاش|هامون|هاتون|هاشون|ای|ام|اش|ات|مون|تون|شون|تر|ترین)(?!\S)"
-)
+_SUFFIX_APART = re.compile(r"(?<=\S) (ها|های|هایی|هام|هات|هاش|هامون|هاتون|هاشون)(?!\S)")
 
 
 def canonical(text: str) -> str:
@@ -154,6 +152,14 @@ class IntentModel:
     temperature: float = 1.0
     # Each tool's argument defaults, read from the tool registry at build time (the registry is slow to import).
     defaults: dict[str, dict[str, Any]] | None = None
+    # A second head: the Hub task a search asks for when no task name is said («… بفهمم مشتریا راضی‌ان یا نه»).
+    task_head: IntentModel | None = None
+
+    def task(self, text: str, threshold: float = 0.5) -> str | None:
+        if self.task_head is None:
+            return None
+        label, p = self.task_head.predict(text)[0]
+        return label if label != NONE and p >= threshold else None
 
     def scores(self, text: str) -> list[float]:
         import numpy as np
@@ -177,24 +183,39 @@ class IntentModel:
         total = sum(exps)
         return sorted(((lab, e / total) for lab, e in zip(self.labels, exps, strict=True)), key=lambda p: -p[1])
 
+    def _arrays(self, prefix: str) -> dict[str, Any]:
+        import numpy as np
+
+        meta = {"labels": self.labels, "temperature": self.temperature, "defaults": self.defaults or {}}
+        return {f"{prefix}index": self.index, f"{prefix}weights": self.weights, f"{prefix}bias": self.bias,
+                f"{prefix}meta": np.array(json.dumps(meta))}
+
     def save(self, path: Path) -> None:
         import numpy as np
 
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, index=self.index, weights=self.weights, bias=self.bias,
-                 meta=np.array(json.dumps({"labels": self.labels, "temperature": self.temperature,
-                                           "defaults": self.defaults or {}})))
+        arrays = self._arrays("")
+        if self.task_head is not None:
+            arrays.update(self.task_head._arrays("task_"))
+        np.savez(tmp, **arrays)
         os.replace(tmp, path)
+
+    @classmethod
+    def _from(cls, data: Any, prefix: str) -> IntentModel:
+        meta = json.loads(str(data[f"{prefix}meta"]))
+        return cls(meta["labels"], data[f"{prefix}index"], data[f"{prefix}weights"], data[f"{prefix}bias"],
+                   meta["temperature"], meta.get("defaults") or {})
 
     @classmethod
     def load(cls, path: Path) -> IntentModel:
         import numpy as np
 
         with np.load(path) as data:
-            meta = json.loads(str(data["meta"]))
-            return cls(meta["labels"], data["index"], data["weights"], data["bias"], meta["temperature"],
-                       meta.get("defaults") or {})
+            model = cls._from(data, "")
+            if "task_meta" in data:
+                model.task_head = cls._from(data, "task_")
+            return model
 
 
 def _matrix(texts: Sequence[str]):
@@ -267,11 +288,22 @@ def held_out_logits(records: Sequence[dict[str, Any]], k: int = 5) -> tuple[list
     return labels, out, [labels.index(r["label"]) for r in records]
 
 
+TASK_TOOLS = ("search_models", "search_datasets", "catalog", "start_training")
+
+
+def fit_router(records: Sequence[dict[str, Any]], temperature: float = 1.0) -> IntentModel:
+    """The intent model with its task head, trained on these records."""
+    model = fit([r["text"] for r in records], [r["label"] for r in records], temperature)
+    tasked = [r for r in records if r["label"] in TASK_TOOLS]
+    model.task_head = fit([r["text"] for r in tasked], [r["args"].get("task") or NONE for r in tasked])
+    return model
+
+
 def build(path: Path | None = None, records: list[dict[str, Any]] | None = None) -> IntentModel:
     """Train on the whole corpus, calibrate on held-out families, save."""
     records = records if records is not None else load_corpus()
     _, logits, gold = held_out_logits(records)
-    model = fit([r["text"] for r in records], [r["label"] for r in records], fit_temperature(logits, gold))
+    model = fit_router(records, fit_temperature(logits, gold))
     model.defaults = tool_defaults()
     model.save(path or model_path())
     return model

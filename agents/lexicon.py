@@ -133,39 +133,31 @@ TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("common voice", ("کامن ویس", "common voice", "کامنویس")),
 )
 
-# Well-known models and datasets named in Persian letters or by nickname → repo ids (longest match wins).
-NICKNAMES: tuple[tuple[str, str, str], ...] = (
-    ("پارس برت احساسات اسنپ فود", "HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model"),
-    ("پارسبرت احساسات اسنپ فود", "HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model"),
-    ("پارسبرت احساسات", "HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model"),
-    ("پارس برت ner پیما", "HooshvareLab/bert-fa-base-uncased-ner-peyma", "model"),
-    ("پارسبرت ner", "HooshvareLab/bert-fa-base-uncased-ner-peyma", "model"),
-    ("پارس برت نیم فاصله", "HooshvareLab/bert-fa-zwnj-base", "model"),
-    ("پارسبرت نیم فاصله", "HooshvareLab/bert-fa-zwnj-base", "model"),
-    ("پارسبرت", "HooshvareLab/bert-fa-base-uncased", "model"),
-    ("پارس برت", "HooshvareLab/bert-fa-base-uncased", "model"),
-    ("parsbert", "HooshvareLab/bert-fa-base-uncased", "model"),
-    ("روبرتای فارسی", "HooshvareLab/roberta-fa-zwnj-base", "model"),
-    ("روبرتا فارسی", "HooshvareLab/roberta-fa-zwnj-base", "model"),
-    ("فستر ویسپر مدیوم", "Systran/faster-whisper-medium", "model"),
-    ("فست ویسپر مدیوم", "Systran/faster-whisper-medium", "model"),
-    ("فستر ویسپر اسمال", "Systran/faster-whisper-small", "model"),
-    ("فستر ویسپر", "Systran/faster-whisper-small", "model"),
-    ("faster whisper small", "Systran/faster-whisper-small", "model"),
-    ("ویسپر اسمال", "openai/whisper-small", "model"),
-    ("ویسپر کوچیک", "openai/whisper-small", "model"),
-    ("ویسپر کوچک", "openai/whisper-small", "model"),
-    ("whisper small", "openai/whisper-small", "model"),
-    ("ام ام اس تی تی اس", "facebook/mms-tts-fas", "model"),
-    ("mms tts", "facebook/mms-tts-fas", "model"),
-    ("پارسی نلو سنتیمنت", "persiannlp/parsinlu_sentiment", "dataset"),
-    ("پارسینلو سنتیمنت", "persiannlp/parsinlu_sentiment", "dataset"),
-    ("پارسینلو احساسات", "persiannlp/parsinlu_sentiment", "dataset"),
-    ("پارسی نلو احساسات", "persiannlp/parsinlu_sentiment", "dataset"),
-    ("پارسی نلو ترجمه", "persiannlp/parsinlu_translation_fa_en", "dataset"),
-    ("پارسینلو ترجمه", "persiannlp/parsinlu_translation_fa_en", "dataset"),
-    ("پی ان سامری", "HooshvareLab/pn_summary", "dataset"),
-    ("pn summary", "HooshvareLab/pn_summary", "dataset"),
-    ("ویکی پدیای فارسی هوشواره", "HooshvareLab/wikipedia-fa-20210320", "dataset"),
-    ("ویکیپدیای فارسی هوشواره", "HooshvareLab/wikipedia-fa-20210320", "dataset"),
+# Well-known models and datasets named in Persian letters or by nickname → repo ids. Each has sets of words that
+# name it when all appear (matched without spaces, so «پارس برت», «پارس‌برت» and «پارسبرت» are one); most specific
+# first.
+NICKNAMES: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
+    ("HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model", (
+        ("برت", "اسنپ"), ("برت", "احساسات"), ("برت", "احساصات"), ("parsbert", "sentiment"), ("parsbert", "snappfood"),
+    )),
+    ("HooshvareLab/bert-fa-base-uncased-ner-peyma", "model", (
+        ("برت", "پیما"), ("برت", "ner"), ("برت", "انایار"), ("parsbert", "ner"), ("parsbert", "peyma"),
+    )),
+    ("HooshvareLab/bert-fa-zwnj-base", "model", (("برت", "نیمفاصله"), ("parsbert", "zwnj"))),
+    ("HooshvareLab/roberta-fa-zwnj-base", "model", (("روبرتا",), ("روبرطا",), ("roberta", "فارسی"), ("roberta", "fa"))),
+    ("HooshvareLab/bert-fa-base-uncased", "model", (("پارسبرت",), ("پارسبرط",), ("parsbert",), ("برتفارسی",))),
+    ("Systran/faster-whisper-medium", "model", (("فستر", "ویسپر", "مدیوم"), ("فست", "ویسپر", "مدیوم"),
+                                              ("faster", "whisper", "medium"))),
+    ("Systran/faster-whisper-small", "model", (("فستر", "ویسپر"), ("فستویسپر",), ("faster", "whisper"))),
+    ("openai/whisper-small", "model", (
+        ("ویسپر", "اسمال"), ("ویسپر", "اسمل"), ("ویسپر", "کوچیک"), ("ویسپر", "کوچک"), ("وسپر", "اسمال"),
+        ("whisper", "small"),
+    )),
+    ("facebook/mms-tts-fas", "model", (("امامس",), ("mms",))),
+    ("persiannlp/parsinlu_translation_fa_en", "dataset", (("پارسینلو", "ترجمه"), ("parsinlu", "translation"))),
+    ("persiannlp/parsinlu_sentiment", "dataset", (
+        ("پارسینلو", "احساسات"), ("پارسینلو", "سنتیمنت"), ("parsinlu", "sentiment"), ("پارسینلو",), ("parsinlu",),
+    )),
+    ("HooshvareLab/pn_summary", "dataset", (("پیانسامری",), ("pnsummary",), ("pn_summary",))),
+    ("HooshvareLab/wikipedia-fa-20210320", "dataset", (("ویکیپدیا", "هوشواره"), ("wikipedia", "hooshvare"))),
 )

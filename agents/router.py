@@ -110,6 +110,8 @@ def route_slash(text: str) -> Route | None:
     if not stripped.startswith("/"):
         return None
     head, _, rest = stripped[1:].partition(" ")
+    if "/" in head or "." in head:
+        return None  # a path («/data/call.wav رو به متن تبدیل کن»), not a command
     command = normalize(head).lower().replace("\u200c", "")
     rest = rest.strip()
     tool = SLASH_ALIASES.get(command)
@@ -209,10 +211,11 @@ def _predict(text: str, model: Any = None) -> list[tuple[str, float]]:
 def _defaults(model: Any = None) -> dict[str, dict[str, Any]]:
     from agents import intent
 
-    return (model or intent.get_model()).defaults or {}
+    return (model or intent.get_model()).defaults or intent.get_model().defaults or {}
 
 
-def _with_args(tool: str, text: str, full: str) -> Route:
+def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
+    from agents import intent
     from agents.arguments import extract
 
     args = extract(tool, text)
@@ -220,6 +223,11 @@ def _with_args(tool: str, text: str, full: str) -> Route:
         # A value said in the other clause («parsbert رو دانلود کن بعد …» keeps its id in the first).
         for key, value in extract(tool, full).items():
             args.setdefault(key, value)
+    if tool in ("search_models", "search_datasets", "catalog") and not args.get("task"):
+        # A goal names no task; the task head reads it from what the user wants done.
+        found = (model or intent.get_model()).task(text)
+        if found:
+            args["task"] = found
     if tool in JOB_TOOLS and "job_id" not in args:
         return Route(tool, args, source="rules", missing="job_id")
     return Route(tool, args, source="rules")
@@ -254,19 +262,19 @@ def route_rules(text: str, model: Any = None) -> Route:
         return r
     if confidence < CONFIDENT:
         return _clarify(first, text, ranked, model)
-    r = _with_args(label, first, text)
+    r = _with_args(label, first, text, model)
     r.confidence = confidence
     if rest:
         nxt = _predict(rest, model)[0]
         if nxt[0] != "none" and nxt[0] != label and nxt[1] >= CONFIDENT:
-            follow = _with_args(nxt[0], rest, rest)
+            follow = _with_args(nxt[0], rest, rest, model)
             r.next = {"tool": follow.tool, "args": follow.args}
     return r
 
 
 def _clarify(first: str, text: str, ranked: list[tuple[str, float]], model: Any) -> Route:
     tools = [label for label, _ in ranked if label != "none"][:2]
-    choices = [{"tool": tool, "args": _with_args(tool, first, text).args} for tool in tools]
+    choices = [{"tool": tool, "args": _with_args(tool, first, text, model).args} for tool in tools]
     r = Route(None, {}, source="clarify", reply_key="agent.clarify")
     r.choices = choices
     r.confidence = ranked[0][1]

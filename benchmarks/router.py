@@ -167,7 +167,7 @@ def held_out(records: list[dict[str, Any]], temperature: float) -> list[Row]:
     for i, fold in enumerate(intent.group_folds(records, 5)):
         held, start = set(fold), time.perf_counter()
         train = [r for j, r in enumerate(records) if j not in held]
-        model = intent.fit([r["text"] for r in train], [r["label"] for r in train], temperature)
+        model = intent.fit_router(train, temperature)
         with routing(model) as route:
             for j, row in zip(fold, evaluate([records[j] for j in fold], route), strict=True):
                 rows[j] = row
@@ -177,19 +177,19 @@ def held_out(records: list[dict[str, Any]], temperature: float) -> list[Row]:
 
 
 def cold_start(commands: list[list[str]]) -> tuple[float, float]:
-    """Median wall seconds and max RSS (MB) of these commands, each a fresh process."""
-    out = Path(tempfile.mkdtemp(prefix="dastyar-bench-router-")) / "usage"
-    # Without /usr/bin/time, a small Python parent reads its one child's RUSAGE_CHILDREN peak.
-    wrap = (["/usr/bin/time", "-f", "%e %M", "-o", str(out)] if Path("/usr/bin/time").exists()
-            else [sys.executable, "-c", RUSAGE_WRAPPER, str(out)])
+    """Median wall seconds and max RSS (MB) of these commands, each a fresh process, measured by /usr/bin/time or,
+    without it, by a small Python parent reading its one child's RUSAGE_CHILDREN peak."""
     walls, kbs = [], []  # the wall time includes the wrapper's own start (~1 ms for /usr/bin/time)
-    for cmd in commands:
-        start = time.perf_counter()
-        done = subprocess.run([*wrap, *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
-        walls.append(time.perf_counter() - start)
-        if done.returncode:
-            print(f"  FAILED ({done.returncode}): {cmd}\n{done.stderr[-800:]}")
-        kbs.append(float(out.read_text().split()[-1]))
+    with tempfile.NamedTemporaryFile("r") as out:
+        wrap = (["/usr/bin/time", "-f", "%e %M", "-o", out.name] if Path("/usr/bin/time").exists()
+                else [sys.executable, "-c", RUSAGE_WRAPPER, out.name])
+        for cmd in commands:
+            start = time.perf_counter()
+            done = subprocess.run([*wrap, *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
+            walls.append(time.perf_counter() - start)
+            if done.returncode:
+                print(f"  FAILED ({done.returncode}): {cmd}\n{done.stderr[-800:]}")
+            kbs.append(float(Path(out.name).read_text().split()[-1]))
     return statistics.median(walls), max(kbs) / 1024
 
 
