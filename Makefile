@@ -6,9 +6,9 @@ STAMP := $(VENV)/.dastyar-installed
 TORCH := torch==2.13.0
 REQS := requirements/app.txt requirements/dev.txt requirements/lock.txt pyproject.toml
 
-.PHONY: setup run test lint bench clean system-deps
+.PHONY: setup run test lint bench clean system-deps intent
 
-setup: $(STAMP) system-deps
+setup: $(STAMP) system-deps intent
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,12 @@ $(STAMP): $(REQS)
 	# torch first and alone: the CPU wheel on this machine, never a multi-GB CUDA build chosen by a resolver.
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -c requirements/lock.txt -r requirements/app.txt -r requirements/dev.txt
-	# hazm pins numpy 1.24 (breaks pyarrow/datasets); its import-time needs are in app.txt.
-	$(BIN)/python -m pip install -q --no-deps hazm==0.10.0
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
+
+# The intent model, trained on the corpus and cached under .cache/ (rebuilt when the corpus or the code changes).
+intent: $(STAMP)
+	@$(BIN)/python -m agents.intent build
 
 system-deps:
 	@scripts/system-deps.sh

@@ -121,7 +121,7 @@ def choice_index(text: str, count: int) -> int | None:
     if not words_ or len(words_) > 4:
         return None
     for word in words_:
-        for suffix in ("رو", "را", "ش"):
+        for suffix in ("رو", "را", "ش", "و", "یو"):
             if word.endswith(suffix) and word[: -len(suffix)] in _ORDINAL_ANSWERS:
                 word = word[: -len(suffix)]
         index = _ORDINAL_ANSWERS.get(word.strip(".!؟?"))
@@ -363,7 +363,7 @@ def run_agent(
             index = choice_index(text, len(pending["choices"]))
             if index is not None:
                 return _reply_from(_run(graph, Command(resume=index), config, on_token))
-            _run(graph, Command(resume=None), config, None)
+            _run(graph, Command(resume=-1), config, None)  # no pick: the question lapses
         elif pending is not None:
             answer = yes_or_no(text)
             if answer is not None:

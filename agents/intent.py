@@ -108,12 +108,13 @@ def features(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _concepts() -> list[tuple[str, re.Pattern[str]]]:
-    from agents.lexicon import CONCEPTS
+    from agents.lexicon import CONCEPTS, WHOLE_WORDS
 
     out = []
     for name, entries in CONCEPTS.items():
         forms = sorted({canonical(e) if not e.startswith("‹") else e for e in entries}, key=len, reverse=True)
-        out.append((name, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(f) for f in forms if f) + ")")))
+        end = r"(?!\S)" if name in WHOLE_WORDS else ""
+        out.append((name, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(f) for f in forms if f) + ")" + end)))
     return out
 
 

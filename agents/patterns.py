@@ -1,4 +1,4 @@
-"""Building blocks for the offline router's patterns over hazm-normalized Persian text."""
+"""Building blocks for the offline router's patterns over normalized Persian text (assistant/persian.py)."""
 
 from __future__ import annotations
 

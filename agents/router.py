@@ -192,8 +192,18 @@ W_NO = words("نه", "خیر", "نخیر", "بیخیال", "no", "نمی‌خو�
 W_GREETING = words("سلام", "درود", "صبح بخیر", "عصر بخیر", "شب بخیر", "hello", "hi", "خسته نباشی", "وقت بخیر")
 W_THANKS = words("مرسی", "ممنون", "ممنونم", "متشکرم", "سپاس", "سپاسگزارم", "دمت گرم", "thanks", "thank you", "تشکر")
 
-# Below this calibrated probability the router asks which of the two likeliest actions was meant.
+# Below this calibrated probability the router asks which of the two likeliest actions was meant
+# (DASTYAR_ROUTER_CONFIDENCE overrides it: 0 never asks, above 1 always asks).
 CONFIDENT = 0.5
+
+
+def _confident() -> float:
+    import os
+
+    try:
+        return float(os.environ.get("DASTYAR_ROUTER_CONFIDENCE", CONFIDENT))
+    except ValueError:
+        return CONFIDENT
 JOB_TOOLS = ("job_status", "cancel_job", "resume_job")
 # «اول … بعد …», «… و بعدش …», «… که بعداً …»: the first action runs, the next is offered.
 _CHAIN = re.compile(
@@ -253,20 +263,21 @@ def route_rules(text: str, model: Any = None) -> Route:
         if whole[0][1] > ranked[0][1] and whole[0][0] != "none" and ranked[0][0] == "none":
             first, rest, ranked = text, "", whole
     label, confidence = ranked[0]
+    threshold = _confident()
     if label == "none":
-        if confidence < CONFIDENT and ranked[1][1] >= 0.3:
+        if confidence < threshold and ranked[1][1] >= 0.3:
             return _clarify(first, text, ranked, model)
         key = "agent.thanks" if W_THANKS.search(text) else "agent.greeting" if W_GREETING.search(text) else None
         r = Route(None, {}, source="smalltalk" if key else "none", reply_key=key)
         r.confidence = confidence
         return r
-    if confidence < CONFIDENT:
+    if confidence < threshold:
         return _clarify(first, text, ranked, model)
     r = _with_args(label, first, text, model)
     r.confidence = confidence
     if rest:
         nxt = _predict(rest, model)[0]
-        if nxt[0] != "none" and nxt[0] != label and nxt[1] >= CONFIDENT:
+        if nxt[0] != "none" and nxt[0] != label and nxt[1] >= min(threshold, 1.0):
             follow = _with_args(nxt[0], rest, rest, model)
             r.next = {"tool": follow.tool, "args": follow.args}
     return r
@@ -296,7 +307,7 @@ def fill_defaults(r: Route, model: Any = None) -> Route:
                 number = parse_number(value.strip().lstrip("#"))
                 if number is not None:
                     r.args[key] = int(number) if number == int(number) and key != "learning_rate" else number
-    for choice in r.choices:
+    for choice in [*r.choices, *([r.next] if r.next else [])]:
         choice["args"] = {**_defaults(model).get(choice["tool"], {}), **choice["args"]}
     return r
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -234,3 +235,43 @@ def test_token_never_reaches_state_or_llm(online_hub, scripted):
     blobs = b"".join(row[0] or b"" for row in db.execute("SELECT checkpoint FROM checkpoints"))
     blobs += b"".join(row[0] or b"" for row in db.execute("SELECT value FROM writes"))
     assert online_hub.valid_token.encode() not in blobs
+
+
+def test_unsure_route_asks_and_a_typed_ordinal_picks(monkeypatch):
+    from agents import intent
+    from tests.test_router import FixedModel
+
+    fixed = FixedModel([("system_status", 0.45), ("list_jobs", 0.40), ("none", 0.15)])
+    monkeypatch.setattr(intent, "get_model", lambda: fixed)
+    reply = run_agent("یه نگاهی به اوضاع بنداز", "clarify-1")
+    assert reply.source == "clarify" and [c["tool"] for c in reply.choices] == ["system_status", "list_jobs"]
+    assert "اولی" in reply.text and "وضعیت سیستم" in reply.text
+    picked = run_agent("دومیو", "clarify-1")
+    assert picked.tool == "list_jobs" and picked.ok
+    # Something else instead of a pick: the question lapses and the message is handled as new.
+    run_agent("یه نگاهی به اوضاع بنداز", "clarify-2")
+    other = run_agent("/status", "clarify-2")
+    assert other.tool == "system_status"
+
+
+def test_second_action_is_offered_after_the_first():
+    reply = run_agent("وضعیت سیستم رو بگو بعد کارها رو نشون بده", "chain-1")
+    assert reply.tool == "system_status" and reply.confirm == {"tool": "list_jobs", "args": {"kind": ""}}
+    assert "فهرست کارها" in reply.text
+    follow = run_agent("بله", "chain-1")
+    assert follow.tool == "list_jobs" and follow.ok
+
+
+def test_cli_ask_shows_the_clarifying_question():
+    env = os.environ.copy()
+    env["DASTYAR_ROUTER_CONFIDENCE"] = "1.5"  # every Persian message is "unsure": the question always comes
+    run = lambda text: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "assistant.cli", "ask", text, "--json"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env=env,
+    )
+    first = run("وضعیت سیستم")
+    data = json.loads(first.stdout)
+    assert first.returncode == 0 and data["choices"][0]["tool"] == "system_status", first.stdout + first.stderr
+    assert "اولی" in data["text"]
+    second = run("اولی")
+    assert json.loads(second.stdout)["tool"] == "system_status", second.stdout

@@ -24,7 +24,7 @@ from assistant.persian import (
     [
         ("وضعيت سيستم", "وضعیت سیستم"),  # Arabic yeh
         ("كار", "کار"),  # Arabic kaf
-        ("مدل ها", f"مدل{ZWNJ}ها"),  # space → ZWNJ (hazm)
+        ("مدل ها", f"مدل{ZWNJ}ها"),  # space → ZWNJ
         (f"مدل{ZWNJ}ها", f"مدل{ZWNJ}ها"),
         ("مدل\u200bها", f"مدل{ZWNJ}ها"),  # zero-width space typed for a half-space
         ("  سلام   دنیا  ", "سلام دنیا"),

@@ -13,7 +13,7 @@ from prompts import t
 
 PACKAGES = (
     "chainlit", "langgraph", "litellm", "langchain-litellm", "huggingface_hub", "transformers", "torch",
-    "datasets", "accelerate", "peft", "faster-whisper", "sqlmodel", "apscheduler", "hazm",
+    "datasets", "accelerate", "peft", "faster-whisper", "sqlmodel", "apscheduler", "scikit-learn",
 )
 
 
