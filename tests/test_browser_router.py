@@ -30,7 +30,8 @@ def test_clarifying_question_offers_buttons_and_a_click_acts(server, artifacts):
         assert "حافظه" in status.inner_text()
         # Typed instead of clicked: «اولی» picks the first option of a new question (the job list).
         send(page, "کارهام رو نشون بده")
-        assert "فهرست کارها" in last_reply(page, "مطمئن نیستم").inner_text()
+        # Wait on the new question's own option (the first question is still on the page).
+        assert "مطمئن نیستم" in last_reply(page, "فهرست کارها").inner_text()
         send(page, "اولی")
         last_reply(page, "هنوز هیچ کاری ثبت نشده")
         page.context.close()
