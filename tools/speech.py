@@ -132,7 +132,10 @@ def transcribe(audio: str = "") -> ToolResult:
 
     header = t("speech.transcript_header", name=name, duration=clock(transcript.duration),
                language=stt.language_name(transcript.language), count=len(transcript.segments))
-    return ToolResult(True, f"{header}\n\n{stt.format_transcript(transcript, max_chars=6000)}", data)
+    body = stt.format_transcript(transcript, max_chars=6000)
+    if transcript.timed_out:
+        body += "\n\n" + t("speech.timed_out")
+    return ToolResult(True, f"{header}\n\n{body}", data)
 
 
 def _shown_name(path: Path) -> str:
