@@ -195,7 +195,7 @@ class IntentModel:
         import numpy as np
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         arrays = self._arrays("")
         if self.task_head is not None:
             arrays.update(self.task_head._arrays("task_"))
