@@ -30,7 +30,7 @@ def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
     total, used, seen = 0, 0, False
     i = 0
     while i < len(tokens):
-        tok = tokens[i].strip("،,.؟?!:")
+        tok = tokens[i].strip("،,.؟?!:()[]")
         if tok in _HUNDREDS or tok in _TENS or tok in _UNITS:
             value = _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
             if seen and value >= _last_magnitude(total):
@@ -80,13 +80,26 @@ def _after_job_word(text: str, pos: int) -> bool:
     return bool(_JOB_WORD.search(text[max(0, pos - 16):pos]))
 
 
+_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه")
+
+
 def job_id(text: str) -> int | None:
-    """The job's number: the one after a job word if any, else the only standalone number."""
+    """The job's number: the one after a job word if any, else the only standalone number.
+
+    A spoken correction («کار چهار نه ببخشید کار پنج») counts what comes after it."""
+    fixed = list(_CORRECTION.finditer(text))
+    if fixed and _numbers(_without_values(text[fixed[-1].end():])):
+        text = text[fixed[-1].end():]
     found = [(p, v) for p, v in _numbers(_without_values(text)) if 0 < v < 2**31]
     if not found:
         return None
-    for pos, value in found:
+    for i, (pos, value) in enumerate(found):
         if _after_job_word(_without_values(text), pos):
+            # «کار ده اِ یازده», «جاب بیست یعنی بیست و یک»: a number said again right after is the one meant.
+            if i + 1 < len(found):
+                between = text[pos:found[i + 1][0]]
+                if re.search(r"(?<!\S)(?:اِ|ام|یعنی|نه|ببخشید)(?!\S)", between) and len(between.split()) <= 4:
+                    return found[i + 1][1]
             return value
     return found[0][1]
 
@@ -110,7 +123,8 @@ def has(concept: str, text: str) -> bool:
 
 
 def repo_ids(text: str) -> list[str]:
-    ids = [m.group(1) for m in REPO_ID.finditer(text) if not re.match(r"https?:", text[max(0, m.start() - 8):m.start()])]
+    ids = [m.group(1).rstrip(".") for m in REPO_ID.finditer(text)
+           if not re.match(r"https?:", text[max(0, m.start() - 8):m.start()])]
     return [i for i in ids if not re.search(r"\.(?:csv|tsv|jsonl?|parquet|txt|wav|mp3|ogg|m4a|flac|webm|opus)$", i, re.I)
             and not i.startswith((".", "~"))]
 
@@ -124,9 +138,17 @@ def nicknames(text: str) -> list[tuple[str, str]]:
     """Well-known names in the text, the most specific per kind (a model and a dataset may both be named)."""
     flat = squash(text)
     found: dict[str, str] = {}
-    for repo, kind, alternatives in NICKNAMES:
-        if kind not in found and any(all(squash(w) in flat for w in words) for words in alternatives):
-            found[kind] = repo
+    # Datasets first, their words then taken out: «پارس برت … پارسی نلو احساسات» names ParsBERT, not its sentiment model.
+    for want in ("dataset", "model"):
+        for repo, kind, alternatives in NICKNAMES:
+            if kind != want or kind in found:
+                continue
+            for words in alternatives:
+                if all(squash(w) in flat for w in words):
+                    found[kind] = repo
+                    for w in words:
+                        flat = flat.replace(squash(w), " ", 1)
+                    break
     return [(repo, kind) for kind, repo in found.items()]
 
 
@@ -186,12 +208,15 @@ def search_args(text: str) -> dict[str, Any]:
         if _names_in(names, text) and hub_word not in words:
             words.append(hub_word)
     args["query"] = " ".join(words)
-    m = re.search(r"(?<!\S)(\S+)\s*(?:تا\s+)?(?:از\s+)?(?:مدل|دیتاست|داده|مجموعه|کورپوس|نتیجه|مورد|گزینه|تای)", text) \
-        or re.search(r"(?:top|تاپ)\s*(\S+)", text, re.I)
-    if m:
+    # A lookahead at every word: «اِ سه تا مدل» must not be consumed from «اِ».
+    counts = re.finditer(r"(?<!\S)(?=([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای)?\s+(?:از\s+)?(?:\S+\s+){0,2}?"
+                         r"(?:مدل|model|دیتاست|dataset|داده|مجموعه|کورپوس|نتیجه|مورد|گزینه))", text, re.I)
+    tops = re.finditer(r"(?:top|تاپ|find|search|فقط)\s*([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)", text, re.I)
+    for m in [*counts, *tops]:
         count = words_to_number([m.group(1)])
         if count and 2 <= count[0] <= 50:
             args["limit"] = count[0]
+            break
     return args
 
 
@@ -214,10 +239,10 @@ def repo_args(text: str) -> dict[str, Any]:
     dataset_words = has("dataset", text) and not re.search(r"(?:مدل|model)\s*(?:ی|های)?\s*$", text[:_pos(text, args)])
     if (nick and not ids and nick[1] == "dataset") or (dataset_words and not _model_word_before_id(text, args)):
         args["repo_type"] = "dataset"
-    m = re.search(r"(?:برنچ|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)\s*(?:ی|ِ)?\s*[:=]?\s*"
-                  r"([A-Za-z0-9][A-Za-z0-9_.\-/]{0,99})", text, re.I)
+    m = re.search(r"(?:برنچ|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)(?![A-Za-z_])\S{0,2}"
+                  r"\s*(?:ی|ِ|ٔ)?\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_.\-/]{0,99})", text, re.I)
     if m:
-        args["revision"] = m.group(1)
+        args["revision"] = m.group(1).rstrip(".")
     else:
         m = re.search(r"@([A-Za-z0-9][A-Za-z0-9_.\-]{0,99})", text)
         if m and args.get("repo_id"):
@@ -277,7 +302,7 @@ def _json_number(value: float) -> int | float:
     return int(value) if value == int(value) else value
 
 
-_EPOCH = r"ایپاک|اپوک|ایپوک|اپاک|ایپاگ|epochs?|دور|دوره|بار\s+روی\s+کل|ایپک"
+_EPOCH = r"ایپاک|اپوک|ایپوک|اپاک|ایپاگ|epochs?|ep(?![a-z])|دور|دوره|بار\s+روی\s+کل|ایپک"
 _LR = r"لرنی?نگ[\s\u200c]*ریت|learning[\s_]*rate|نرخ[\s\u200c]*(?:ی\s*)?یادگی[رز]ی|lr|ال\s*ار"
 _BATCH = (r"[بپ][چج][\s\u200c]*سای[زذ]|batch[\s_]*size|batch|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)"
           r"|بچ|سایز\s*بچ")
@@ -351,7 +376,7 @@ def _columns(text: str) -> dict[str, str]:
     for key, role in (("text_column", _TEXT_ROLE), ("label_column", _LABEL_ROLE)):
         for pattern in (
             rf"{key}\s*[:=]\s*([\w\-]+)",
-            rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?\s*[:=]?\s*([\w\-]+)",
+            rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?\s*[:=]?\s*(?:اسمش|به\s*اسم|با\s*نام)?\s*([\w\-]+)",
             rf"ستون[\s\u200c]*(?:ی\s*)?{role}\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام)?\s*{_NAME}",
             rf"ستون\s+{_NAME}\s+(?:حاوی\s+|برای\s+|هم\s+|رو\s+|را\s+)?{role}",
             rf"{role}\S*\s+(?:تو|در|توی)\s+ستون\s+{_NAME}",
@@ -369,19 +394,23 @@ _QUOTED = re.compile(r"«([^»]+)»|\"([^\"]+)\"|“([^”]+)”")
 
 
 def quoted_or_after_colon(text: str) -> str | None:
-    m = re.search(r"[:：]\s*(.+)$", text, re.S)
-    if m and not re.match(r"//", m.group(1)):
-        return m.group(1).strip(" «»\"'.")
+    """A quoted text («…», "…"), or what follows a colon or an arrow; a colon inside the quotes is the text's."""
     q = _QUOTED.search(text)
-    if q:
+    m = re.search(r"(?:[:：←]|->)\s*(.+)$", text, re.S)
+    if m and re.match(r"//", m.group(1)):
+        m = None
+    if q and (m is None or q.start() < m.start() or m.group(1).lstrip().startswith(("«", '"', "“"))):
         return next(g for g in q.groups() if g).strip()
+    if m:
+        return m.group(1).strip(" «»\"'.")
     return None
 
 
-_FILLERS = r"(?:خب|خوب|لطفا|لطفاً|یعنی|اِ|اه|ببین|میشه|می‌شه|بی\s*زحمت|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
+_FILLERS = r"(?:خب|خوب|یعنی|ام|چیزه|اِ|اه|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
 _SPEAK_VERB = re.compile(
     r"(?<!\S)(?:بخونش|بخوانش|بخونید|بخوانید|بخونی|بخون|بخوان|بگو|بگین|بگید|بگی|تلفظ\s+کن|به\s+زبون\s+بیار|پخش\s+کن|speak|say"
-    r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو)(?:ش)?(?:\s*[؟?])?(?!\S)", re.I)
+    r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو|صوتی\s*(?:ش)?\s*کن|play\s+کن"
+    r"|قرائت\s+(?:کن|کنید|گردد|شود)|🔊)(?:ش)?(?:\s*[؟?])?(?!\S)", re.I)
 
 
 def _strip_fillers(text: str) -> str:
@@ -398,7 +427,8 @@ def speak_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     said = quoted_or_after_colon(text)
     if said is None:
-        m = re.search(r"(?:متن|جمله)\s+(.+?)\s+(?:رو|را)\s+(?:به\s+(?:صدا|صوت|گفتار)\s+تبدیل|بخون|بخوان|بگو)", text)
+        m = re.search(r"(?:متن|جمله)\s+(.+?)\s+(?:رو|را)\s+(?:به\s+(?:صدا|صوت|گفتار)\s+تبدیل|بخون|بخوان|بگو)", text) \
+            or re.search(r"(?:متن|جمله)(?:ش)?\s+(?:اینه|این\s+است)\s+(.+?)\s+(?:اینو|اینرو|این\s+رو)?\s*(?:به\s+(?:صدا|صوت)|بخون|بگو)", text)
         if m:
             said = m.group(1)
     if said is None:
@@ -409,10 +439,13 @@ def speak_args(text: str) -> dict[str, Any]:
             said = after or before
     if said:
         args["text"] = said.strip(" «»\"'.،:")
-    if re.search(r"(?:صدای?|voice)\s*(?:یه\s*)?(?:زن|زنانه|خانم|دختر|female|woman)", text, re.I):
+    head = text.replace(said, " ") if said else text
+    voices = [("female" if m.group(1) else "male", m.start()) for m in re.finditer(
+        r"(?<![A-Za-z])(?:(female|woman|زن|زنانه|زنونه|خانم|دختر)|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر))(?![A-Za-z])", head, re.I)]
+    if voices and re.search(r"صدا|صوت|voice|tts|speaker|گوینده|بخون|بگو|بخوان|قرائت", head, re.I):
+        args["voice"] = voices[-1][0]  # «با صدای مرد نه زن بخون»: the last one said
+    elif re.search(r"(?:voice|tts|صدای?|صوت)\s*[:=]?\s*f(?![a-z])", head, re.I):
         args["voice"] = "female"
-    elif re.search(r"(?:صدای?|voice)\s*(?:یه\s*)?(?:مرد|مردانه|مردونه|آقا|اقا|پسر|male|man)", text, re.I):
-        args["voice"] = "male"
     return args
 
 
@@ -423,61 +456,74 @@ def transcribe_args(text: str) -> dict[str, Any]:
     return {"audio": m.group(1)} if m else {}
 
 
-_TRY_CUE = re.compile(
-    r"(?:(?:روی|رو|با|برای|درباره|دربارهٔ)\s+)?(?:این|اين)?\s*(?:جمله|متن|تیکت|پیام|تیتر|input|ورودی)(?:ی|ه)?\s*(?:زیر|اینه|این|رو|را)?\s*"
-    r"|(?:درباره|روی|رو)\s+این\s*(?:که|ک)\s+|(?:جمله|متن)\s+اینه\s+")
-_TRY_VERB = re.compile(
-    r"\s*(?:رو|را)?\s*(?:امتحان|تست|آزمایش|ازمایش|چک|اجرا|ارزیابی|evaluate|test|try)\s*(?:ش)?\s*(?:کن|کنید|بکن|بفرمایید|کنی)?"
-    r"(?:\s*[،,]?\s*(?:ممنون|مرسی|لطفا))?\s*[؟?.!]*$", re.I)
+_TRY_ELEMENT = re.compile(
+    r"(?:امتحانش|تستش|امتحان|تست|آزمایش|ازمایش|چک|اجرا|ارزیابی|inference|evaluate|test|try|run|پیش\s*بینی)\s*"
+    r"(?:کن|کنید|بکن|بفرمایید|کنی|بگیر|بگیری|بزن)(?!\S)"
+    r"|چی\s+(?:میگه|می‌گه|تشخیص\s+میده|میده|دسته\s*بندی\s+میکنه)|چیه(?!\S)"
+    r"|(?:با|روی|رو|برای|درباره|دربارهٔ)\s+(?:این|اين)(?:\s+(?:جمله|متن|تیکت|پیام|خبر|تیتر)(?:ی|ه)?)?(?:\s+(?:که|ک))?(?!\S)"
+    r"|(?:برای|روی|با)\s+(?:جمله|متن)(?:ی|ه)?(?!\S)|(?:جمله|متن)(?:ش)?\s+(?:اینه|این\s+است)(?!\S)"
+    r"|(?:این\s+)?(?:جمله|متن)\s+(?:رو|را)\s+بده\s+به|بده\s+به", re.I)
+_TRY_END = re.compile(r"(?:\s+(?:رو|را))?\s+(?:امتحان|تست|چک|اجرا|ارزیابی)\S*\s*(?:کن|کنید|بکن|کنی)?\s*[؟?.!]*$|\s+ببینم\s*[؟?]*$")
+_TRY_LEAD = re.compile(r"^(?:\s*(?:رو|را|و|با|که|یعنی|خب|ببین|:|این|اینو|اینه))+\s+")
 
 
-def _model_ref(text: str) -> str | None:
-    ids = repo_ids(text)
+_JOB_REF = re.compile(r"(?:مدل\s+|خروجی\s+|output\s+)?(?:کار|جاب|جاپ|job|ترین|training|آموزش|اموزش|مدل|try|تست)\s*(?:شماره\S*\s*)?#?", re.I)
+
+
+def _model_ref(text: str) -> tuple[str, int] | None:
+    """The model to try and where its mention ends: a repo id, a folder, a job's number, a well-known name."""
+    ids = list(REPO_ID.finditer(text))
     if ids:
-        return ids[0]
-    nick = nickname(text, "model")
-    if nick:
-        return nick[0]
+        return ids[0].group(1), ids[0].end()
     path = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
     if path:
-        return path.group(1)
-    number = job_id(text) if re.search(r"کار|جاب|job|ترین|آموزش|اموزش", text, re.I) else None
-    if number is not None:
-        return str(number)
-    folder = re.search(r"(?<![\w/.])([A-Za-z][\w]*(?:-[\w]+)+)(?![\w/])", text)
-    return folder.group(1) if folder else None
+        return path.group(1), path.end()
+    folder = re.search(r"(?<![\w/.])([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+)(?![\w/])", text)
+    if folder and not re.fullmatch(r"(?:fill-mask|text-\w+|fine-tune\w*)", folder.group(1), re.I):
+        return folder.group(1), folder.end()
+    fixed = list(_CORRECTION.finditer(text))
+    start = fixed[-1].end() if fixed else 0
+    for m in _JOB_REF.finditer(text, start):
+        tokens = text[m.end():].split()
+        number = words_to_number(tokens[:6]) if tokens else None
+        if number and 0 < number[0] < 2**31:
+            end = m.end()
+            for tok in tokens[: number[1]]:
+                end = text.index(tok, end) + len(tok)
+            return str(number[0]), end
+    nick = nickname(text, "model")
+    if nick:
+        return nick[0], -1
+    return None
+
+
+def _spoken_try_text(text: str, ref: tuple[str, int] | None) -> str | None:
+    body = _TRY_END.sub("", text)
+    cut = max([m.end() for m in _TRY_ELEMENT.finditer(body)] + [ref[1] if ref and ref[1] > 0 else 0])
+    rest = _TRY_LEAD.sub("", " " + body[cut:]).strip(" ،,:.؟?")
+    if cut and len(rest.split()) >= 2 and not _TRY_ELEMENT.search(rest) and not _model_ref(rest):
+        return rest
+    return None
 
 
 def try_args(text: str) -> dict[str, Any]:
     """«مدل کار ۵ رو روی این جمله امتحان کن: …», ««…» رو بده به مدل کار ۳», spoken forms without quotes."""
     args: dict[str, Any] = {}
     said = quoted_or_after_colon(text)
-    head = text
-    if said:
-        head = text.replace(said, " ")
-    else:
-        cue = None
-        for m in _TRY_CUE.finditer(text):
-            if m.group(0).strip():
-                cue = m
-        if cue:
-            rest = _TRY_VERB.sub("", text[cue.end():]).strip()
-            rest = re.sub(r"^(?:رو|را|که|با|:)\s+", "", rest)
-            ref = _model_ref(rest)
-            if ref and rest.startswith(("مدل", "کار", "جاب")):
-                rest = ""
-            if rest:
-                said, head = rest, text[: cue.start()]
+    head = text.replace(said, " ") if said else text
+    ref = _model_ref(head)
+    if said is None:
+        said = _spoken_try_text(text, ref)
     if said:
         args["text"] = said.strip(" «»\"'.:،")
-    ref = _model_ref(head)
     if ref:
-        args["model"] = ref
+        args["model"] = ref[0]
     return args
 
 
 _UNREAD = ("نخونده", "نخوانده", "نخنده", "نخوندم", "جدید", "تازه", "unread", "new", "ندیده", "ندیدم", "انرید",
-           "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخیر", "اخرینبار")
+           "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخیر", "اخرینبار",
+           "مطالعهنشده", "pending", "تازهای")
 
 
 def notifications_args(text: str) -> dict[str, Any]:
@@ -487,7 +533,7 @@ def notifications_args(text: str) -> dict[str, Any]:
 
 def list_jobs_args(text: str) -> dict[str, Any]:
     canon = canonical(text)
-    if re.search(r"(?<!\S)(?:دانلود|دانلد|download|داونلود)", canon):
+    if re.search(r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)", canon):
         return {"kind": "download"}
     if re.search(r"(?<!\S)(?:ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon):
         return {"kind": "training"}
@@ -495,11 +541,13 @@ def list_jobs_args(text: str) -> dict[str, Any]:
 
 
 def endpoint_args(text: str) -> dict[str, Any]:
-    m = re.search(r"https?://[^\s«»\"'،]+", text)
+    fixed = list(_CORRECTION.finditer(text))
+    tail = text[fixed[-1].end():] if fixed else text
+    m = re.search(r"https?://[^\s«»\"'،؛؟]+", tail) or re.search(r"https?://[^\s«»\"'،؛؟]+", text)
     if m:
-        return {"url": m.group(0).rstrip(".,)")}
+        return {"url": m.group(0).rstrip(".,)?")}
     if re.search(r"خاموش|خاموس|غیر\s*فعال|off|disable|برش\s*دار|حذف|ریست|reset|پیش\s*فرض|اصلی|نکن|بردار|متوقف|ول\s*کن"
-                 r"|بی\s*خیال|بیخیال|مستقیم|دیگه\s+نه", text, re.I):
+                 r"|بی\s*خیال|بیخیال|مستقیم|دیگه\s+نه|بدون|نه\s*$|نمی\s*خ|بازگرد|برگرد", text, re.I):
         return {"url": "off"}
     m = re.search(r"(?<![\w@/])((?:[a-z0-9\-]+\.)+[a-z]{2,}(?::\d+)?(?:/\S*)?)", text, re.I)
     return {"url": m.group(1)} if m else {}
@@ -530,8 +578,23 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
 }
 
 
+_SPOKEN_FIX = re.compile(r"(?:(?<=\s)|^)(?:اِ\s+)?نه\s+(?=\S)")
+
+
 def extract(tool: str, text: str) -> dict[str, Any]:
+    """The tool's arguments; after a spoken correction («a.wav نه ببخشید b.wav») the later value wins."""
     func = EXTRACTORS.get(tool)
-    return func(text) if func else {}
+    if func is None:
+        return {}
+    args = func(text)
+    marks = list(_CORRECTION.finditer(text))
+    if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model"):
+        marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
+    if marks:
+        last = max(marks, key=lambda m: m.end())
+        for key, value in func(text[last.end():]).items():
+            if key != "task":
+                args[key] = value
+    return args
 
 

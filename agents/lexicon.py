@@ -36,7 +36,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "سراغ", "لیست مدل", "کدوم مدل", "چه مدل", "یه مدل", "مدل خوب", "مدلی", "سرچش",
     ),
     "model": ("مدل", "model", "برت", "bert", "ویسپر", "whisper", "روبرتا", "پارسبرت", "parsbert", "‹repo›", "llm", "gpt"),
-    "dataset": ("دیتاست", "دیتا", "داده", "دادگان", "مجموعه داده", "کورپوس", "corpus", "dataset", "data", "دیتا ست"),
+    "dataset": ("دیتاست", "دیتا", "داده", "دادگان", "مجموعه داده", "کورپوس", "corpus", "dataset", "data", "دیتا ست", "ds"),
     "notif": ("اعلان", "نوتیف", "notif", "notification", "هشدار", "اطلاعیه", "پیغام", "پیام"),
     "seen": (
         "dismiss", "کلیر", "پاکسازی", "خالی کن", "خوندم", "خواندم", "خونده", "خوانده", "سین", "seen", "read", "دیدم", "علامت", "مارک", "mark", "پاکشون",
@@ -112,7 +112,7 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("automatic-speech-recognition", (
         "تشخیص گفتار", "گفتار به متن", "صوت به متن", "صدا به متن", "بازشناسی گفتار", "شناسایی گفتار", "تبدیل گفتار",
         "به متن تبدیل", "رونویسی", "asr", "speech recognition", "speech-to-text", "stt", "پیاده سازی صوت",
-        "بنویسه", "تایپ کنه", "زیرنویس", "speech",
+        "speech", "ساخت زیرنویس", "زیرنویس بسازه", "زیرنویس خودکار",
     )),
     ("token-classification", (
         "موجودیت", "نامدار", "ان ای ار", "ner", "اسامی خاص", "اسم های خاص", "برچسب گذاری نقش", "token classification",
@@ -155,10 +155,10 @@ TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # first.
 NICKNAMES: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     ("HooshvareLab/bert-fa-base-uncased-sentiment-snappfood", "model", (
-        ("برت", "اسنپ"), ("برت", "احساسات"), ("برت", "احساصات"), ("parsbert", "sentiment"), ("parsbert", "snappfood"),
+        ("اسنپفود",), ("snappfood",), ("برت", "اسنپ"),
     )),
     ("HooshvareLab/bert-fa-base-uncased-ner-peyma", "model", (
-        ("برت", "پیما"), ("برت", "ner"), ("برت", "انایار"), ("parsbert", "ner"), ("parsbert", "peyma"),
+        ("پیما",), ("peyma",),
     )),
     ("HooshvareLab/bert-fa-zwnj-base", "model", (("برت", "نیمفاصله"), ("parsbert", "zwnj"))),
     ("HooshvareLab/roberta-fa-zwnj-base", "model", (("روبرتا",), ("روبرطا",), ("roberta", "فارسی"), ("roberta", "fa"))),
@@ -170,7 +170,7 @@ NICKNAMES: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
         ("ویسپر", "اسمال"), ("ویسپر", "اسمل"), ("ویسپر", "کوچیک"), ("ویسپر", "کوچک"), ("وسپر", "اسمال"),
         ("whisper", "small"),
     )),
-    ("facebook/mms-tts-fas", "model", (("امامس",), ("mms",))),
+    ("facebook/mms-tts-fas", "model", (("اماماس",), ("mms",))),
     ("persiannlp/parsinlu_translation_fa_en", "dataset", (("پارسینلو", "ترجمه"), ("parsinlu", "translation"))),
     ("persiannlp/parsinlu_sentiment", "dataset", (
         ("پارسینلو", "احساسات"), ("پارسینلو", "سنتیمنت"), ("parsinlu", "sentiment"), ("پارسینلو",), ("parsinlu",),

@@ -244,7 +244,9 @@ def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
 
 
 def _split(text: str) -> tuple[str, str]:
-    m = _CHAIN.search(text)
+    # A chain word inside a quoted or dictated text («بگو: بعد از ظهر میام») is the text's own.
+    quoted = re.search(r"[«\"“:：]", text)
+    m = _CHAIN.search(text, 0, quoted.start() if quoted else len(text))
     if not m or m.start() < 4 or len(text[m.end():].split()) < 2:
         return text, ""
     first = re.sub(r"^(?:اول|اولش|ابتدا|first)\s+", "", text[: m.start()]).strip()
