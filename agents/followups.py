@@ -24,6 +24,7 @@ W_IT_STATUS = words(
 W_IT_RESUME = words("ادامه بده", "ادامه‌اش بده", "ادامش بده", "از سر بگیر", "ادامه", prefix=True)
 W_DOWNLOAD = words("دانلود", "دریافت", "بارگیری", "بگیر", "نصب", prefix=True)
 W_INFO = words("اطلاعات", "مشخصات", "جزئیات", "توضیح", "درباره", prefix=True)
+W_MACHINE = words("رم", "دیسک", "حافظه", "سی پی یو", "cpu", "gpu", "جی پی یو", "فضا", "جا", "هارد", "سیستم", "سرور", "ram", prefix=True)
 W_SAME = words("همون", "همان", "همین", "همونو", "همینو", "اونو", "اون مدل", "این مدل", prefix=True)
 
 
@@ -43,7 +44,7 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
     results = memory.get("last_results") or []
 
     # «دومی رو دانلود کن», «اطلاعات سومی»: an item of the last search.
-    if r.tool is None or r.missing:
+    if r.tool is None or r.missing or (r.tool in ("model_info", "download") and not r.args.get("repo_id")):
         index = _ordinal_index(text) if results else None
         if index is not None and results and (W_DOWNLOAD.search(text) or W_INFO.search(text)):
             pick = results[index - 1] if 0 < index <= len(results) else results[-1] if index == -1 else None
@@ -52,6 +53,10 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
             tool = "download" if W_DOWNLOAD.search(text) else "model_info"
             args = {"repo_id": pick["id"], "repo_type": pick.get("repo_type", "model")}
             return Route(tool, args, source="followup")
+
+    # «چقدر مونده؟» right after a job started asks about the job, not the disk («چقدر جا مونده؟»).
+    if last_job and r.tool in ("system_status", "list_jobs") and W_IT_STATUS.search(text) and not W_MACHINE.search(text):
+        return Route("job_status", {"job_id": last_job}, source="followup")
 
     # «لغوش کن», «چقدر مونده؟», «ادامه بده»: the last job of this conversation.
     if r.tool in ("cancel_job", "job_status", "resume_job") and r.missing == "job_id" and last_job:

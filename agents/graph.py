@@ -152,8 +152,9 @@ def _route(state: AgentState) -> AgentState:
     if not text.lstrip().startswith("/"):
         r = followups.resolve(state.get("normalized", text), r, dict(state))
     _use_attachments(r, attachments)
-    if r.tool is None and r.source == "none" and not r.reply_key and llm_configured():
-        r.source = "llm"
+    unsure = r.source == "clarify" or (r.tool is None and r.source == "none" and not r.reply_key)
+    if unsure and llm_configured():
+        r.source = "llm"  # the LLM decides what the offline router could not
     return {"route": _route_dict(r)}
 
 
@@ -179,7 +180,7 @@ def _after_route(state: AgentState) -> str:
     if r["tool"] and not r["missing"]:
         return "run_tool"
     if r["source"] == "clarify":
-        return "llm" if llm_configured() else "clarify"
+        return "clarify"
     if r["source"] == "llm":
         return "llm"
     return "reply"

@@ -244,9 +244,10 @@ def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
 
 
 def _split(text: str) -> tuple[str, str]:
-    # A chain word inside a quoted or dictated text («بگو: بعد از ظهر میام») is the text's own.
-    quoted = re.search(r"[«\"“:：]", text)
-    m = _CHAIN.search(text, 0, quoted.start() if quoted else len(text))
+    # A chain word inside quotes or a dictated text («بگو: بعد از ظهر میام») is the text's own.
+    masked = re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|https?://\S+", lambda q: "_" * len(q.group(0)), text)
+    colon = re.search(r"[:：](?!//|\d)", masked)
+    m = _CHAIN.search(masked, 0, colon.start() if colon else len(masked))
     if not m or m.start() < 4 or len(text[m.end():].split()) < 2:
         return text, ""
     first = re.sub(r"^(?:اول|اولش|ابتدا|first)\s+", "", text[: m.start()]).strip()
