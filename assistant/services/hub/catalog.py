@@ -16,16 +16,20 @@ def _load() -> dict[str, list[dict[str, Any]]]:
 
 
 def catalog(repo_type: str = "model", task: str | None = None, query: str = "") -> list[dict[str, Any]]:
+    """Entries of the task whose id or description has any of the query's words; with a task, a query that
+    matches nothing (a topic such as «reviews») does not hide the task's entries: the list is short."""
     entries = _load()["models" if repo_type == "model" else "datasets"]
-    q = (query or "").lower()
-    out = []
-    for entry in entries:
-        if task and entry.get("task") != task:
-            continue
-        if q and q not in entry["id"].lower() and q not in entry.get("description", "").lower():
-            continue
-        out.append({**entry, "repo_type": repo_type, "source": "catalog"})
-    return out
+    words = (query or "").lower().split()
+    of_task = [e for e in entries if not task or e.get("task") == task]
+
+    def matches(entry: dict[str, Any]) -> bool:
+        text = f"{entry['id']} {entry.get('description', '')}".lower()
+        return any(w in text for w in words)
+
+    picked = [e for e in of_task if matches(e)] if words else of_task
+    if not picked and task:
+        picked = of_task
+    return [{**entry, "repo_type": repo_type, "source": "catalog"} for entry in picked]
 
 
 def catalog_entry(repo_id: str) -> dict[str, Any] | None:
