@@ -90,10 +90,10 @@ def test_jobs_notifications_and_memory_on_postgresql(postgres_url, monkeypatch):
     set_setting("k", "مقدار")
     assert get_setting("k") == "مقدار"
     # The agent's memory (LangGraph checkpointer) lives on the same database.
-    run_agent("/jobs", "pg-thread")
-    status = run_agent("چقدر مونده؟", "pg-thread")
-    assert status.tool == "job_status"
+    run_agent(f"/job {job.id}", "pg-thread")
     reset_checkpointers()
+    status = run_agent("چقدر مونده؟", "pg-thread")  # the job is remembered across a restart
+    assert status.tool == "job_status" and status.args["job_id"] == job.id
     assert "job" in run_agent(f"/job {job.id}", "pg-thread").data
 
 

@@ -140,7 +140,7 @@ def test_text_nobody_can_speak():
 
 def test_speak_through_the_agent():
     reply = run_agent("این جمله رو بخون: امروز هوا آفتابی است")
-    assert reply.tool == "speak" and reply.ok and reply.args == {"text": "امروز هوا آفتابی است"}
+    assert reply.tool == "speak" and reply.ok and reply.args == {"text": "امروز هوا آفتابی است", "voice": ""}
     assert reply.media[0]["kind"] == "audio" and Path(reply.media[0]["path"]).is_file()
     female = run_agent("با صدای زن بگو: سلام دوست من")
     assert female.ok and female.data["voice"] == "female"
