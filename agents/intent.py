@@ -306,7 +306,11 @@ def build(path: Path | None = None, records: list[dict[str, Any]] | None = None)
     _, logits, gold = held_out_logits(records)
     model = fit_router(records, fit_temperature(logits, gold))
     model.defaults = tool_defaults()
-    model.save(path or model_path())
+    path = path or model_path()
+    model.save(path)
+    for old in path.parent.glob("intent-*.npz"):  # models of earlier corpora or code
+        if old != path and ".tmp." not in old.name and path.parent == model_path().parent:
+            old.unlink(missing_ok=True)
     return model
 
 

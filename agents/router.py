@@ -254,11 +254,28 @@ def _split(text: str) -> tuple[str, str]:
     return first, text[m.end():].strip()
 
 
+# A negated order («لغوش نکن», «دانلود نکن», «لازم نیست …») must never run the tool its words name.
+_NEGATED = re.compile(
+    r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
+    r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|نمیخوام|نمیخواهم|نمیخواد|دست\s+نزن)(?!\S)")
+_POSITIVE = re.compile(
+    r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید)(?!\S)")
+
+
+def _negated_only(text: str) -> bool:
+    from agents.intent import canonical
+
+    canon = canonical(text)
+    return bool(_NEGATED.search(canon)) and not _POSITIVE.search(_NEGATED.sub(" ", canon))
+
+
 def route_rules(text: str, model: Any = None) -> Route:
     """A Persian message → a tool and its arguments, a question between two, or small talk."""
     token = HF_TOKEN.search(text)
     if token and text.strip() == token.group(0):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
+    if _negated_only(text):
+        return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
     first, rest = _split(text)
     ranked = _predict(first, model)
     if rest:

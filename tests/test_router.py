@@ -203,3 +203,10 @@ def test_missing_job_id_is_asked_for():
 
 def test_empty_message():
     assert route("   ").reply_key == "errors.empty_message"
+
+
+def test_a_negated_order_runs_nothing():
+    for text in ("کار ۵ رو لغو نکن، بذار تموم شه", "نه فعلاً دانلود نکن", "فایل a.wav رو به متن برنگردون"):
+        r = route(text)
+        assert r.tool is None and r.reply_key == "agent.not_doing", text
+    assert route("لغو نکن، ادامه بده کار ۳ رو").tool == "resume_job"
