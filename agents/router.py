@@ -257,16 +257,20 @@ def _split(text: str) -> tuple[str, str]:
 # A negated order («لغوش نکن», «دانلود نکن», «لازم نیست …») must never run the tool its words name.
 _NEGATED = re.compile(
     r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
-    r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|نمیخوام|نمیخواهم|نمیخواد|دست\s+نزن)(?!\S)")
+    r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|دست\s+نزن)(?!\S)")
 _POSITIVE = re.compile(
     r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید)(?!\S)")
 
 
 def _negated_only(text: str) -> bool:
+    """«لغوش نکن», «فعلاً دانلود نکن»; not «دیگه از میرور استفاده نکن», which asks to stop something."""
     from agents.intent import canonical
 
     canon = canonical(text)
-    return bool(_NEGATED.search(canon)) and not _POSITIVE.search(_NEGATED.sub(" ", canon))
+    m = _NEGATED.search(canon)
+    if not m or re.search(r"(?<!\S)(?:دیگه|دیگر|دیگ)(?!\S)", canon[: m.start()]):
+        return False
+    return not _POSITIVE.search(_NEGATED.sub(" ", canon))
 
 
 def route_rules(text: str, model: Any = None) -> Route:
