@@ -113,15 +113,28 @@ def serve(
 @app.command()
 def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Check what is installed and reachable: packages, database, hub, speech engines."""
-    from assistant.services.doctor import run_checks
+    from assistant.services.doctor import Check, run_checks
 
     checks = run_checks()
+    checks.append(_intent_check(Check))
     if as_json:
         _print_json([c.__dict__ for c in checks])
         return
     for check in checks:
         mark = {"ok": "✔", "warn": "!", "error": "✘"}[check.level]
         typer.echo(f"{mark} {check.name}: {check.detail}")
+
+
+def _intent_check(check: type) -> object:
+    """The offline router's model: built (and for which corpus), or still to be trained on first use."""
+    from agents import intent
+
+    path = intent.model_path()
+    if not path.exists():
+        return check("intent_model", "warn", f"{path} — not built yet (`make setup` or the first message builds it)")
+    model = intent.get_model()
+    return check("intent_model", "ok", f"{path.name}: {len(model.labels)} labels, {len(model.index)} features, "
+                                       f"T={model.temperature:.2f}")
 
 
 def main() -> None:
