@@ -351,8 +351,8 @@ def get_model() -> IntentModel:
             return IntentModel.load(path)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt
-    # `make setup` builds it; a fresh checkout without it trains once here (about a minute).
-    print("dastyar: training the Persian intent model once (about a minute)…", file=sys.stderr, flush=True)
+    # `make setup` builds it; a fresh checkout without it trains once here (about two minutes).
+    print("dastyar: training the Persian intent model once (about two minutes)…", file=sys.stderr, flush=True)
     return build(path)
 
 
