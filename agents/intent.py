@@ -2,7 +2,7 @@
 
 A linear model over hashed word and character n-grams of a canonical form of the text, in which the ways
 people spell the same thing (ZWNJ, space or nothing; Arabic ي/ك; آ/ا; Persian, Arabic or Latin digits; repeated
-letters) coincide, and ids, paths, numbers and URLs become placeholders. It is trained with scikit-learn at build
+letters) coincide, and ids, paths, numbers and URLs become type tokens (‹repo›, ‹num› …). It is trained with scikit-learn at build
 time (`python -m agents.intent build`, run by `make setup`) or on first use, cached under `.cache/` keyed by the
 corpus and this file, and loaded with numpy alone: a fresh process predicts in a few milliseconds.
 
@@ -57,7 +57,7 @@ _SUFFIX_APART = re.compile(r"(?<=\S) (ها|های|هایی|هام|هات|هاش|
 
 
 def canonical(text: str) -> str:
-    """One spelling for the many ways a Persian message is typed or transcribed; placeholders for values."""
+    """One spelling for the many ways a Persian message is typed or transcribed; type tokens for values."""
     text = _URL.sub(" ‹url› ", text)
     text = _TOKEN.sub(" ‹token› ", text)
     text = _PATH.sub(lambda m: " ‹audio› " if m.group(1) else " ‹data› ", text)

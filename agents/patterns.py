@@ -28,17 +28,6 @@ def words(*alternatives: str, prefix: bool = False) -> re.Pattern[str]:
     return re.compile(rf"{_LEFT}(?:{body}){right}", re.IGNORECASE)
 
 
-def any_of(text: str, *patterns: re.Pattern[str]) -> bool:
-    return any(p.search(text) for p in patterns)
-
-
-def strip_words(text: str, *patterns: re.Pattern[str]) -> str:
-    for p in patterns:
-        text = p.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-NUMBER_TOKEN = re.compile(r"#?([0-9۰-۹٠-٩]+)")
 REPO_ID = re.compile(r"(?<![\w./-])([A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95})(?![\w/])")
 # A Hub token, or the reference agents/secrets.py puts in its place.
 HF_TOKEN = re.compile(r"\b(?:hf_[A-Za-z0-9_]{8,}|secret_ref_[0-9a-f]{16})\b")

@@ -26,16 +26,10 @@ PERSIAN_UNITS = list("ابپتثجچحخدذرزژسشصضطظعغفقکگلمن
 
 
 def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's byte-level alphabet (the one Whisper's tokenizer uses)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    extra = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + extra)
-            extra += 1
-    return {b: chr(c) for b, c in zip(bs, cs, strict=True)}
+    """GPT-2's byte-level alphabet (the one Whisper's tokenizer uses): the product's table, inverted."""
+    from assistant.services.speech.alphabet import _byte_decoder
+
+    return {b: ch for ch, b in _byte_decoder().items()}
 
 
 def build_tiny_whisper(
