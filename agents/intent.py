@@ -56,6 +56,7 @@ _PREFIX_APART = re.compile(r"(?<!\S)(ن?می|ب) (?=\S)")
 _SUFFIX_APART = re.compile(r"(?<=\S) (ها|های|هایی|هام|هات|هاش|هامون|هاتون|هاشون)(?!\S)")
 
 
+@lru_cache(maxsize=8192)  # argument rules ask for the same message's (and lexicon names') form many times
 def canonical(text: str) -> str:
     """One spelling for the many ways a Persian message is typed or transcribed; type tokens for values."""
     text = _URL.sub(" ‹url› ", text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +79,13 @@ def _bad_args_text(exc: ValidationError) -> str:
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
         msg = err.get("msg", "")
-        # Validators raise ValueError with a Persian text; pydantic prefixes it.
+        # Validators raise ValueError with a Persian text; pydantic prefixes it. Pydantic's own texts are English:
+        # they never reach the user.
         msg = msg.removeprefix("Value error, ")
+        if err.get("type") == "missing":
+            msg = t("errors.arg_missing")
+        elif not re.search(r"[\u0600-\u06ff]", msg):
+            msg = t("errors.arg_invalid")
         fields.append(f"- `{loc}`: {msg}" if loc else f"- {msg}")
     return t("errors.bad_args") + "\n" + "\n".join(fields)
 
