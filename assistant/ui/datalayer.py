@@ -290,6 +290,10 @@ def install_file_route() -> None:
 
     async def serve_file(key: str, user=Depends(get_current_user)) -> FileResponse:
         owner = key.split("/", 1)[0]
+        if owner == "unknown":
+            # Chainlit names the owner "unknown" when an element is saved before its thread row (a thread whose
+            # first message is answered with a file): the owner is the thread's, found through the element.
+            owner = await _owner_of_element(key) or owner
         if user is not None and getattr(user, "id", None) not in (None, owner):
             raise HTTPException(status_code=404)
         path = LocalFileStorage(files_dir()).path_for(key)
@@ -305,6 +309,19 @@ def install_file_route() -> None:
     route = APIRoute(FILES_ROUTE + "/{key:path}", serve_file, methods=["GET"], name="dastyar_files")
     # Before Chainlit's catch-all UI route, which would otherwise answer with the page.
     app.router.routes.insert(0, route)
+
+
+async def _owner_of_element(key: str) -> str | None:
+    from chainlit.data import get_data_layer
+
+    layer = get_data_layer()
+    if layer is None:
+        return None
+    rows = await layer.execute_sql(
+        'SELECT t."userId" AS owner FROM elements e JOIN threads t ON t.id = e."threadId" WHERE e."objectKey" = :key',
+        {"key": key},
+    )
+    return rows[0]["owner"] if isinstance(rows, list) and rows and rows[0].get("owner") else None
 
 
 def use_private_session_files() -> Path:
