@@ -4,7 +4,7 @@ A linear model over hashed word and character n-grams of a canonical form of the
 people spell the same thing (ZWNJ, space or nothing; Arabic ي/ك; آ/ا; Persian, Arabic or Latin digits; repeated
 letters) coincide, and ids, paths, numbers and URLs become type tokens (‹repo›, ‹num› …). It is trained with scikit-learn at build
 time (`python -m agents.intent build`, run by `make setup`) or on first use, cached under `.cache/` keyed by the
-corpus and this file, and loaded with numpy alone: a fresh process predicts in a few milliseconds.
+corpus, this file and the tools' argument models, and loaded with numpy alone: a fresh process predicts in a few milliseconds.
 
 Probabilities are calibrated by one temperature fitted on predictions for held-out families, so "0.6" means
 about 60% of such answers are right; the router asks a question below a threshold instead of guessing.
@@ -337,10 +337,33 @@ def _fingerprint(paths: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _tools_signature() -> str:
+    """What the model keeps from tools/ (`tool_defaults()`), read without importing the tools: each module's
+    classes (the argument models), module-level names, imports and `@tool(...)` lines, not the tools' bodies nor
+    tools/commands.py (slash commands), so editing those does not retrain the model."""
+    import ast
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "tools").glob("*.py")):
+        if path.name == "commands.py":
+            continue
+        tree = ast.parse(path.read_bytes())
+        kept: list[ast.AST] = []
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef | ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom):
+                kept.append(node)
+            elif isinstance(node, ast.FunctionDef):
+                kept += node.decorator_list
+        digest.update(path.name.encode())
+        digest.update("\n".join(ast.dump(node) for node in kept).encode())
+    return digest.hexdigest()[:16]
+
+
 def model_path() -> Path:
     cache = Path(os.environ.get("DASTYAR_CACHE_DIR") or ROOT / ".cache")
     here = Path(__file__).resolve().parent
-    key = _fingerprint([*CORPUS_DIR.glob("*.jsonl"), here / "intent.py", here / "lexicon.py", *(ROOT / "tools").glob("*.py")])
+    key = _fingerprint([*CORPUS_DIR.glob("*.jsonl"), here / "intent.py", here / "lexicon.py"])
+    key = hashlib.sha256(f"{key}:{_tools_signature()}".encode()).hexdigest()[:16]
     return cache / f"intent-{key}.npz"
 
 

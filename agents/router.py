@@ -12,8 +12,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.patterns import HF_TOKEN, REPO_ID, words
-from assistant.persian import normalize, parse_number, to_latin_digits
+from agents.patterns import HF_TOKEN, words
+from assistant.persian import normalize, parse_number
+from tools.commands import COMMANDS, Command
 
 
 @dataclass
@@ -40,29 +41,22 @@ class Route:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Slash commands. Every tool has one; `/help` lists them.
-SLASH_ALIASES: dict[str, str] = {
-    "help": "help", "h": "help", "راهنما": "help", "start": "help",
-    "status": "system_status", "system": "system_status", "وضعیت": "system_status",
-    "jobs": "list_jobs", "کارها": "list_jobs",
-    "job": "job_status", "کار": "job_status",
-    "cancel": "cancel_job", "stop": "cancel_job", "لغو": "cancel_job",
-    "resume": "resume_job", "ادامه": "resume_job",
-    "notifications": "notifications", "notifs": "notifications", "اعلان": "notifications", "اعلانها": "notifications",
-    "read": "mark_notifications_read",
-    "search": "search_models", "models": "search_models", "جستجو": "search_models",
-    "datasets": "search_datasets", "dataset": "search_datasets",
-    "info": "model_info", "اطلاعات": "model_info",
-    "download": "download", "دانلود": "download",
-    "installed": "list_installed", "نصب": "list_installed",
-    "train": "start_training", "آموزش": "start_training",
-    "speak": "speak", "بخوان": "speak", "بخون": "speak", "say": "speak", "tts": "speak",
-    "transcribe": "transcribe", "stt": "transcribe", "رونویسی": "transcribe",
-    "token": "set_hf_token",
-    "catalog": "catalog", "کاتالوگ": "catalog",
-    "mirror": "set_hub_endpoint", "endpoint": "set_hub_endpoint", "آینه": "set_hub_endpoint",
-    "try": "try_model",
-}
+# Slash commands. Every tool declares its own in tools/commands.py (names, arguments); `/help` lists them.
+def _alias_key(name: str) -> str:
+    return normalize(name).lower().replace("\u200c", "")
+
+
+def _aliases() -> dict[str, Command]:
+    table: dict[str, Command] = {}
+    for command in COMMANDS:
+        for name in command.names:
+            table.setdefault(_alias_key(name), command)
+    return table
+
+
+_SLASH = _aliases()
+# `/name` → tool name, every alias included (read by tests and the benchmark).
+SLASH_ALIASES: dict[str, str] = {name: command.tool for name, command in _SLASH.items()}
 
 
 def _kv_args(rest: str) -> tuple[dict[str, str], list[str]]:
@@ -81,27 +75,33 @@ def _kv_args(rest: str) -> tuple[dict[str, str], list[str]]:
     return kv, positional
 
 
-_TRAIN_KEYS = {
-    "base": "base_model", "model": "base_model", "base_model": "base_model",
-    "data": "dataset", "dataset": "dataset",
-    "task": "task",
-    "epochs": "epochs", "epoch": "epochs",
-    "lr": "learning_rate", "learning_rate": "learning_rate",
-    "batch": "batch_size", "batch_size": "batch_size", "bs": "batch_size",
-    "text": "text_column", "text_column": "text_column", "label": "label_column", "label_column": "label_column",
-    "save_steps": "save_steps", "checkpoint_steps": "save_steps", "keep": "save_total_limit",
-    "save_total_limit": "save_total_limit", "max_length": "max_length", "maxlen": "max_length",
-    "eval": "eval_fraction", "eval_fraction": "eval_fraction",
-    "confirm": "confirmed", "confirmed": "confirmed", "yes": "confirmed",
-}
-
-
-def _speak_voice(rest: str) -> tuple[str, str | None]:
-    """`/speak voice=female سلام` → ("سلام", "female")."""
-    m = re.match(r"\s*voice=(\S+)\s*", rest)
-    if m:
-        return rest[m.end() :].strip(), m.group(1)
-    return rest, None
+def slash_args(command: Command, rest: str) -> dict[str, Any]:
+    """The text after `/command` → the tool's arguments, as its declaration says (tools/commands.py)."""
+    args: dict[str, Any] = {}
+    if command.first and rest:
+        args[command.first] = rest.split()[0]
+    if command.positional or command.words or command.keys:
+        kv, positional = _kv_args(rest)
+        args.update(zip(command.positional, positional, strict=False))
+        if command.words:
+            args[command.words] = " ".join(positional)
+        args.update({command.keys[k]: v for k, v in kv.items() if k in command.keys})
+    if command.flag and rest and normalize(rest) in command.flag[2]:
+        args[command.flag[0]] = command.flag[1]
+    if command.lead and rest:
+        head = rest.split()[0]
+        if re.fullmatch(command.lead[1], head):
+            args[command.lead[0]] = head
+            rest = rest[len(head) :].strip()
+    if command.options:
+        while m := re.match(r"\s*([^\s=]+)=(\S+)\s*", rest):
+            if m.group(1).lower() not in command.options:
+                break
+            args[command.options[m.group(1).lower()]] = m.group(2)
+            rest = rest[m.end() :].strip()
+    if command.rest:
+        args[command.rest] = rest
+    return args
 
 
 def route_slash(text: str) -> Route | None:
@@ -112,77 +112,13 @@ def route_slash(text: str) -> Route | None:
     head, _, rest = stripped[1:].partition(" ")
     if "/" in head or "." in head:
         return None  # a path («/data/call.wav رو به متن تبدیل کن»), not a command
-    command = normalize(head).lower().replace("\u200c", "")
-    rest = rest.strip()
-    tool = SLASH_ALIASES.get(command)
-    if tool is None:
+    command = _SLASH.get(_alias_key(head))
+    if command is None:
         return Route(None, {"command": head}, source="slash", reply_key="errors.unknown_command")
-    args: dict[str, Any] = {}
-    kv, positional = _kv_args(rest)
-    if tool in ("job_status", "cancel_job", "resume_job"):
-        if not rest:
-            return Route(tool, {}, source="slash", missing="job_id")
-        args["job_id"] = rest.split()[0]
-    elif tool == "list_jobs":
-        if rest:
-            args["kind"] = rest.split()[0]
-    elif tool == "notifications":
-        if rest and normalize(rest) in ("unread", "خوانده‌نشده", "نخوانده", "جدید"):
-            args["unread_only"] = True
-    elif tool in ("search_models", "search_datasets"):
-        args.update({k: v for k, v in kv.items() if k in ("task", "language", "limit")})
-        args["query"] = " ".join(positional)
-    elif tool == "model_info":
-        if positional:
-            args["repo_id"] = positional[0]
-        if len(positional) > 1 or kv.get("type"):
-            args["repo_type"] = kv.get("type") or positional[1]
-    elif tool == "download":
-        if positional:
-            args["repo_id"] = positional[0]
-        if len(positional) > 1:
-            args["repo_type"] = positional[1]
-        for key in ("repo_type", "type", "revision"):
-            if key in kv:
-                args["revision" if key == "revision" else "repo_type"] = kv[key]
-    elif tool == "start_training":
-        for key, value in kv.items():
-            if key in _TRAIN_KEYS:
-                args[_TRAIN_KEYS[key]] = value
-        if positional and "base_model" not in args:
-            args["base_model"] = positional[0]
-    elif tool == "speak":
-        text, voice = _speak_voice(rest)
-        args["text"] = text
-        if voice:
-            args["voice"] = voice
-    elif tool == "transcribe":
-        if rest:
-            args["audio"] = rest
-    elif tool == "set_hf_token":
-        args["token"] = rest
-    elif tool == "set_hub_endpoint":
-        args["url"] = rest
-    elif tool == "catalog":
-        if rest:
-            args["task"] = rest.split()[0]
-    elif tool == "try_model":
-        # `/try 5 متن`, `/try org/model متن`; `/try متن` leaves the model to the conversation's last one.
-        if positional and _model_ref(positional[0]):
-            args["model"] = positional[0]
-            args["text"] = rest[len(positional[0]) :].strip()
-        elif rest:
-            args["text"] = rest
-    return Route(tool, args, source="slash")
-
-
-def _model_ref(token: str) -> bool:
-    """A token that names a model: a job number, a repo id, a fine-tuned folder name or a path."""
-    latin = to_latin_digits(token).lstrip("#")
-    return bool(
-        latin.isdigit() or REPO_ID.fullmatch(token) or re.fullmatch(r"job[-_]?\d+", latin, re.I)
-        or token.startswith(("/", "./", "~")) or (token.isascii() and re.fullmatch(r"[\w.\-]+", token))
-    )
+    rest = rest.strip()
+    if command.required and not rest:
+        return Route(command.tool, {}, source="slash", missing=command.required)
+    return Route(command.tool, slash_args(command, rest), source="slash")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,120 @@ def test_a_negated_order_runs_nothing():
         r = route(text)
         assert r.tool is None and r.reply_key == "agent.not_doing", text
     assert route("لغو نکن، ادامه بده کار ۳ رو").tool == "resume_job"
+
+
+# -- commands declared once (tools/commands.py): the slash router, the menu and the help page agree ------------------
+def _declared_args(command) -> set[str]:
+    named = [command.first, command.words, command.rest, command.required]
+    named += [command.flag[0]] if command.flag else []
+    named += [command.lead[0]] if command.lead else []
+    return {a for a in named if a} | set(command.positional) | set(command.keys.values()) | set(command.options.values())
+
+
+def test_every_tool_declares_one_slash_command_with_its_own_arguments():
+    from tools.commands import BY_TOOL, COMMANDS, SECTIONS
+    from tools.registry import list_tools
+
+    assert len(BY_TOOL) == len(COMMANDS)
+    registered = {spec.name: spec for spec in list_tools()}
+    assert set(registered) == set(BY_TOOL)
+    for name, spec in registered.items():
+        command = BY_TOOL[name]
+        assert spec.command is command and command.section in SECTIONS and command.icon and command.examples
+        unknown = _declared_args(command) - set(spec.args_model.model_fields)
+        assert not unknown, (name, unknown)
+
+
+def test_no_two_tools_claim_the_same_alias():
+    from agents.router import _alias_key
+    from tools.commands import COMMANDS
+
+    owners: dict[str, set[str]] = {}
+    for command in COMMANDS:
+        for name in command.names:
+            owners.setdefault(_alias_key(name), set()).add(command.tool)
+    claimed = Counter(_alias_key(n) for c in COMMANDS for n in c.names)
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+    assert [k for k, n in claimed.items() if n > 1] == []
+
+
+def test_every_alias_routes_to_its_tool():
+    from agents.router import SLASH_ALIASES, route_slash
+    from tools.commands import COMMANDS
+
+    for command in COMMANDS:
+        for name in command.names:
+            for typed in {name, name.upper(), name.replace("ها", "\u200cها")}:
+                r = route_slash(f"/{typed} ")
+                assert r is not None and r.tool == command.tool and r.source == "slash", (typed, r)
+    assert len(SLASH_ALIASES) == sum(len(c.names) for c in COMMANDS)
+
+
+def test_menu_and_help_show_every_slash_command():
+    from agents.router import route_slash
+    from assistant.ui.commands import chainlit_commands
+    from tools import call_tool
+    from tools.commands import COMMANDS
+    from tools.registry import list_tools
+
+    menu = {item["id"]: item for item in chainlit_commands()}
+    page = call_tool("help").text
+    for spec in list_tools():
+        command = spec.command
+        assert command.name in menu and menu[command.name]["icon"] == command.icon
+        assert menu[command.name]["description"].strip()
+        for example in command.examples:
+            assert f"`{example}`" in page, example
+        assert command.examples[0].startswith(f"/{command.name}")
+        assert route_slash(command.examples[0]).tool == spec.name
+    assert list(menu) == [c.name for c in COMMANDS]
+    assert page.count("\n| ") - page.count("\n| ---") == sum(len(c.examples) for c in COMMANDS) + 4  # 4 table heads
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "args"),
+    [
+        ("/کار ۳", "job_status", {"job_id": 3}),
+        ("/stop 4", "cancel_job", {"job_id": 4}),
+        ("/ادامه 2", "resume_job", {"job_id": 2}),
+        ("/کارها training", "list_jobs", {"kind": "training"}),
+        ("/notifs unread", "notifications", {"unread_only": True}),
+        ("/اعلان‌ها جدید", "notifications", {"unread_only": True}),
+        ("/notifications همه", "notifications", {"unread_only": False}),
+        ("/models bert task=text-classification limit=5", "search_models",
+         {"query": "bert", "task": "text-classification", "limit": 5}),
+        ("/dataset wiki language=fa", "search_datasets", {"query": "wiki", "language": "fa"}),
+        ("/اطلاعات a/b type=dataset", "model_info", {"repo_id": "a/b", "repo_type": "dataset"}),
+        ("/دانلود a/b type=dataset revision=v2", "download", {"repo_id": "a/b", "repo_type": "dataset", "revision": "v2"}),
+        ("/آموزش x/y data=a.csv bs=8 maxlen=64 yes=true", "start_training",
+         {"base_model": "x/y", "dataset": "a.csv", "batch_size": 8, "max_length": 64, "confirmed": "true"}),
+        ("/say voice=male سلام voice=x", "speak", {"text": "سلام voice=x", "voice": "male"}),
+        ("/tts a=b سلام", "speak", {"text": "a=b سلام", "voice": ""}),
+        ("/رونویسی /data/a.wav", "transcribe", {"audio": "/data/a.wav"}),
+        ("/endpoint off", "set_hub_endpoint", {"url": "off"}),
+        ("/کاتالوگ text-to-speech", "catalog", {"task": "text-to-speech"}),
+        ("/try #۵ عالی بود", "try_model", {"model": "#۵", "text": "عالی بود"}),
+        ("/try org/model متن", "try_model", {"model": "org/model", "text": "متن"}),
+        ("/try ./out/m متن", "try_model", {"model": "./out/m", "text": "متن"}),
+        ("/try عالی بود", "try_model", {"model": "", "text": "عالی بود"}),
+        ("/token", "set_hf_token", {"token": ""}),
+    ],
+)
+def test_aliases_take_the_same_arguments(text, tool, args):
+    r = route(text)
+    assert r.tool == tool and r.source == "slash"
+    for key, value in args.items():
+        assert r.args[key] == value, (key, r.args)
+
+
+def test_slash_routing_does_not_load_the_tools():
+    import subprocess
+    import sys
+
+    code = ("import sys; from agents.router import route_slash; r = route_slash('/jobs download'); "
+            "assert r.tool == 'list_jobs' and r.args == {'kind': 'download'}; "
+            "loaded = [m for m in ('tools.registry', 'tools.hub', 'pydantic', 'sklearn') if m in sys.modules]; "
+            "assert not loaded, loaded")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr

@@ -1,12 +1,20 @@
-"""Agent tools: thin adapters from typed arguments to services, answering in Persian."""
+"""Agent tools: thin adapters from typed arguments to services, answering in Persian.
 
-# Importing the modules registers their tools.
-from tools import hub as _hub  # noqa: E402,F401
-from tools import jobs as _jobs  # noqa: E402,F401
-from tools import notifications as _notifications  # noqa: E402,F401
-from tools import speech as _speech  # noqa: E402,F401
-from tools import system as _system  # noqa: E402,F401
-from tools import training as _training  # noqa: E402,F401
-from tools.registry import Tool, ToolResult, call_tool, get_tool, list_tools, tool
+The package itself imports nothing: `tools.commands` (every tool's slash command, read by `dastyar route`) stays
+light. The registry imports the tool modules, which registers their tools, the first time a tool is looked up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["Tool", "ToolResult", "call_tool", "get_tool", "list_tools", "tool"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'tools' has no attribute {name!r}")
+    from tools import registry
+
+    registry.load()
+    return getattr(registry, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from prompts import t
+from tools.commands import BY_TOOL, Command
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class Tool:
     description: str
     func: Callable[..., ToolResult]
     args_model: type[ToolArgs] = NoArgs
+    command: Command | None = None  # its slash command (tools/commands.py)
 
     def json_schema(self) -> dict[str, Any]:
         schema = self.args_model.model_json_schema()
@@ -56,21 +59,43 @@ class Tool:
 
 
 _TOOLS: dict[str, Tool] = {}
+# The modules whose `@tool` functions make up the registry, imported on the first look-up.
+TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training")
+_loaded = False
+
+
+def load() -> None:
+    """Import every tool module (registering its tools) once."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    try:
+        for module in TOOL_MODULES:
+            importlib.import_module(f"tools.{module}")
+    except BaseException:
+        _loaded = False
+        raise
 
 
 def tool(name: str, description: str, args_model: type[ToolArgs] = NoArgs) -> Callable:
+    """Register a tool; its slash command is the one tools/commands.py declares under the same name."""
+
     def register(func: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
-        _TOOLS[name] = Tool(name=name, description=description, func=func, args_model=args_model)
+        _TOOLS[name] = Tool(name=name, description=description, func=func, args_model=args_model,
+                            command=BY_TOOL.get(name))
         return func
 
     return register
 
 
 def get_tool(name: str) -> Tool | None:
+    load()
     return _TOOLS.get(name)
 
 
 def list_tools() -> list[Tool]:
+    load()
     return list(_TOOLS.values())
 
 
@@ -92,7 +117,7 @@ def _bad_args_text(exc: ValidationError) -> str:
 
 def call_tool(name: str, args: dict[str, Any] | None = None) -> ToolResult:
     """Validate arguments and run a tool; every failure becomes a Persian message, never a traceback."""
-    spec = _TOOLS.get(name)
+    spec = get_tool(name)
     if spec is None:
         return ToolResult(False, t("errors.tool_not_ready", name=name), {"error": "unknown_tool"})
     try:

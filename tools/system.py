@@ -4,13 +4,32 @@ from __future__ import annotations
 
 from assistant.persian import format_bytes, format_number
 from assistant.services.system import system_status as read_status
-from prompts import document, t
-from tools.registry import ToolResult, tool
+from prompts import t
+from tools.commands import COMMANDS, SECTIONS
+from tools.registry import ToolResult, get_tool, tool
+
+
+def help_page() -> str:
+    """The help page: a table per section with a row per example of every tool's slash command (tools/commands.py)."""
+    parts = [t("help.intro")]
+    for section in SECTIONS:
+        rows = []
+        for command in COMMANDS:
+            if command.section != section or get_tool(command.tool) is None:
+                continue
+            for n, example in enumerate(command.examples, start=1):
+                suffix = "" if n == 1 else str(n)
+                task, say = t(f"help.{command.tool}.task{suffix}"), t(f"help.{command.tool}.say{suffix}")
+                rows.append(f"| {task} | {say} | `{example}` |")
+        if rows:
+            parts.append(f"**{t(f'help.section.{section}')}**\n\n{t('help.table_head')}\n" + "\n".join(rows))
+    parts.append(t("help.outro"))
+    return "\n\n".join(parts)
 
 
 @tool("help", "Explain in Persian what the assistant can do, with one example per command.")
 def help() -> ToolResult:  # noqa: A001  (the contract names it `help`)
-    return ToolResult(True, document("help"))
+    return ToolResult(True, help_page())
 
 
 @tool("system_status", "Show CPU, RAM, disk, GPU and job counts of this machine.")
