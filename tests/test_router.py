@@ -328,3 +328,21 @@ def test_slash_routing_does_not_load_the_tools():
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_intent_model_is_keyed_on_the_tools_arguments_not_their_code(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(Path(intent.ROOT) / "tools", tmp_path / "tools")
+    monkeypatch.setattr(intent, "ROOT", tmp_path)
+    jobs, commands = tmp_path / "tools" / "jobs.py", tmp_path / "tools" / "commands.py"
+    original = intent._tools_signature()
+
+    source = jobs.read_text(encoding="utf-8")
+    jobs.write_text(source.replace('def list_jobs(kind: str = "") -> ToolResult:\n',
+                                   'def list_jobs(kind: str = "") -> ToolResult:\n    _ = 1\n'), encoding="utf-8")
+    commands.write_text(commands.read_text(encoding="utf-8") + "\nEXTRA = 1\n", encoding="utf-8")
+    assert jobs.read_text(encoding="utf-8") != source and intent._tools_signature() == original
+
+    jobs.write_text(source.replace('    kind: JobKind = ""\n', '    kind: JobKind = "download"\n'), encoding="utf-8")
+    assert jobs.read_text(encoding="utf-8") != source and intent._tools_signature() != original
