@@ -66,29 +66,40 @@ def ask(
 
 
 def _follow(job_id: int, timeout: float, quiet: bool) -> int:
+    """Print the job's progress from the event stream (the same one the chat reads) until it ends."""
+    from assistant import events
     from assistant.jobs import store
     from assistant.models import JobStatus
     from assistant.ui.progress import render_progress
 
     deadline = time.monotonic() + timeout
+    subscription = events.get_feed().subscribe()  # before the first read: no change can slip between
     shown = ""
-    while True:
-        job = store.get_job(job_id)
-        if job is None:
-            return 1
-        text = render_progress(job)
-        if text != shown and not quiet:
-            typer.echo(text.replace("\n\n", " | "))
-            shown = text
-        if not JobStatus(job.status).is_active:
-            if quiet:
-                from tools.jobs import job_dict
+    job = store.get_job(job_id)
+    try:
+        while True:
+            if job is None:
+                return 1
+            text = render_progress(job)
+            if text != shown and not quiet:
+                typer.echo(text.replace("\n\n", " | "))
+                shown = text
+            if not JobStatus(job.status).is_active:
+                if quiet:
+                    from tools.jobs import job_dict
 
-                _print_json({"job": job_dict(job)})
-            return 0 if job.status == JobStatus.succeeded else 1
-        if time.monotonic() > deadline:
-            return 2
-        time.sleep(0.2)
+                    _print_json({"job": job_dict(job)})
+                return 0 if job.status == JobStatus.succeeded else 1
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return 2
+                event = subscription.get(timeout=left)
+                if isinstance(event, events.JobEvent) and event.job.id == job_id:
+                    job = event.job
+                    break
+    finally:
+        subscription.close()
 
 
 @app.command()

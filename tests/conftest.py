@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from agents.checkpoint import reset_checkpointers
+    from assistant import events
     from assistant.config import reset_settings
     from assistant.db import dispose_engines
     from assistant.jobs import runner
@@ -34,11 +35,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("DASTYAR_CANCEL_GRACE", "3")
     reset_settings()
+    events.reset_feed()
     dispose_engines()
     runner.set_runner_mode(paused=False)
     reset_checkpointers()
     yield data
     runner.stop_runner()
+    events.reset_feed()
     reset_checkpointers()
     dispose_engines()
     reset_settings()

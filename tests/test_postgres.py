@@ -113,3 +113,28 @@ def test_chat_history_on_postgresql(postgres_url, monkeypatch, data_dir):
     datalayer.create_tables()
     assert datalayer.async_db_url().startswith("postgresql+psycopg://")
     asyncio.run(round_trip(datalayer.async_db_url(), data_dir / "chat-files"))
+
+
+def test_events_arrive_by_listen_notify_on_postgresql(postgres_url, monkeypatch):
+    """On PostgreSQL the feed sleeps on LISTEN: a write by another process wakes it (no 5-s safety poll needed)."""
+    import sys
+
+    from assistant import events
+    from assistant.config import reset_settings
+    from assistant.db import dispose_engines
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    reset_settings()
+    dispose_engines()
+    events.reset_feed()
+    feed = events.get_feed()
+    feed.listen_interval = 120.0  # only NOTIFY can deliver within the wait below
+    sub = feed.subscribe()
+    code = "from assistant.services import notifications; notifications.notify('با NOTIFY', level='info')"
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "DATABASE_URL": postgres_url}, check=True,
+                   timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    ev = sub.get(timeout=60)
+    while ev is not None and not isinstance(ev, events.NotificationEvent):
+        ev = sub.get(timeout=60)
+    assert ev is not None and ev.note.title == "با NOTIFY"
+    events.reset_feed()

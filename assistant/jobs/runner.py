@@ -161,7 +161,7 @@ class JobRunner:
         self.running = True
         if paused:
             return resumed
-        pid, started = store._process_identity()
+        pid, started = store.process_identity()
         set_setting(_RUNNER_KEY, json.dumps({"pid": pid, "started": started}))
         self.scheduler.add_job(_tick, "interval", seconds=1, id="dastyar-tick", jobstore="memory")
         self._requeue_orphaned_queue()
@@ -270,6 +270,11 @@ def get_runner() -> JobRunner:
             _runner = JobRunner()
             _runner.start(paused=_paused_mode)
         return _runner
+
+
+def runner_active() -> bool:
+    """Does this process have a started runner (the server's /health asks)?"""
+    return _runner is not None and _runner.running
 
 
 def stop_runner() -> None:

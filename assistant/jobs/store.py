@@ -13,6 +13,7 @@ import psutil
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from assistant import events
 from assistant.db import session_scope
 from assistant.models import Job, JobStatus, utcnow
 from assistant.services import notifications
@@ -28,7 +29,7 @@ class CancelOutcome(StrEnum):
     requested = "requested"  # running: the worker stops at its next check
 
 
-def _process_identity() -> tuple[int, float]:
+def process_identity() -> tuple[int, float]:
     proc = psutil.Process(os.getpid())
     return proc.pid, proc.create_time()
 
@@ -87,7 +88,7 @@ def job_counts() -> dict[str, int]:
 
 def claim_job(job_id: int) -> bool:
     """Atomically move a queued job to running for this process; False if someone else has it."""
-    pid, started = _process_identity()
+    pid, started = process_identity()
     now = utcnow()
     with session_scope() as s:
         res = s.exec(  # type: ignore[call-overload]
@@ -103,8 +104,10 @@ def claim_job(job_id: int) -> bool:
                 message="",
             )
         )
+        events.announce(s)
         s.commit()
-        return res.rowcount == 1
+    events.changed()
+    return res.rowcount == 1
 
 
 def update_progress(
@@ -129,7 +132,9 @@ def update_progress(
             job.worker_pid = worker_pid
         job.updated_at = utcnow()
         s.add(job)
+        events.announce(s)
         s.commit()
+    events.changed()
 
 
 def is_cancel_requested(job_id: int) -> bool:
@@ -149,7 +154,9 @@ def request_cancel(job_id: int) -> CancelOutcome:
         job.cancel_requested = True
         job.updated_at = utcnow()
         s.add(job)
+        events.announce(s)
         s.commit()
+        events.changed()
         if status == JobStatus.running:
             return CancelOutcome.requested
     # Queued or interrupted: nothing runs it, so it ends here.
@@ -172,9 +179,11 @@ def reset_for_resume(job_id: int) -> Job | None:
         job.message = t("jobs.resuming")
         job.updated_at = utcnow()
         s.add(job)
+        events.announce(s)
         s.commit()
         s.refresh(job)
-        return job
+    events.changed()
+    return job
 
 
 def finish_job(
@@ -204,8 +213,10 @@ def finish_job(
         job.message = (message or t(f"jobs.final.{status.value}"))[:500]
         s.add(job)
         s.add(notifications.job_end_notification(job))
+        events.announce(s)
         s.commit()
         s.refresh(job)
+    events.changed()
     return job
 
 
@@ -220,8 +231,10 @@ def mark_interrupted(job: Job) -> None:
         row.message = t("jobs.final.interrupted")
         s.add(row)
         s.add(notifications.job_end_notification(row))
+        events.announce(s)
         s.commit()
         s.refresh(row)
+    events.changed()
     _kill_orphan_worker(row)
 
 

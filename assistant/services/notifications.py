@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from assistant import events
 from assistant.db import session_scope
 from assistant.models import Job, JobStatus, Notification
 from prompts import t
@@ -21,8 +22,10 @@ def notify(title: str, body: str = "", *, level: str = "info", job_id: int | Non
     note = Notification(title=title, body=body, level=level, job_id=job_id)
     with session_scope() as s:
         s.add(note)
+        events.announce(s)
         s.commit()
         s.refresh(note)
+    events.changed()
     return note
 
 

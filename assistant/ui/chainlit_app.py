@@ -13,6 +13,7 @@ import chainlit as cl
 from agents.graph import run_agent
 from agents.router import route
 from agents.secrets import display_masked
+from assistant import events
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
@@ -29,8 +30,6 @@ from prompts import t
 
 log = logging.getLogger("dastyar.ui")
 
-NOTIFY_POLL_SECONDS = 1.0
-PROGRESS_POLL_SECONDS = 1.0
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 
 
@@ -77,10 +76,12 @@ async def _attach(*, welcome: bool) -> None:
     """What every chat connection sets up, new or resumed: commands, settings, notifications, live jobs."""
     await cl.context.emitter.set_commands(chainlit_commands())
     await speech_ui.send_settings()
-    cl.user_session.set("followed", set())
-    last_id = await asyncio.to_thread(notes.latest_id)
-    tasks = [asyncio.create_task(_watch_notifications(last_id))]
-    cl.user_session.set("tasks", tasks)
+    # One subscription per chat to the process's one event feed (no per-chat polling of the database).
+    subscription = await asyncio.to_thread(events.get_feed().subscribe_async, asyncio.get_running_loop())
+    views: dict[int, _JobView] = {}
+    cl.user_session.set("followed", views)
+    cl.user_session.set("subscription", subscription)
+    cl.user_session.set("tasks", [asyncio.create_task(_consume(subscription, views))])
     # A reloaded page is a new session: re-attach to whatever is still running.
     active = await asyncio.to_thread(store.list_jobs, None, [JobStatus.running, JobStatus.queued], 10)
     for job in reversed(active):
@@ -94,6 +95,9 @@ async def _attach(*, welcome: bool) -> None:
 async def _chat_end() -> None:
     for task in cl.user_session.get("tasks") or []:
         task.cancel()
+    subscription = cl.user_session.get("subscription")
+    if subscription is not None:
+        subscription.close()
 
 
 @cl.on_message
@@ -202,44 +206,67 @@ def _follow(job_id: int | None) -> None:
     """Show a job's progress in this chat until it ends (once per job and session)."""
     if job_id is None:
         return
-    followed: set[int] = cl.user_session.get("followed") or set()
-    if job_id in followed:
+    views: dict[int, _JobView] = cl.user_session.get("followed") or {}
+    if job_id in views:
         return
-    followed.add(job_id)
-    cl.user_session.set("followed", followed)
+    # Registered before the first read: an event that arrives meanwhile is drawn by the same view.
+    view = views[job_id] = _JobView(job_id)
     tasks = cl.user_session.get("tasks") or []
-    tasks.append(asyncio.create_task(_watch_job(job_id)))
+    tasks.append(asyncio.create_task(view.start()))
     cl.user_session.set("tasks", tasks)
 
 
-async def _watch_job(job_id: int) -> None:
-    msg: cl.Message | None = None
-    shown = ""
-    chart: dict = {}
-    try:
-        while True:
-            job = await asyncio.to_thread(store.get_job, job_id)
-            if job is None:
+class _JobView:
+    """One job's progress message (and, for training, its live chart) in one chat, redrawn on its events."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.msg: cl.Message | None = None
+        self.shown = ""
+        self.stamp = None  # updated_at of the state on screen: an older snapshot never replaces a newer one
+        self.chart: dict = {}
+        self.done = False
+        self.lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        job = await asyncio.to_thread(store.get_job, self.job_id)
+        if job is not None:
+            await self.show(job)
+
+    async def show(self, job) -> None:
+        async with self.lock:
+            if self.done or (self.stamp is not None and job.updated_at < self.stamp):
                 return
+            self.stamp = job.updated_at
             text = render_progress(job)
-            if msg is None:
-                msg = cl.Message(content=text)
-                await msg.send()
-                shown = text
-            elif text != shown:
-                msg.content = text
-                await msg.update()
-                shown = text
+            if self.msg is None:
+                self.msg = cl.Message(content=text)
+                await self.msg.send()
+            elif text != self.shown:
+                self.msg.content = text
+                await self.msg.update()
+            self.shown = text
             if job.kind == "training":
-                await training_view.update_chart(job, msg, chart)
+                await training_view.update_chart(job, self.msg, self.chart)
             if not JobStatus(job.status).is_active:
+                self.done = True
                 await _job_outputs(job)
-                return
-            await asyncio.sleep(PROGRESS_POLL_SECONDS)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("progress watcher for job %s failed", job_id)
+
+
+async def _consume(subscription: events.AsyncSubscription, views: dict[int, _JobView]) -> None:
+    """This chat's share of the event stream: progress of the jobs it follows, every new notification."""
+    async for event in subscription:
+        try:
+            if isinstance(event, events.JobEvent):
+                view = views.get(event.job.id or -1)
+                if view is not None:
+                    await view.show(event.job)
+            else:
+                await _show_notification(event.note)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("chat event handling failed")
 
 
 async def _job_outputs(job) -> None:
@@ -249,19 +276,9 @@ async def _job_outputs(job) -> None:
         await cl.Message(content=result.get("reply") or "", elements=_elements(result.get("media") or [])).send()
 
 
-async def _watch_notifications(last_id: int) -> None:
-    """Every notification created by any process reaches this chat within about a second."""
-    while True:
-        try:
-            await asyncio.sleep(NOTIFY_POLL_SECONDS)
-            fresh = await asyncio.to_thread(notes.notifications_after, last_id)
-            for note in fresh:
-                last_id = max(last_id, note.id or 0)
-                body = f"\n\n{note.body}" if note.body else ""
-                spoken = await speech_ui.notification_audio(f"{note.title}. {note.body or ''}")
-                await cl.Message(content=f"🔔 **{note.title}**{body}", author=t("notifications.author"), elements=spoken).send()
-                await cl.context.emitter.send_toast(note.title, _TOAST_TYPES.get(note.level, "info"))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("notification watcher failed; retrying")
+async def _show_notification(note) -> None:
+    """A notification created by any process, shown in this chat as a message and a toast."""
+    body = f"\n\n{note.body}" if note.body else ""
+    spoken = await speech_ui.notification_audio(f"{note.title}. {note.body or ''}")
+    await cl.Message(content=f"🔔 **{note.title}**{body}", author=t("notifications.author"), elements=spoken).send()
+    await cl.context.emitter.send_toast(note.title, _TOAST_TYPES.get(note.level, "info"))

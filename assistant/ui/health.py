@@ -21,10 +21,13 @@ def health_report() -> dict[str, Any]:
     except Exception:
         report["database"] = "error"
         report["status"] = "degraded"
-    active = runner._runner is not None and runner._runner.running
+    active = runner.runner_active()
     report["jobs_runner"] = "running" if active else "stopped"
     if not active:
         report["status"] = "degraded"
+    from assistant import events
+
+    report["event_listeners"] = events.get_feed().subscriber_count
     return report
 
 

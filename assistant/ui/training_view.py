@@ -1,6 +1,6 @@
 """Training jobs in the chat: a live loss chart (Plotly) built from the metrics history in the Job row.
 
-The figure code needs only plotly; `update_chart` talks to Chainlit and is called by `_watch_job`. The model
+The figure code needs only plotly; `update_chart` talks to Chainlit and is called by the chat's job view on each event. The model
 card and the loss plot at the end come through the job's `reply`/`media` result fields like any job's outputs.
 """
 
