@@ -51,7 +51,9 @@ def page(browser, server):
 
 def test_health(server):
     data = httpx.get(f"{server['url']}/health", timeout=5).json()
-    assert data == {"status": "ok", "version": data["version"], "database": "ok", "jobs_runner": "running"}
+    assert data == {"status": "ok", "version": data["version"], "database": "ok", "jobs_runner": "running",
+                    "event_listeners": data["event_listeners"]}
+    assert isinstance(data["event_listeners"], int)
 
 
 def test_rtl_persian_chat_answers_help_and_status(page, artifacts):

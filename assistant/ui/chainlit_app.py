@@ -206,8 +206,8 @@ def _follow(job_id: int | None) -> None:
     """Show a job's progress in this chat until it ends (once per job and session)."""
     if job_id is None:
         return
-    views: dict[int, _JobView] = cl.user_session.get("followed") or {}
-    if job_id in views:
+    views: dict[int, _JobView] | None = cl.user_session.get("followed")  # the dict the chat's consumer reads
+    if views is None or job_id in views:
         return
     # Registered before the first read: an event that arrives meanwhile is drawn by the same view.
     view = views[job_id] = _JobView(job_id)
