@@ -200,3 +200,28 @@ def test_counts_and_concurrency_limit(monkeypatch):
     assert counts["running"] == 1 and counts["queued"] == 1
     assert wait_for_job(second.id, timeout=60).status == JobStatus.succeeded
     assert store.get_job(first.id).finished_at <= store.get_job(second.id).started_at
+
+
+def test_a_paused_runner_leaves_orphans_to_the_server_which_resumes_them():
+    """The CLI (paused) must not mark a dead server's job interrupted: the next server would then never resume it."""
+    from assistant.db import session_scope
+    from assistant.jobs.runner import JobRunner
+    from assistant.models import Job
+
+    job = store.create_job("test_count", {"steps": 3})
+    assert store.claim_job(job.id)
+    with session_scope() as s:  # its owner is a process that is gone
+        row = s.get(Job, job.id)
+        row.owner_pid, row.owner_started = 2**22 + 12345, 1.0
+        s.add(row)
+        s.commit()
+    cli = JobRunner()
+    cli.start(paused=True)
+    cli.shutdown()
+    assert store.get_job(job.id).status == JobStatus.running
+    server = JobRunner()
+    try:
+        server.start()  # test_count does not auto-resume: the server marks it interrupted
+        assert store.get_job(job.id).status == JobStatus.interrupted
+    finally:
+        server.shutdown()

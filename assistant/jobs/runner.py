@@ -156,11 +156,12 @@ class JobRunner:
         from assistant.db import set_setting
 
         resumed: list[int] = []
-        interrupted = store.recover_orphans()
         self.scheduler.start(paused=paused)
         self.running = True
         if paused:
+            # Orphans are left to the runner that will run them: it marks them interrupted and resumes them.
             return resumed
+        interrupted = store.recover_orphans()
         pid, started = store.process_identity()
         set_setting(_RUNNER_KEY, json.dumps({"pid": pid, "started": started}))
         self.scheduler.add_job(_tick, "interval", seconds=1, id="dastyar-tick", jobstore="memory")
