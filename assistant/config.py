@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     confirm_download_bytes: int = Field(default=2 * 1024**3, validation_alias="DASTYAR_CONFIRM_DOWNLOAD_BYTES")
     # Seconds a child process gets to honour a cancel request before it is killed.
     cancel_grace_seconds: float = Field(default=10.0, validation_alias="DASTYAR_CANCEL_GRACE")
+    # Training: CPU threads of a job (None: all cores) and the largest uploaded data file it accepts.
+    train_threads: int | None = Field(default=None, ge=1, validation_alias="DASTYAR_TRAIN_THREADS")
+    train_max_file_mb: float = Field(default=1024.0, gt=0, validation_alias="DASTYAR_TRAIN_MAX_FILE_MB")
     # Speech. STT: a faster-whisper size ("small"), a Hub repo id or a local CTranslate2 folder; language "fa" or "auto".
     stt_model: str = Field(default="small", validation_alias="DASTYAR_STT_MODEL")
     stt_language: str = Field(default="fa", validation_alias="DASTYAR_STT_LANGUAGE")

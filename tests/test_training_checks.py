@@ -246,3 +246,20 @@ def test_live_chart_from_the_job_row():
     before = chart_key(job)
     job.result = {**job.result, "history": history + [{"step": 9, "loss": 0.1}]}
     assert chart_key(job) != before
+
+
+def test_training_limits_come_from_settings_and_dotenv(tmp_path, monkeypatch):
+    """DASTYAR_TRAIN_* are settings like the others: a `.env` file sets them too."""
+    from assistant.config import get_settings, reset_settings
+    from assistant.services.training.data import max_file_bytes
+
+    monkeypatch.delenv("DASTYAR_TRAIN_MAX_FILE_MB", raising=False)
+    monkeypatch.delenv("DASTYAR_TRAIN_THREADS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DASTYAR_TRAIN_MAX_FILE_MB=2\nDASTYAR_TRAIN_THREADS=1\n", encoding="utf-8")
+    reset_settings()
+    assert max_file_bytes() == 2 * 1024 * 1024
+    assert get_settings().train_threads == 1
+    (tmp_path / ".env").unlink()
+    reset_settings()
+    assert max_file_bytes() == 1024 * 1024 * 1024 and get_settings().train_threads is None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import os
 import random
 import re
 from dataclasses import dataclass, field
@@ -45,7 +44,9 @@ SEED = 42
 
 
 def max_file_bytes() -> int:
-    return int(float(os.environ.get("DASTYAR_TRAIN_MAX_FILE_MB", "1024")) * 1024 * 1024)
+    from assistant.config import get_settings
+
+    return int(get_settings().train_max_file_mb * 1024 * 1024)
 
 
 @dataclass

@@ -232,13 +232,13 @@ def _load_data(params: dict[str, Any], out: Path) -> PreparedData:
 
 
 def _device() -> dict[str, Any]:
-    import os
-
     import torch
 
-    threads = os.environ.get("DASTYAR_TRAIN_THREADS", "").strip()
-    if threads.isdigit() and int(threads) > 0:
-        torch.set_num_threads(int(threads))  # e.g. leave a core to the chat on a busy CPU machine
+    from assistant.config import get_settings
+
+    threads = get_settings().train_threads
+    if threads:
+        torch.set_num_threads(threads)  # e.g. leave a core to the chat on a busy CPU machine
 
     if torch.cuda.is_available():
         bf16 = bool(torch.cuda.is_bf16_supported())
