@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from agents.patterns import HF_TOKEN, REPO_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 NONE = "none"
@@ -43,12 +45,10 @@ _CANON_CHARS = str.maketrans(
 )
 _DIACRITICS = re.compile(r"[\u064b-\u065f\u0670]")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.I)
-_TOKEN = re.compile(r"\b(?:hf_[A-Za-z0-9_]{8,}|secret_ref_[0-9a-f]{16})\b")
 _AUDIO_EXT = r"wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr"
 _DATA_EXT = r"csv|tsv|jsonl|json|parquet|txt|xlsx|xls"
 _PATH = re.compile(rf"(?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:({_AUDIO_EXT})|({_DATA_EXT}))\b", re.I)
 _DIR = re.compile(r"(?<!\S)(?:~|\.{1,2})?/[\w\-./]+")
-_REPO = re.compile(r"(?<![\w./-])[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}(?![\w/])")
 _NUMBER = re.compile(r"(?<![A-Za-z_])[+-]?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?(?![A-Za-z_])", re.I)
 _REPEATS = re.compile(r"(\D)\1{2,}")
 # Written apart or joined, these are one word to the model: «می خوام», «می‌خوام», «میخوام».
@@ -60,9 +60,9 @@ _SUFFIX_APART = re.compile(r"(?<=\S) (ها|های|هایی|هام|هات|هاش|
 def canonical(text: str) -> str:
     """One spelling for the many ways a Persian message is typed or transcribed; type tokens for values."""
     text = _URL.sub(" ‹url› ", text)
-    text = _TOKEN.sub(" ‹token› ", text)
+    text = HF_TOKEN.sub(" ‹token› ", text)
     text = _PATH.sub(lambda m: " ‹audio› " if m.group(1) else " ‹data› ", text)
-    text = _REPO.sub(" ‹repo› ", text)
+    text = REPO_ID.sub(" ‹repo› ", text)
     text = _DIR.sub(" ‹path› ", text)
     text = _DIACRITICS.sub("", text.translate(_CANON_CHARS)).lower()
     text = _NUMBER.sub(" ‹num› ", text)

@@ -42,7 +42,3 @@ def unmask(value: Any) -> Any:
     if isinstance(value, list):
         return [unmask(v) for v in value]
     return value
-
-
-def is_reference(text: str) -> bool:
-    return bool(_REF.fullmatch(text or ""))

@@ -18,6 +18,11 @@ _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?"
 _REPO_ID = re.compile(rf"^(?:{_NAME}/)?{_NAME}$")
 
 
+def is_owner_repo(text: str) -> bool:
+    """`owner/name` as the Hub spells repo ids (one rule for every service that must tell an id from a path)."""
+    return "/" in text and bool(_REPO_ID.match(text)) and "--" not in text and ".." not in text
+
+
 class HubError(Exception):
     """A Hub failure with a Persian message for the user; `code` says which kind for callers and tests."""
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.persian import fa_digits, format_number, format_percent, jalali_date
+from assistant.services.hub.client import is_owner_repo
 from assistant.services.training.tasks import CLASSIFICATION, task_label
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[A-Za-z0-9][\w.\-]*$")
 _METRIC_NAMES = {
     "eval_accuracy": ("accuracy", "دقت (accuracy)"),
     "eval_f1": ("f1", "F1 (میانگین ماکرو)"),
@@ -48,7 +48,7 @@ def write_card(folder: Path, *, name: str, params: dict[str, Any], metrics: dict
         for k, v in metrics.items() if k in _METRIC_NAMES and v is not None
     ]
     front: dict[str, Any] = {"language": ["fa"], "library_name": "transformers", "pipeline_tag": task}
-    if base and _REPO_ID.match(str(base)):
+    if base and is_owner_repo(str(base)):
         front["base_model"] = str(base)
     if dataset_id:
         front["datasets"] = [dataset_id]

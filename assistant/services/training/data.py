@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.persian import format_bytes, format_percent, normalize
+from assistant.services.hub.client import is_owner_repo
 from assistant.services.training.errors import TrainingProblem
 from assistant.services.training.tasks import CLASSIFICATION
 
@@ -39,7 +40,6 @@ LABEL_NAMES = (
     "label", "labels", "label_id", "label_ids", "class", "category", "sentiment", "target", "y", "tag",
     "برچسب", "کلاس", "دسته", "احساس", "دسته‌بندی",
 )
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[A-Za-z0-9][\w.\-]*$")
 SEED = 42
 
 
@@ -71,7 +71,7 @@ def resolve_dataset(name: str) -> DataSource:
         return DataSource("file", path, path.name, fmt=fmt)
     if path.is_dir():
         return DataSource("folder", path, name)
-    if _REPO_ID.match(name) and not name.startswith(("/", ".", "~")):
+    if is_owner_repo(name) and not name.startswith(("/", ".", "~")):
         snapshot = resolve_snapshot(name, "dataset")
         if snapshot is not None:
             return DataSource("hub", snapshot, name, repo_id=name)
