@@ -53,6 +53,13 @@ def announce(session: Session) -> None:
         session.exec(text(f"SELECT pg_notify('{CHANNEL}', '')"))  # type: ignore[call-overload]
 
 
+def commit(session: Session) -> None:
+    """Commit a transaction that changed a job or added a notification, and let every listener know."""
+    announce(session)
+    session.commit()
+    changed()
+
+
 def changed() -> None:
     """A job or notification was just committed by this process: the feed reads it now, not at its next tick."""
     if _feed is not None:

@@ -58,7 +58,7 @@ def create_job(
     job = Job(kind=kind, params=params or {}, title=title, session_id=session_id, run_at=run_at)
     with session_scope() as s:
         s.add(job)
-        s.commit()
+        events.commit(s)
         s.refresh(job)
     return job
 
@@ -104,9 +104,7 @@ def claim_job(job_id: int) -> bool:
                 message="",
             )
         )
-        events.announce(s)
-        s.commit()
-    events.changed()
+        events.commit(s)
     return res.rowcount == 1
 
 
@@ -132,9 +130,7 @@ def update_progress(
             job.worker_pid = worker_pid
         job.updated_at = utcnow()
         s.add(job)
-        events.announce(s)
-        s.commit()
-    events.changed()
+        events.commit(s)
 
 
 def is_cancel_requested(job_id: int) -> bool:
@@ -154,9 +150,7 @@ def request_cancel(job_id: int) -> CancelOutcome:
         job.cancel_requested = True
         job.updated_at = utcnow()
         s.add(job)
-        events.announce(s)
-        s.commit()
-        events.changed()
+        events.commit(s)
         if status == JobStatus.running:
             return CancelOutcome.requested
     # Queued or interrupted: nothing runs it, so it ends here.
@@ -179,10 +173,8 @@ def reset_for_resume(job_id: int) -> Job | None:
         job.message = t("jobs.resuming")
         job.updated_at = utcnow()
         s.add(job)
-        events.announce(s)
-        s.commit()
+        events.commit(s)
         s.refresh(job)
-    events.changed()
     return job
 
 
@@ -213,10 +205,8 @@ def finish_job(
         job.message = (message or t(f"jobs.final.{status.value}"))[:500]
         s.add(job)
         s.add(notifications.job_end_notification(job))
-        events.announce(s)
-        s.commit()
+        events.commit(s)
         s.refresh(job)
-    events.changed()
     return job
 
 
@@ -231,10 +221,8 @@ def mark_interrupted(job: Job) -> None:
         row.message = t("jobs.final.interrupted")
         s.add(row)
         s.add(notifications.job_end_notification(row))
-        events.announce(s)
-        s.commit()
+        events.commit(s)
         s.refresh(row)
-    events.changed()
     _kill_orphan_worker(row)
 
 

@@ -22,10 +22,8 @@ def notify(title: str, body: str = "", *, level: str = "info", job_id: int | Non
     note = Notification(title=title, body=body, level=level, job_id=job_id)
     with session_scope() as s:
         s.add(note)
-        events.announce(s)
-        s.commit()
+        events.commit(s)
         s.refresh(note)
-    events.changed()
     return note
 
 
