@@ -84,7 +84,7 @@ def _follow(job_id: int, timeout: float, quiet: bool) -> int:
             if text != shown and not quiet:
                 typer.echo(text.replace("\n\n", " | "))
                 shown = text
-            if not JobStatus(job.status).is_active:
+            if not job.status.is_active:
                 if quiet:
                     from tools.jobs import job_dict
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, String
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -34,11 +35,24 @@ class JobStatus(StrEnum):
 FINAL_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
 
 
+class _StatusColumn(TypeDecorator):
+    """A job's status: stored as its plain name (the column stays VARCHAR), read back as the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else JobStatus(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> JobStatus | None:
+        return None if value is None else JobStatus(value)
+
+
 class Job(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(index=True)
     title: str = ""
-    status: str = Field(default=JobStatus.queued, index=True)
+    status: JobStatus = Field(default=JobStatus.queued, sa_column=Column(_StatusColumn(), nullable=False, index=True))
     progress: float = 0.0
     message: str = ""
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -225,3 +225,18 @@ def test_a_paused_runner_leaves_orphans_to_the_server_which_resumes_them():
         assert store.get_job(job.id).status == JobStatus.interrupted
     finally:
         server.shutdown()
+
+
+def test_status_is_the_enum_on_read_and_plain_text_on_disk():
+    """Rows written by the earlier code (a plain string column) read back as JobStatus; the column stays text."""
+    from sqlalchemy import text
+
+    from assistant.db import get_engine
+
+    job = store.create_job("test_count", {"steps": 1})
+    with get_engine().begin() as conn:
+        assert conn.execute(text("SELECT status FROM job WHERE id = :i"), {"i": job.id}).scalar() == "queued"
+        conn.execute(text("UPDATE job SET status = 'interrupted' WHERE id = :i"), {"i": job.id})
+    got = store.get_job(job.id).status
+    assert type(got) is JobStatus and got is JobStatus.interrupted and not got.is_active
+    assert store.job_counts()["interrupted"] == 1

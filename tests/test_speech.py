@@ -171,7 +171,7 @@ def test_long_recording_runs_as_a_job_with_progress_in_pieces(stt, audio_dir, mo
     def finished():
         job = store.get_job(reply.job_id)
         messages.add(job.message)
-        return not JobStatus(job.status).is_active
+        return not job.status.is_active
 
     deadline = time.monotonic() + 60
     while not finished() and time.monotonic() < deadline:
@@ -218,12 +218,12 @@ def test_two_hour_recording_is_a_job_with_bounded_memory_and_stops_on_cancel(stt
     while time.monotonic() < deadline:
         peak = max(peak, proc.memory_info().rss)
         job = store.get_job(reply.job_id)
-        if job.progress > 0 or not JobStatus(job.status).is_active:
+        if job.progress > 0 or not job.status.is_active:
             break
         time.sleep(0.05)
     assert job.status == JobStatus.running and 0 < job.progress < 0.2, (job.status, job.progress, job.error)
     assert get_runner().cancel(reply.job_id) == store.CancelOutcome.requested
-    while JobStatus(store.get_job(reply.job_id).status).is_active and time.monotonic() < deadline:
+    while store.get_job(reply.job_id).status.is_active and time.monotonic() < deadline:
         peak = max(peak, proc.memory_info().rss)
         time.sleep(0.05)
     assert store.get_job(reply.job_id).status == JobStatus.cancelled

@@ -103,7 +103,7 @@ def resume_job(job_id: int) -> ToolResult:
     job = store.get_job(job_id)
     if job is None:
         return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
-    if JobStatus(job.status).is_active:
+    if job.status.is_active:
         # Already queued or running: follow it instead.
         text = t("jobs.resume_active", id=job_id, status=status_label(job.status))
         return ToolResult(True, text, {"job": job_dict(job), "attached": True}, job_id=job_id)

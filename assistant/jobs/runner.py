@@ -94,7 +94,7 @@ def _run_in_child(job: Job, target: str) -> None:
             proc.kill()
             proc.join(5)
     after = store.get_job(job.id)
-    if after is None or JobStatus(after.status).is_final:
+    if after is None or after.status.is_final:
         return
     if store.is_cancel_requested(job.id):
         store.finish_job(job.id, JobStatus.cancelled)
@@ -290,7 +290,7 @@ def wait_for_job(job_id: int, timeout: float = 60.0, poll: float = 0.2) -> Job |
     deadline = time.monotonic() + timeout
     while True:
         job = store.get_job(job_id)
-        if job is None or not JobStatus(job.status).is_active or time.monotonic() > deadline:
+        if job is None or not job.status.is_active or time.monotonic() > deadline:
             return job
         time.sleep(poll)
 

@@ -144,7 +144,7 @@ def request_cancel(job_id: int) -> CancelOutcome:
         job = s.get(Job, job_id)
         if job is None:
             return CancelOutcome.not_found
-        status = JobStatus(job.status)
+        status = job.status
         if status.is_final:
             return CancelOutcome.already_final
         job.cancel_requested = True
@@ -162,7 +162,7 @@ def reset_for_resume(job_id: int) -> Job | None:
     """Put an interrupted (or failed/cancelled) job back in the queue, keeping its id and results so far."""
     with session_scope() as s:
         job = s.get(Job, job_id)
-        if job is None or JobStatus(job.status) in (JobStatus.running, JobStatus.queued, JobStatus.succeeded):
+        if job is None or job.status in (JobStatus.running, JobStatus.queued, JobStatus.succeeded):
             return None
         job.status = JobStatus.queued
         job.cancel_requested = False
@@ -191,7 +191,7 @@ def finish_job(
         job = s.get(Job, job_id)
         if job is None:
             return None
-        if JobStatus(job.status).is_final:
+        if job.status.is_final:
             return job
         job.status = status
         job.finished_at = utcnow()

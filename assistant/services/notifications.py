@@ -29,7 +29,7 @@ def notify(title: str, body: str = "", *, level: str = "info", job_id: int | Non
 
 def job_end_notification(job: Job) -> Notification:
     """The notification for a job's end; the caller adds it in the same transaction as the status change."""
-    status = JobStatus(job.status)
+    status = job.status
     kind = t(f"jobs.kind.{job.kind}") if _has_kind(job.kind) else job.kind
     title = t(f"notifications.job_{status.value}", id=job.id, kind=kind, title=job.title or kind)
     body = job.error or job.message or ""

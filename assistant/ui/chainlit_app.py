@@ -178,7 +178,7 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
     await final.send()
     if reply.job_id is not None:
         job = await asyncio.to_thread(store.get_job, reply.job_id)
-        if job is not None and JobStatus(job.status).is_active:
+        if job is not None and job.status.is_active:
             _follow(job.id)
 
 
@@ -248,7 +248,7 @@ class _JobView:
             self.shown = text
             if job.kind == "training":
                 await training_view.update_chart(job, self.msg, self.chart)
-            if not JobStatus(job.status).is_active:
+            if not job.status.is_active:
                 self.done = True
                 await _job_outputs(job)
 

@@ -16,7 +16,7 @@ def progress_bar(fraction: float) -> str:
 
 def render_progress(job: Job) -> str:
     kind = t(f"jobs.kind.{job.kind}") if has(f"jobs.kind.{job.kind}") else job.kind
-    status = JobStatus(job.status)
+    status = job.status
     head = t(
         "jobs.progress_line",
         id=job.id,

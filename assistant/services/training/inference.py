@@ -48,7 +48,7 @@ def resolve_target(ref: str) -> TryTarget:
         if job is not None:
             if job.kind != "training":
                 raise TrainingProblem("try_job_not_training", id=job_id)
-            status = JobStatus(job.status)
+            status = job.status
             label = t(f"jobs.status.{status.value}")
             if status.is_active:
                 raise TrainingProblem("try_job_running", id=job_id, status=label)
