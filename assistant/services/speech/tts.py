@@ -32,7 +32,6 @@ from assistant.services.speech.common import SpeechError, speech_dir
 log = logging.getLogger(__name__)
 
 ENGINES = ("mms", "espeak")
-VOICES = ("", "mms", "espeak", "male", "female")
 ESPEAK_TIMEOUT = 60.0
 CACHE_MAX_BYTES = 256 * 1024**2
 

@@ -127,8 +127,3 @@ def predict(target: TryTarget, text: str) -> dict[str, Any]:
         raise
     except Exception as exc:
         raise TrainingProblem("try_failed", model=target.display) from exc
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
