@@ -240,3 +240,28 @@ def test_status_is_the_enum_on_read_and_plain_text_on_disk():
     got = store.get_job(job.id).status
     assert type(got) is JobStatus and got is JobStatus.interrupted and not got.is_active
     assert store.job_counts()["interrupted"] == 1
+
+
+def test_job_parameters_are_checked_at_submit_and_at_start():
+    """A kind's params model refuses a bad payload in Persian at submit; a bad row (older version, by hand) fails
+    when it starts, in Persian, and the runner goes on."""
+    import re
+
+    from assistant.jobs import JobError
+
+    runner = get_runner()
+    with pytest.raises(JobError) as caught:
+        runner.submit("download", {"repo_id": "../../etc/passwd", "repo_type": "weights"})
+    message = caught.value.user_message
+    assert re.search(r"[\u0600-\u06ff]", message) and "repo_id" in message and "repo_type" in message
+    assert "Traceback" not in message and "validation" not in message.lower()
+    assert store.list_jobs(kind="download") == []  # nothing was created
+
+    # A row whose params no longer fit the kind (written past the check) fails at start.
+    bad = store.create_job("transcription", {"duration": -5})
+    runner.schedule(bad.id)
+    done = wait_for_job(bad.id, timeout=30)
+    assert done.status == JobStatus.failed and "transcription" in done.error and "path" in done.error
+
+    good = runner.submit("test_count", {"steps": 2})  # a kind with no model takes any dict
+    assert wait_for_job(good.id, timeout=30).status == JobStatus.succeeded

@@ -126,6 +126,11 @@ def call_tool(name: str, args: dict[str, Any] | None = None) -> ToolResult:
         return ToolResult(False, _bad_args_text(exc), {"error": "bad_args"})
     try:
         return spec.func(**parsed.model_dump())
-    except Exception:
+    except Exception as exc:
+        from assistant.jobs.context import JobError  # not at import: the registry stays light
+
+        if isinstance(exc, JobError):  # e.g. a job's parameters refused at submit: its message is already Persian
+            log.warning("tool %s: %s", name, exc.detail or exc.user_message)
+            return ToolResult(False, exc.user_message, {"error": "job_error"})
         log.exception("tool %s failed", name)
         return ToolResult(False, t("errors.tool_unexpected"), {"error": "exception"})

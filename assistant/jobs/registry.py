@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import BaseModel, ValidationError
+
 from assistant.jobs.context import JobContext
 
 HandlerFunc = Callable[[JobContext], dict[str, Any] | None]
@@ -25,6 +27,21 @@ class JobHandler:
     mode: Literal["thread", "process"] = "thread"
     # Resume an interrupted run automatically when the server starts.
     auto_resume: bool = False
+    # The kind's parameters, checked at submit and again when a run starts (None: any dict, e.g. test kinds).
+    params_model: type[BaseModel] | None = None
+
+    def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters as the handler will see them; a bad payload raises JobError with a Persian message."""
+        if self.params_model is None:
+            return dict(params)
+        from assistant.jobs.context import JobError
+        from prompts import t
+
+        try:
+            return self.params_model.model_validate(params).model_dump(mode="json")
+        except ValidationError as exc:
+            fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e.get("loc")}))
+            raise JobError(t("errors.job_bad_params", kind=self.kind, fields=fields or "-"), detail=str(exc)) from None
 
     @property
     def target(self) -> str:
@@ -35,10 +52,11 @@ _HANDLERS: dict[str, JobHandler] = {}
 
 
 def job_handler(
-    kind: str, *, mode: Literal["thread", "process"] = "thread", auto_resume: bool = False
+    kind: str, *, mode: Literal["thread", "process"] = "thread", auto_resume: bool = False,
+    params: type[BaseModel] | None = None,
 ) -> Callable[[HandlerFunc], HandlerFunc]:
     def register(func: HandlerFunc) -> HandlerFunc:
-        _HANDLERS[kind] = JobHandler(kind=kind, func=func, mode=mode, auto_resume=auto_resume)
+        _HANDLERS[kind] = JobHandler(kind=kind, func=func, mode=mode, auto_resume=auto_resume, params_model=params)
         return func
 
     return register

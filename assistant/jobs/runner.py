@@ -38,7 +38,15 @@ def _run_handler(job_id: int, func: HandlerFunc) -> None:
     job = store.get_job(job_id)
     if job is None:
         return
-    ctx = JobContext(job_id, dict(job.params))
+    handler = get_handler(job.kind)
+    try:
+        # Checked again here: a row written by an older version, or by hand, fails in Persian, not in a traceback.
+        params = handler.check_params(job.params) if handler else dict(job.params)
+    except JobError as exc:
+        log.warning("job %s: bad parameters: %s", job_id, exc.detail)
+        store.finish_job(job_id, JobStatus.failed, error=exc.user_message)
+        return
+    ctx = JobContext(job_id, params)
     try:
         result = func(ctx) or {}
         ctx.flush()
@@ -215,6 +223,10 @@ class JobRunner:
         session_id: str | None = None,
         run_at: datetime | None = None,
     ) -> Job:
+        """Queue a job; its parameters are checked against the kind's model first (JobError: a Persian message)."""
+        handler = get_handler(kind)
+        if handler is not None:
+            params = handler.check_params(params or {})
         job = store.create_job(kind, params, title=title, session_id=session_id, run_at=run_at)
         assert job.id is not None
         self.schedule(job.id, run_at)

@@ -18,12 +18,22 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, field_validator
 
 from assistant.jobs import JobCancelled, JobContext, JobError, job_handler
 from assistant.jobs.registry import on_runner_start
 from assistant.persian import format_bytes, format_duration
-from assistant.services.hub.client import HubError, api, auth_headers, call_hub, current_endpoint, translate_error
+from assistant.services.hub.client import (
+    HubError,
+    api,
+    auth_headers,
+    call_hub,
+    current_endpoint,
+    translate_error,
+    validate_repo_id,
+)
 from assistant.services.hub.local import hub_cache, repo_folder
 from prompts import t
 
@@ -354,7 +364,18 @@ def sweep_partials() -> int:
     return freed
 
 
-@job_handler("download", mode="thread", auto_resume=True)
+class DownloadParams(BaseModel):
+    repo_id: str
+    repo_type: Literal["model", "dataset"] = "model"
+    revision: str | None = None
+
+    @field_validator("repo_id")
+    @classmethod
+    def _repo(cls, value: str) -> str:
+        return validate_repo_id(value)
+
+
+@job_handler("download", mode="thread", auto_resume=True, params=DownloadParams)
 def download_job(ctx: JobContext) -> dict[str, Any]:
     p = ctx.params
     result = download_repo(ctx, p["repo_id"], p.get("repo_type", "model"), p.get("revision"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pydantic import BaseModel, Field
+
 from assistant.jobs import JobContext, JobError, job_handler
 from assistant.services.speech import stt
 from assistant.services.speech.common import SpeechError, clock, speech_dir
@@ -13,9 +15,14 @@ from prompts import t
 PREVIEW_CHARS = 3000
 
 
-@job_handler("transcription", mode="thread")
+class TranscriptionParams(BaseModel):
+    path: str = Field(min_length=1)  # the kept upload
+    name: str = ""  # shown name
+    duration: float = Field(default=0.0, ge=0)  # seconds, from the probe
+
+
+@job_handler("transcription", mode="thread", params=TranscriptionParams)
 def transcription_job(ctx: JobContext) -> dict:
-    """params: {"path": audio file, "name": shown name, "duration": seconds from the probe}."""
     path = Path(ctx.params["path"])
     name = ctx.params.get("name") or path.name
     expected = float(ctx.params.get("duration") or 0.0) or None
