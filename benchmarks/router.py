@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import tools  # noqa: E402,F401  (importing registers the tools)
+import tools  # noqa: E402,F401  (the registry loads every tool on its first lookup)
 from agents import intent, router  # noqa: E402
 from assistant.persian import normalize, parse_number  # noqa: E402
 from tests.router_cases import CASES  # noqa: E402

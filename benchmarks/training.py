@@ -107,18 +107,13 @@ def percentile(values: list[float], q: float) -> float:
 def dastyar_run(model: Path, data: Path, epochs: int, batch: int, lr: float, probe: bool = False) -> dict:
     """One training job through the tool and the job runner. With `probe`, `/jobs` is asked every 100 ms while it
     trains (the asking costs CPU on this 2-core machine, so throughput rounds do not probe)."""
+    from agents.graph import run_agent
     from assistant.jobs import store
     from assistant.models import JobStatus
     from tools import call_tool
 
-    try:
-        from agents.graph import run_agent
-
-        def ask_jobs() -> None:
-            run_agent("/jobs")
-    except ImportError:  # the agent layer is being reworked: ask the tool directly
-        def ask_jobs() -> None:
-            call_tool("list_jobs", {})
+    def ask_jobs() -> None:
+        run_agent("/jobs")  # what a chat does: the whole agent, not the tool alone
 
     started = call_tool("start_training", {"base_model": str(model), "dataset": str(data), "epochs": epochs,
                                            "batch_size": batch, "learning_rate": lr, "max_length": 128,
@@ -195,11 +190,18 @@ def main() -> None:
     first = None
     try:
         for i in range(opts.rounds):
+            # Round 1 makes the split both sides train on (Dastyar's job saves it); later rounds alternate which
+            # side runs first, so warm caches and the machine's drift favour neither.
+            plain_first = first is not None and i % 2 == 1
+            if plain_first:
+                p = plain_run(model, first["out"] / "data", first["labels"], opts.epochs, opts.batch, opts.lr, work)
             d = dastyar_run(model, data, opts.epochs, opts.batch, opts.lr)
             first = first or d
-            p = plain_run(model, d["out"] / "data", d["labels"], opts.epochs, opts.batch, opts.lr, work)
+            if not plain_first:
+                p = plain_run(model, first["out"] / "data", first["labels"], opts.epochs, opts.batch, opts.lr, work)
             rows.append((d["samples_per_second"], p["samples_per_second"], d["accuracy"], p["accuracy"]))
-            print(f"round {i + 1}: dastyar {d['samples_per_second']:.1f} samples/s (acc {d['accuracy']:.3f}), "
+            order = "plain, then dastyar" if plain_first else "dastyar, then plain"
+            print(f"round {i + 1} ({order}): dastyar {d['samples_per_second']:.1f} samples/s (acc {d['accuracy']:.3f}), "
                   f"plain Trainer {p['samples_per_second']:.1f} samples/s (acc {p['accuracy']:.3f})", flush=True)
         latencies = dastyar_run(model, data, 1, opts.batch, opts.lr, probe=True)["latencies"]
     finally:
