@@ -214,6 +214,11 @@ class EventFeed:
             else:
                 self._wake.wait(self.interval)
                 self._wake.clear()
+        if listener is not None:
+            try:
+                listener.close()
+            except Exception:
+                pass
 
     def _listen(self) -> Any:
         """A dedicated PostgreSQL connection on LISTEN, or None (SQLite, or LISTEN unavailable)."""
