@@ -128,7 +128,14 @@ def test_slash_train_lora_gpt2_with_confirm_flag(tiny_hub, tmp_path):
     out = Path(r["model_dir"])
     assert (out / "adapter" / "adapter_config.json").is_file()  # the LoRA adapter …
     assert json.loads((out / "config.json").read_text())["architectures"] == ["GPT2LMHeadModel"]  # … merged in
-    assert "lora" in (out / "README.md").read_text(encoding="utf-8")
+    from huggingface_hub import ModelCard
+
+    hp = ModelCard.load(out / "README.md").data.to_dict()["training_hyperparameters"]
+    adapter = json.loads((out / "adapter" / "adapter_config.json").read_text())
+    # The card reports what the run used: the adapter's own settings and the seed of the split and the Trainer.
+    assert (hp["lora_r"], hp["lora_alpha"], hp["lora_dropout"]) == (adapter["r"], adapter["lora_alpha"],
+                                                                    adapter["lora_dropout"])
+    assert hp["seed"] == 42
     tried = run_agent(f"/try {job.id} غذای این رستوران")
     assert tried.ok and "متن تولیدشده" in tried.text and tried.data["prediction"]["task"] == "text-generation"
 

@@ -37,12 +37,13 @@ def write_card(folder: Path, *, name: str, params: dict[str, Any], metrics: dict
         "num_train_epochs": params["epochs"],
         "per_device_train_batch_size": params["batch_size"],
         "max_length": params["max_length"],
-        "seed": 42,
+        "seed": params.get("seed"),
         "optimizer": "AdamW",
         "lr_scheduler_type": "linear",
     }
-    if params.get("lora"):
-        hparams.update({"lora_r": 8, "lora_alpha": 16, "lora_dropout": 0.05})
+    if params.get("lora_settings"):  # what the run used (run.LORA_SETTINGS), not a copy
+        settings = params["lora_settings"]
+        hparams.update({f"lora_{k}" if not k.startswith("lora_") else k: v for k, v in settings.items()})
     card_metrics = [
         {"type": _METRIC_NAMES[k][0], "value": round(float(v), 4), "name": _METRIC_NAMES[k][0]}
         for k, v in metrics.items() if k in _METRIC_NAMES and v is not None

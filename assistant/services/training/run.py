@@ -15,13 +15,14 @@ from typing import Any
 from assistant.jobs import JobCancelled, JobContext, JobError
 from assistant.persian import fa_digits, format_duration, format_number, format_percent
 from assistant.services.training import metrics as metrics_mod
-from assistant.services.training.data import DataSource, PreparedData, prepare
+from assistant.services.training.data import SEED, DataSource, PreparedData, prepare
 from assistant.services.training.errors import TrainingProblem
 from assistant.services.training.tasks import CLASSIFICATION, GENERATION
 from prompts import t
 
 log = logging.getLogger(__name__)
-SEED = 42
+# The LoRA adapter of causal-LM fine-tuning; the model card reports what was used from here.
+LORA_SETTINGS = {"r": 8, "lora_alpha": 16, "lora_dropout": 0.05}
 FINAL_SHARE = 0.97  # progress reserved for the final evaluation and save
 
 
@@ -305,8 +306,7 @@ def _with_lora(model):
     from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as targets
 
     known = model.config.model_type in targets
-    config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=16, lora_dropout=0.05,
-                        target_modules=None if known else "all-linear")
+    config = LoraConfig(task_type=TaskType.CAUSAL_LM, **LORA_SETTINGS, target_modules=None if known else "all-linear")
     return get_peft_model(model, config)
 
 
@@ -443,7 +443,8 @@ def _save_final(trainer, model, tokenizer, params, data, out: Path, summary, run
         (tmp / "training_params.json").write_text(json.dumps(hparams, ensure_ascii=False, indent=2), encoding="utf-8")
         history = log_file.history()
         plot = loss_plot(history, tmp / "loss.png")
-        write_card(tmp, name=out.name, params=params, metrics=summary, labels=data.labels,
+        used = {**params, "seed": SEED, "lora_settings": dict(LORA_SETTINGS) if params.get("lora") else None}
+        write_card(tmp, name=out.name, params=used, metrics=summary, labels=data.labels,
                    data_summary=data.summary(), train_seconds=runtime, device=device["label"], model_path=out)
         names = sorted(p.name for p in tmp.iterdir())
         for name in [n for n in names if n != "config.json"] + ["config.json"]:
