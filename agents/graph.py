@@ -220,13 +220,19 @@ def _run_tool(state: AgentState) -> AgentState:
     return {"result": result, "job_id": result.get("job_id"), **followups.remember(r["tool"], r["args"], result)}
 
 
+def _fallback() -> str:
+    from tools.system import fallback_text
+
+    return fallback_text()
+
+
 def _llm(state: AgentState) -> AgentState:
     history = [m for m in state.get("messages") or [] if isinstance(m, HumanMessage | AIMessage) or m.type == "tool"]
     try:
         out = run_llm(history, state.get("text", ""), _call)
     except LLMFailure:
         notice = "" if state.get("llm_notice_shown") else t("errors.llm_unavailable") + "\n\n"
-        return {"reply": notice + t("agent.fallback"), "llm_notice_shown": True}
+        return {"reply": notice + _fallback(), "llm_notice_shown": True}
     update: AgentState = {"messages": out["messages"], "reply": out["reply"]}
     result = out["result"]
     if result is not None:
@@ -270,7 +276,7 @@ def _reply(state: AgentState) -> AgentState:
         example = _MISSING_EXAMPLES.get((r["tool"], r["missing"]), f"/{r['tool']}")
         text = t("errors.missing_job_id", example=example)
     else:
-        text = t(r.get("reply_key") or "agent.fallback", **(r.get("args") or {}))
+        text = t(r["reply_key"], **(r.get("args") or {})) if r.get("reply_key") else _fallback()
     update: AgentState = {"reply": text}
     if r.get("source") != "llm":
         # Offline turns join the history too, so a later LLM turn knows what happened.

@@ -360,7 +360,9 @@ def _tools_signature() -> str:
 
 
 def model_path() -> Path:
-    cache = Path(os.environ.get("DASTYAR_CACHE_DIR") or ROOT / ".cache")
+    from assistant.config import get_settings
+
+    cache = get_settings().cache_dir
     here = Path(__file__).resolve().parent
     key = _fingerprint([*CORPUS_DIR.glob("*.jsonl"), here / "intent.py", here / "lexicon.py"])
     key = hashlib.sha256(f"{key}:{_tools_signature()}".encode()).hexdigest()[:16]

@@ -128,18 +128,12 @@ W_NO = words("نه", "خیر", "نخیر", "بیخیال", "no", "نمی‌خو�
 W_GREETING = words("سلام", "درود", "صبح بخیر", "عصر بخیر", "شب بخیر", "hello", "hi", "خسته نباشی", "وقت بخیر")
 W_THANKS = words("مرسی", "ممنون", "ممنونم", "متشکرم", "سپاس", "سپاسگزارم", "دمت گرم", "thanks", "thank you", "تشکر")
 
-# Below this calibrated probability the router asks which of the two likeliest actions was meant
-# (DASTYAR_ROUTER_CONFIDENCE overrides it: 0 never asks, above 1 always asks).
-CONFIDENT = 0.5
-
 
 def _confident() -> float:
-    import os
+    """Below this calibrated probability the router asks which of the two likeliest actions was meant."""
+    from assistant.config import get_settings
 
-    try:
-        return float(os.environ.get("DASTYAR_ROUTER_CONFIDENCE", CONFIDENT))
-    except ValueError:
-        return CONFIDENT
+    return get_settings().router_confidence
 JOB_TOOLS = ("job_status", "cancel_job", "resume_job")
 # «اول … بعد …», «… و بعدش …», «… که بعداً …»: the first action runs, the next is offered.
 _CHAIN = re.compile(

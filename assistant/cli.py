@@ -43,8 +43,10 @@ def ask(
 ) -> None:
     """Run the same agent as the chat on TEXT and print its reply."""
     from agents.graph import run_agent
+    from assistant import bootstrap
     from assistant.jobs import runner
 
+    bootstrap.setup()
     # Jobs belong to the server when one runs; otherwise this process runs them only if it stays to wait.
     runner.set_runner_mode(paused=runner.server_runner_alive() or not wait)
     try:
@@ -106,12 +108,13 @@ def _follow(job_id: int, timeout: float, quiet: bool) -> int:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    app_file: Annotated[Path | None, typer.Option("--app", hidden=True)] = None,  # tests add their job kinds
 ) -> None:
     """Start the chat server (Chainlit) with the job runner."""
     from assistant.config import get_settings
 
     settings = get_settings()
-    target = PROJECT_ROOT / "assistant" / "ui" / "chainlit_app.py"
+    target = (app_file or PROJECT_ROOT / "assistant" / "ui" / "chainlit_app.py").resolve()
     args = [
         sys.executable, "-m", "chainlit", "run", str(target), "--headless",
         "--host", host or settings.host, "--port", str(port or settings.port),
@@ -149,7 +152,14 @@ def _intent_check(check: type) -> object:
 
 
 def main() -> None:
-    app()
+    from assistant.config import SettingsError
+    from assistant.migrations import SchemaTooNew
+
+    try:
+        app()
+    except (SchemaTooNew, SettingsError) as exc:  # a clear sentence instead of a traceback, whatever the command
+        typer.echo(exc.user_message, err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

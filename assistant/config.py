@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # Training: CPU threads of a job (None: all cores) and the largest uploaded data file it accepts.
     train_threads: int | None = Field(default=None, ge=1, validation_alias="DASTYAR_TRAIN_THREADS")
     train_max_file_mb: float = Field(default=1024.0, gt=0, validation_alias="DASTYAR_TRAIN_MAX_FILE_MB")
+    # Below this calibrated probability the offline router asks which of the two likeliest actions was meant
+    # (0: never asks, above 1: always asks).
+    router_confidence: float = Field(default=0.5, ge=0, validation_alias="DASTYAR_ROUTER_CONFIDENCE")
+    # Where the trained intent model is kept (rebuilt when the corpus or the code changes).
+    cache_dir: Path = Field(default=PROJECT_ROOT / ".cache", validation_alias="DASTYAR_CACHE_DIR")
     # Speech. STT: a faster-whisper size ("small"), a Hub repo id or a local CTranslate2 folder; language "fa" or "auto".
     stt_model: str = Field(default="small", validation_alias="DASTYAR_STT_MODEL")
     stt_language: str = Field(default="fa", validation_alias="DASTYAR_STT_LANGUAGE")
@@ -69,9 +74,26 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
 
 
+class SettingsError(ValueError):
+    """A setting in the environment or `.env` has a value of the wrong kind; the message names it, not its value
+    (the value could be a secret)."""
+
+    def __init__(self, names: list[str]) -> None:
+        from prompts import t
+
+        self.names = names
+        self.user_message = t("errors.bad_settings", names="، ".join(names))
+        super().__init__(f"invalid settings: {', '.join(names)}")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    settings = Settings()
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise SettingsError(sorted({str(e["loc"][0]) for e in exc.errors() if e.get("loc")})) from None
     settings.ensure_dirs()
     return settings
 

@@ -8,9 +8,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from assistant import models  # noqa: F401  (registers the tables)
 from assistant.config import get_settings
 
 _lock = threading.Lock()
@@ -26,17 +25,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def raw_engine(url: str) -> Engine:
+    """An engine on `url` as it is, schema untouched (migrations and tests)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
 def get_engine(url: str | None = None) -> Engine:
+    """The shared engine on `url` (default: the configured database), its schema upgraded on first use."""
     url = url or get_settings().db_url
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            if url.startswith("sqlite"):
-                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-                event.listen(engine, "connect", _sqlite_pragmas)
-            else:
-                engine = create_engine(url, pool_pre_ping=True)
-            SQLModel.metadata.create_all(engine)
+            from assistant import migrations
+
+            engine = raw_engine(url)
+            migrations.upgrade(engine)
             _engines[url] = engine
         return engine
 

@@ -1,4 +1,7 @@
-"""Database tables: one Job model for all long work, notifications, key/value settings."""
+"""Database tables: one Job model for all long work, notifications, key/value settings.
+
+A change here needs a revision in assistant/migrations/versions (a test compares the two).
+"""
 
 from __future__ import annotations
 
@@ -68,7 +71,7 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Notification(SQLModel, table=True):

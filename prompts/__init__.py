@@ -47,6 +47,11 @@ def has(key: str) -> bool:
     return key in _catalog()
 
 
+def job_kind(kind: str) -> str:
+    """A job kind as people say it («دانلود», «آموزش»); a kind with no Persian name is shown as it is."""
+    return t(f"jobs.kind.{kind}") if has(f"jobs.kind.{kind}") else kind
+
+
 @cache
 def document(name: str) -> str:
     """A longer Persian text kept as Markdown, e.g. the help page."""

@@ -35,8 +35,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def dastyar_server(data: Path, **env_overrides: str) -> Iterator[dict]:
-    """`dastyar serve` with its own data dir; yields {"url", "data", "env"} once /health says the runner runs."""
+def dastyar_server(data: Path, app: Path | None = None, **env_overrides: str) -> Iterator[dict]:
+    """`dastyar serve` with its own data dir; yields {"url", "data", "env"} once /health says the runner runs.
+    `app`: another Chainlit file to serve (tests/fixture_app.py adds the test job kinds)."""
     port = free_port()
     env = os.environ.copy()
     env.pop("CHAINLIT_AUTH_SECRET", None)  # the server makes and keeps its own
@@ -45,7 +46,8 @@ def dastyar_server(data: Path, **env_overrides: str) -> Iterator[dict]:
     data.mkdir(parents=True, exist_ok=True)
     log_path = data / "server.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT,
+        extra = ["--app", str(app)] if app else []
+        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), *extra], cwd=ROOT,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -69,11 +71,11 @@ def dastyar_server(data: Path, **env_overrides: str) -> Iterator[dict]:
 
 
 @contextmanager
-def chromium() -> Iterator:
+def chromium(extra_args: list[str] | None = None) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + (extra_args or []), headless=True)
         try:
             yield browser
         finally:
@@ -81,10 +83,13 @@ def chromium() -> Iterator:
 
 
 def open_chat(browser, url: str, **context_args):
-    """A new tab on the chat, connected (the starters arrive over the websocket)."""
+    """A new tab on the chat, connected (the starters arrive over the websocket). `page.visited` lists every URL
+    the tab showed (a login page would be one of them); close with `page.context.close()`."""
     context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900}, **context_args)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    page.visited = []
+    page.on("framenavigated", lambda frame: page.visited.append(frame.url) if frame == page.main_frame else None)
     page.goto(url)
     page.wait_for_selector("textarea#chat-input")
     page.get_by_text("وضعیت سیستم").first.wait_for()

@@ -20,6 +20,10 @@ os.environ.pop("HF_TOKEN", None)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from assistant import bootstrap  # noqa: E402  (after the environment above)
+
+bootstrap.setup()  # the app's job handlers and hooks, as every entry point loads them
+
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -99,3 +103,21 @@ def online_hub(hub, monkeypatch: pytest.MonkeyPatch, data_dir: Path):
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(hf_home / "token"))
     reset_settings()
     return hub
+
+
+# Browser tests: one Chromium per module, a fresh tab on the module's `server` fixture per test.
+@pytest.fixture(scope="module")
+def browser():
+    from tests.browser_support import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, server):
+    from tests.browser_support import open_chat
+
+    pg = open_chat(browser, server["url"])
+    yield pg
+    pg.context.close()

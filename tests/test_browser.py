@@ -15,11 +15,9 @@ from tests.browser_support import (
     BROWSER_MARKS,
     CHROMIUM,  # noqa: F401  (re-exported for the other browser modules)
     CHROMIUM_ARGS,  # noqa: F401
-    chromium,
     dastyar_server,
     free_port,
     last_reply,
-    open_chat,
     send,
 )
 
@@ -34,19 +32,6 @@ _free_port, _send, _last_reply = free_port, send, last_reply
 def server(tmp_path_factory):
     with dastyar_server(tmp_path_factory.mktemp("browser-data")) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, server):
-    pg = open_chat(browser, server["url"])
-    yield pg
-    pg.context.close()
 
 
 def test_health(server):

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, dastyar_server
+from tests.browser_support import CHROMIUM, dastyar_server
 from tests.browser_support import last_reply as _last_reply
 from tests.browser_support import send as _send
 
@@ -30,31 +30,9 @@ _THREAD_URL = re.compile(r"/thread/([0-9a-f-]{36})")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     # The server runs the test job kinds queued by another process in these tests.
-    extra = {"DASTYAR_EXTRA_HANDLER_MODULES": "tests.job_fixtures", "DASTYAR_TTS_ENGINE": "espeak"}
-    with dastyar_server(tmp_path_factory.mktemp("threads-data"), **extra) as srv:
+    with dastyar_server(tmp_path_factory.mktemp("threads-data"), app=ROOT / "tests" / "fixture_app.py",
+                        DASTYAR_TTS_ENGINE="espeak") as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.visited = []  # every URL the tab showed: a login page would be one of them
-    pg.on("framenavigated", lambda frame: pg.visited.append(frame.url) if frame == pg.main_frame else None)
-    _open(pg, server["url"])
-    yield pg
-    context.close()
 
 
 def _open(page, url: str) -> None:

@@ -138,3 +138,30 @@ def test_events_arrive_by_listen_notify_on_postgresql(postgres_url, monkeypatch)
         ev = sub.get(timeout=60)
     assert ev is not None and ev.note.title == "با NOTIFY"
     events.reset_feed()
+
+
+def test_database_from_the_version_before_migrations_upgrades_on_postgresql(postgres_url, monkeypatch, tmp_path):
+    """tests/data/dastyar-v0.pg.sql.gz: pg_dump of a database made by a064d66 (the last version without migrations)."""
+    import gzip
+
+    from assistant import migrations
+    from assistant.config import reset_settings
+    from assistant.db import dispose_engines, get_engine
+    from tests.test_migrations import check_v0_rows, schema_differences
+
+    port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+    subprocess.run([str(BIN / "createdb"), "-h", "127.0.0.1", "-p", port, "-U", "dastyar", "v0"], check=True,
+                   capture_output=True, timeout=60)
+    dump = tmp_path / "v0.sql"
+    dump.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "dastyar-v0.pg.sql.gz").read_bytes()))
+    subprocess.run([str(BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", port, "-U", "dastyar",
+                    "-d", "v0", "-f", str(dump)], check=True, capture_output=True, timeout=120)
+    url = postgres_url.rsplit("/", 1)[0] + "/v0"
+    monkeypatch.setenv("DATABASE_URL", url)
+    reset_settings()
+    dispose_engines()
+    engine = get_engine()
+    assert migrations.current_revision(engine) == migrations.head_revision()
+    assert schema_differences(engine) == []
+    check_v0_rows(engine)
+    dispose_engines()

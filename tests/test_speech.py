@@ -400,7 +400,8 @@ def test_microphone_without_a_model_says_how_to_get_one(audio_dir, monkeypatch):
 # -- readiness ---------------------------------------------------------------------------------------------------
 def test_speech_status_and_doctor(stt):
     from assistant.services.doctor import run_checks
-    from assistant.services.speech import speech_status, speech_status_lines
+    from assistant.services.speech import speech_status
+    from tools.speech import speech_status_lines
 
     status = speech_status()
     assert status["stt"]["ready"] and status["stt"]["path"] == str(stt.resolve())

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser_support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, dastyar_server
+from tests.browser_support import BROWSER_MARKS, chromium, dastyar_server, open_chat
 from tests.browser_support import last_reply as _last_reply
 from tests.browser_support import send as _send
 from tests.speech_fixtures import build_tiny_whisper, encode, espeak, read_pcm, write_pcm
@@ -40,31 +40,20 @@ def speech_server(tmp_path_factory, speech_files):
 
 @pytest.fixture(scope="module")
 def mic_browser(speech_files):
-    from playwright.sync_api import sync_playwright
-
-    args = CHROMIUM_ARGS + [
+    with chromium([
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={speech_files['mic']}%noloop", "--autoplay-policy=no-user-gesture-required",
-    ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    ]) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(mic_browser, speech_server):
-    context = mic_browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["microphone"], origin=speech_server["url"])
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(speech_server["url"])
-    pg.wait_for_selector("textarea#chat-input")
-    pg.get_by_text("وضعیت سیستم").first.wait_for()
+    pg = open_chat(mic_browser, speech_server["url"], permissions=["microphone"])
     # The speech settings (a gear in the composer) come from on_chat_start: the server session exists, uploads work.
     pg.locator("#chat-settings-open-modal").wait_for()
     yield pg
-    context.close()
+    pg.context.close()
 
 
 def _command(page, name: str, text: str) -> None:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 # Help page sections, in the order shown; each has a title `help.section.<id>`.
 SECTIONS = ("hub", "training", "speech", "system")
+# The commands a "didn't understand" reply offers (their first help row each), in this order.
+FALLBACK = ("search_models", "download", "start_training", "speak", "list_jobs", "job_status", "cancel_job")
 
 
 @dataclass(frozen=True)

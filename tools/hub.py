@@ -14,6 +14,7 @@ from assistant.models import JobStatus
 from assistant.persian import format_bytes, format_number, jalali_date, normalize, parse_int
 from assistant.services.hub import client as hub_client
 from assistant.services.hub.catalog import catalog, catalog_entry
+from assistant.services.hub.download import KIND as DOWNLOAD
 from assistant.services.hub.installed import list_installed as installed_items
 from assistant.services.hub.search import RepoSummary, repo_details, search, whoami
 from prompts import has, t
@@ -217,7 +218,7 @@ class DownloadArgs(ToolArgs):
 
 
 def _active_download(repo_id: str, repo_type: str, revision: str | None):
-    for job in store.list_jobs("download", [JobStatus.queued, JobStatus.running], limit=200):
+    for job in store.list_jobs(DOWNLOAD, [JobStatus.queued, JobStatus.running], limit=200):
         p = job.params
         if p.get("repo_id") == repo_id and p.get("repo_type", "model") == repo_type and p.get("revision") == revision:
             return job
@@ -244,7 +245,7 @@ def download(repo_id: str, repo_type: str = "model", revision: str | None = None
         return ToolResult(True, text, {"needs_confirmation": True, "size": plan.total},
                           confirm={"tool": "download", "args": args})
     job = get_runner().submit(
-        "download", {"repo_id": repo_id, "repo_type": repo_type, "revision": revision}, title=repo_id
+        DOWNLOAD, {"repo_id": repo_id, "repo_type": repo_type, "revision": revision}, title=repo_id
     )
     text = t("hub.download_started", id=job.id, cid=str(job.id), repo=repo_id, size=format_bytes(plan.total),
              files=len(plan.files))
@@ -253,7 +254,8 @@ def download(repo_id: str, repo_type: str = "model", revision: str | None = None
 
 @tool("list_installed", "List models, datasets and fine-tuned models on disk, with size and last use, and speech engines.")
 def list_installed() -> ToolResult:
-    from assistant.services.speech import speech_status, speech_status_lines
+    from assistant.services.speech import speech_status
+    from tools.speech import speech_status_lines
 
     items = installed_items()
     speech = speech_status()

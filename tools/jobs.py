@@ -6,7 +6,7 @@ from assistant.jobs import store
 from assistant.jobs.runner import get_runner
 from assistant.models import Job, JobStatus
 from assistant.persian import format_percent, jalali_datetime
-from prompts import t
+from prompts import job_kind, t
 from tools.registry import ToolArgs, ToolResult, tool
 from tools.validators import JobId, JobKind
 
@@ -15,19 +15,13 @@ def status_label(status: str) -> str:
     return t(f"jobs.status.{status}")
 
 
-def kind_label(kind: str) -> str:
-    from prompts import has
-
-    return t(f"jobs.kind.{kind}") if has(f"jobs.kind.{kind}") else kind
-
-
 def job_line(job: Job) -> str:
     progress = f" — {format_percent(job.progress)}" if job.status == JobStatus.running else ""
     title = f" `{job.title}`" if job.title else ""
     return t(
         "jobs.line",
         id=job.id,
-        kind=kind_label(job.kind),
+        kind=job_kind(job.kind),
         title=title,
         status=status_label(job.status),
         progress=progress,
@@ -41,7 +35,7 @@ def job_dict(job: Job) -> dict:
 
 
 def job_detail(job: Job) -> str:
-    lines = [t("jobs.detail_header", id=job.id, kind=kind_label(job.kind), title=job.title or "")]
+    lines = [t("jobs.detail_header", id=job.id, kind=job_kind(job.kind), title=job.title or "")]
     lines.append(t("jobs.detail_status", status=status_label(job.status)))
     lines.append(t("jobs.detail_progress", progress=format_percent(job.progress)))
     if job.message:

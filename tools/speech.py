@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from assistant.persian import format_duration, format_number, normalize
-from assistant.services.speech import SpeechError
+from assistant.services.speech import SpeechError, speech_status
+from assistant.services.speech.jobs import KIND as TRANSCRIPTION
 from prompts import t
 from tools.registry import ToolArgs, ToolResult, tool
 
@@ -117,7 +118,7 @@ def transcribe(audio: str = "") -> ToolResult:
         from assistant.jobs.runner import get_runner
 
         params = {"path": str(_keep_upload(path)), "name": name, "duration": info.duration}
-        job = get_runner().submit("transcription", params, title=name)
+        job = get_runner().submit(TRANSCRIPTION, params, title=name)
         reply = t("speech.transcribe_job", id=job.id, cid=str(job.id), name=name,
                   duration=format_duration(info.duration))
         return ToolResult(True, reply, {"job_id": job.id, "audio": info.to_dict()}, job_id=job.id)
@@ -154,3 +155,22 @@ def _keep_upload(path: Path) -> Path:
     target = speech_dir("uploads") / f"{uuid.uuid4().hex}{path.suffix}"
     shutil.copyfile(path, target)
     return target
+
+
+def speech_status_lines(status: dict[str, Any] | None = None) -> list[str]:
+    """The speech engines' readiness in Persian, one markdown line per engine (for `/installed`)."""
+    status = status or speech_status()
+    s, tt = status["stt"], status["tts"]
+    lines = []
+    if s["ready"]:
+        lines.append(t("speech.status_stt_ready", model=s["model"], device=s["device"], compute=s["compute_type"],
+                       language=s["language"]))
+    else:
+        lines.append(t("speech.status_stt_missing", model=s["model"], repo=s["repo_id"] or s["model"]))
+    espeak, mms = tt["engines"]["espeak"], tt["engines"]["mms"]
+    lines.append(t("speech.status_espeak_ready", version=espeak.get("version") or "?") if espeak["available"]
+                 else t("speech.status_espeak_missing"))
+    lines.append(t("speech.status_mms_ready") if mms["available"] else t("speech.status_mms_missing", model=mms["model"]))
+    if tt["active"]:
+        lines.append(t("speech.status_tts_active", engine=tt["active"], setting=tt["setting"]))
+    return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.persian import format_bytes, format_number
 from assistant.services.system import system_status as read_status
 from prompts import t
-from tools.commands import COMMANDS, SECTIONS
+from tools.commands import COMMANDS, FALLBACK, SECTIONS
 from tools.registry import ToolResult, get_tool, tool
 
 
@@ -25,6 +25,18 @@ def help_page() -> str:
             parts.append(f"**{t(f'help.section.{section}')}**\n\n{t('help.table_head')}\n" + "\n".join(rows))
     parts.append(t("help.outro"))
     return "\n\n".join(parts)
+
+
+def fallback_text() -> str:
+    """What the agent says when it did not understand: a few commands, in the help page's own words."""
+    by_tool = {command.tool: command for command in COMMANDS}
+    lines = [t("agent.fallback")]
+    for name in FALLBACK:
+        command = by_tool.get(name)
+        if command is not None and get_tool(name) is not None:
+            lines.append(t("agent.fallback_line", task=t(f"help.{name}.task"), say=t(f"help.{name}.say"),
+                           example=command.examples[0]))
+    return "\n".join(lines)
 
 
 @tool("help", "Explain in Persian what the assistant can do, with one example per command.")

@@ -17,6 +17,7 @@ from assistant.persian import (
     parse_number,
 )
 from assistant.services.training import TrainingProblem
+from assistant.services.training.job import KIND as TRAINING
 from prompts import t
 from tools.registry import ToolArgs, ToolResult, tool
 
@@ -246,7 +247,7 @@ def start_training(
     from tools.jobs import job_dict
 
     title = t("training.title", model=base_model.split("/")[-1][:60], dataset=plan.source.display.split("/")[-1][:60])
-    job = get_runner().submit("training", plan.job_params(), title=title)
+    job = get_runner().submit(TRAINING, plan.job_params(), title=title)
     text = summary + "\n\n" + t("training.started", id=job.id, cid=str(job.id))
     return ToolResult(True, text, {**data, "job": job_dict(job)}, job_id=job.id)
 

@@ -1,22 +1,26 @@
-"""Job handlers by kind. A handler is a function of a JobContext; it may run in a thread or a child process."""
+"""What the job system calls but does not know: handlers by kind, and hooks other layers register.
+
+Nothing here imports a service. Services register themselves when imported (`@job_handler`, `on_job_end`,
+`on_runner_start`); the app's composition root (`assistant/bootstrap.py`) imports them where each process starts.
+"""
 
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
 from assistant.jobs.context import JobContext
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assistant.models import Job
+
 HandlerFunc = Callable[[JobContext], dict[str, Any] | None]
-# Modules whose import registers the product's handlers (later features add theirs here).
-HANDLER_MODULES: list[str] = [
-    "assistant.services.hub.download", "assistant.services.speech.jobs", "assistant.services.training.job",
-]
 
 
 @dataclass(frozen=True)
@@ -72,29 +76,48 @@ def on_runner_start(func: Callable[[], None]) -> Callable[[], None]:
 
 
 def startup_hooks() -> list[Callable[[], None]]:
-    load_handlers()
     return list(_STARTUP_HOOKS)
 
 
-def load_handlers() -> None:
-    # A comma-separated list of further handler modules (the browser tests give the server their test jobs).
-    extra = [m.strip() for m in os.environ.get("DASTYAR_EXTRA_HANDLER_MODULES", "").split(",") if m.strip()]
-    for name in HANDLER_MODULES + extra:
-        importlib.import_module(name)
+JobEndHook = Callable[["Session", "Job"], None]
+_JOB_END_HOOKS: list[JobEndHook] = []
+
+
+def on_job_end(func: JobEndHook) -> JobEndHook:
+    """Called with the session and the job as it reaches an end state, before that transaction commits: rows it
+    adds (e.g. the notification) are written together with the status or not at all."""
+    if func not in _JOB_END_HOOKS:
+        _JOB_END_HOOKS.append(func)
+    return func
+
+
+def job_end_hooks() -> list[JobEndHook]:
+    return list(_JOB_END_HOOKS)
+
+
+_process_setup: Callable[[], None] | None = None
+
+
+def set_process_setup(func: Callable[[], None]) -> None:
+    """The app's setup, run first in every worker child so it has the same handlers and hooks as its parent."""
+    global _process_setup
+    _process_setup = func
+
+
+def process_setup_target() -> str | None:
+    return None if _process_setup is None else f"{_process_setup.__module__}:{_process_setup.__qualname__}"
 
 
 def get_handler(kind: str) -> JobHandler | None:
-    if kind not in _HANDLERS:
-        load_handlers()
     return _HANDLERS.get(kind)
 
 
 def all_handlers() -> list[JobHandler]:
-    load_handlers()
     return list(_HANDLERS.values())
 
 
-def resolve_target(target: str) -> HandlerFunc:
+def resolve_target(target: str) -> Any:
+    """A function from its `module:qualname` (how a spawned child finds what its parent registered)."""
     module, _, name = target.partition(":")
     obj: Any = importlib.import_module(module)
     for part in name.split("."):

@@ -14,12 +14,19 @@ import os
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from assistant.config import get_settings
 from assistant.jobs import store
 from assistant.jobs.context import JobCancelled, JobContext, JobError
-from assistant.jobs.registry import HandlerFunc, all_handlers, get_handler, resolve_target, startup_hooks
+from assistant.jobs.registry import (
+    HandlerFunc,
+    all_handlers,
+    get_handler,
+    process_setup_target,
+    resolve_target,
+    startup_hooks,
+)
 from assistant.models import Job, JobStatus
 from prompts import t
 
@@ -79,16 +86,19 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(3)
 
 
-def _child_main(job_id: int, target: str, parent_pid: int) -> None:
+def _child_main(job_id: int, target: str, parent_pid: int, setup: str | None) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     logging.basicConfig(level=logging.INFO)
+    if setup:  # the same handlers and job-end hooks as the parent (a spawned child starts from nothing)
+        resolve_target(setup)()
     _run_handler(job_id, resolve_target(target))
 
 
 def _run_in_child(job: Job, target: str) -> None:
     assert job.id is not None
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_child_main, args=(job.id, target, os.getpid()), name=f"dastyar-job-{job.id}")
+    proc = ctx.Process(target=_child_main, args=(job.id, target, os.getpid(), process_setup_target()),
+                       name=f"dastyar-job-{job.id}")
     proc.start()
     store.update_progress(job.id, worker_pid=proc.pid)
     grace = get_settings().cancel_grace_seconds
@@ -214,22 +224,14 @@ class JobRunner:
             jobstore="default",
         )
 
-    def submit(
-        self,
-        kind: str,
-        params: dict[str, Any] | None = None,
-        *,
-        title: str = "",
-        session_id: str | None = None,
-        run_at: datetime | None = None,
-    ) -> Job:
+    def submit(self, kind: str, params: dict[str, Any] | None = None, **options: Unpack[store.JobOptions]) -> Job:
         """Queue a job; its parameters are checked against the kind's model first (JobError: a Persian message)."""
         handler = get_handler(kind)
         if handler is not None:
             params = handler.check_params(params or {})
-        job = store.create_job(kind, params, title=title, session_id=session_id, run_at=run_at)
+        job = store.create_job(kind, params, **options)
         assert job.id is not None
-        self.schedule(job.id, run_at)
+        self.schedule(job.id, options.get("run_at"))
         return job
 
     def resume(self, job_id: int) -> Job | None:

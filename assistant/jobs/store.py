@@ -7,16 +7,16 @@ import os
 from collections import Counter
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import psutil
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from assistant import events
 from assistant.db import session_scope
+from assistant.jobs.registry import job_end_hooks
 from assistant.models import Job, JobStatus, utcnow
-from assistant.services import notifications
 from prompts import t
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,16 @@ def owner_alive(pid: int | None, started: float | None) -> bool:
         return False
 
 
-def create_job(
-    kind: str,
-    params: dict[str, Any] | None = None,
-    *,
-    title: str = "",
-    session_id: str | None = None,
-    run_at: datetime | None = None,
-) -> Job:
-    job = Job(kind=kind, params=params or {}, title=title, session_id=session_id, run_at=run_at)
+class JobOptions(TypedDict, total=False):
+    """What a caller may say about a new job besides its kind and parameters."""
+
+    title: str
+    session_id: str | None
+    run_at: datetime | None
+
+
+def create_job(kind: str, params: dict[str, Any] | None = None, **options: Unpack[JobOptions]) -> Job:
+    job = Job(kind=kind, params=params or {}, **options)
     with session_scope() as s:
         s.add(job)
         events.commit(s)
@@ -186,7 +187,7 @@ def finish_job(
     result: dict[str, Any] | None = None,
     message: str | None = None,
 ) -> Job | None:
-    """End a job once and create its notification. A job already final is left as it is."""
+    """End a job once; the job-end hooks (the notification) write in the same transaction. A final job is left."""
     with session_scope() as s:
         job = s.get(Job, job_id)
         if job is None:
@@ -204,10 +205,15 @@ def finish_job(
             job.result = {**job.result, **result}
         job.message = (message or t(f"jobs.final.{status.value}"))[:500]
         s.add(job)
-        s.add(notifications.job_end_notification(job))
+        _run_job_end_hooks(s, job)
         events.commit(s)
         s.refresh(job)
     return job
+
+
+def _run_job_end_hooks(session: Session, job: Job) -> None:
+    for hook in job_end_hooks():
+        hook(session, job)
 
 
 def mark_interrupted(job: Job) -> None:
@@ -220,7 +226,7 @@ def mark_interrupted(job: Job) -> None:
         row.updated_at = row.finished_at
         row.message = t("jobs.final.interrupted")
         s.add(row)
-        s.add(notifications.job_end_notification(row))
+        _run_job_end_hooks(s, row)
         events.commit(s)
         s.refresh(row)
     _kill_orphan_worker(row)

@@ -53,13 +53,13 @@ def run_checks() -> list[Check]:
         except importlib.metadata.PackageNotFoundError:
             checks.append(Check(pkg, "error", t("doctor.missing")))
     try:
-        from sqlalchemy import text
-
+        from assistant import migrations
         from assistant.db import get_engine
 
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        checks.append(Check("database", "ok", _mask_url(settings.db_url)))
+        revision = migrations.current_revision(get_engine())
+        checks.append(Check("database", "ok", f"{_mask_url(settings.db_url)} (schema {revision})"))
+    except migrations.SchemaTooNew as exc:
+        checks.append(Check("database", "error", f"{_mask_url(settings.db_url)} — {exc.user_message}"))
     except Exception as exc:
         checks.append(Check("database", "error", f"{_mask_url(settings.db_url)} — {type(exc).__name__}"))
     free = shutil.disk_usage(settings.data_dir).free

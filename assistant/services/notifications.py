@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import func, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from assistant import events
 from assistant.db import session_scope
+from assistant.jobs.registry import on_job_end
 from assistant.models import Job, JobStatus, Notification
-from prompts import t
+from prompts import job_kind, t
 
 _LEVEL_BY_STATUS = {
     JobStatus.succeeded: "success",
@@ -27,19 +28,19 @@ def notify(title: str, body: str = "", *, level: str = "info", job_id: int | Non
     return note
 
 
+@on_job_end
+def add_job_end_notification(session: Session, job: Job) -> None:
+    """Every job's end is a notification, written in the transaction that ends the job."""
+    session.add(job_end_notification(job))
+
+
 def job_end_notification(job: Job) -> Notification:
-    """The notification for a job's end; the caller adds it in the same transaction as the status change."""
+    """The notification for a job's end (its title names the job's kind and number)."""
     status = job.status
-    kind = t(f"jobs.kind.{job.kind}") if _has_kind(job.kind) else job.kind
+    kind = job_kind(job.kind)
     title = t(f"notifications.job_{status.value}", id=job.id, kind=kind, title=job.title or kind)
     body = job.error or job.message or ""
     return Notification(title=title, body=body, level=_LEVEL_BY_STATUS.get(status, "info"), job_id=job.id)
-
-
-def _has_kind(kind: str) -> bool:
-    from prompts import has
-
-    return has(f"jobs.kind.{kind}")
 
 
 def list_notifications(unread_only: bool = False, limit: int = 20) -> list[Notification]:

@@ -13,12 +13,13 @@ import chainlit as cl
 from agents.graph import run_agent
 from agents.router import route
 from agents.secrets import display_masked
-from assistant import events
+from assistant import bootstrap, events
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
 from assistant.persian import fa_digits
 from assistant.services import notifications as notes
+from assistant.services.training.job import KIND as TRAINING
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
 from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
@@ -39,6 +40,7 @@ async def _startup() -> None:
     await asyncio.to_thread(history.prepare)  # history tables, kept attachments, this server's session files
     # Load (or build, on a fresh checkout) the intent model now, not in a user's first message.
     await asyncio.to_thread(route, "سلام")
+    await asyncio.to_thread(bootstrap.setup)  # job handlers and hooks, before the runner recovers and resumes
     await asyncio.to_thread(get_runner)
     log.info("Dastyar is ready")
 
@@ -246,7 +248,7 @@ class _JobView:
                 self.msg.content = text
                 await self.msg.update()
             self.shown = text
-            if job.kind == "training":
+            if job.kind == TRAINING:
                 await training_view.update_chart(job, self.msg, self.chart)
             if not job.status.is_active:
                 self.done = True

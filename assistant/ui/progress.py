@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.models import Job, JobStatus
 from assistant.persian import format_percent
-from prompts import has, t
+from prompts import job_kind, t
 
 _BAR_CELLS = 12
 
@@ -15,7 +15,7 @@ def progress_bar(fraction: float) -> str:
 
 
 def render_progress(job: Job) -> str:
-    kind = t(f"jobs.kind.{job.kind}") if has(f"jobs.kind.{job.kind}") else job.kind
+    kind = job_kind(job.kind)
     status = job.status
     head = t(
         "jobs.progress_line",

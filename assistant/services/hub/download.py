@@ -39,6 +39,7 @@ from prompts import t
 
 log = logging.getLogger(__name__)
 
+KIND = "download"  # the job kind, as tools submit and list it
 PARTIAL_SUFFIX = ".dastyar-partial"
 INCOMPLETE_MARKER = ".dastyar-incomplete"
 CHUNK = 1024 * 1024
@@ -343,7 +344,7 @@ def sweep_partials() -> int:
 
     keep = {
         (j.params.get("repo_type", "model"), j.params.get("repo_id"))
-        for j in store.list_jobs("download", [s.value for s in JobStatus if s != JobStatus.succeeded], limit=10_000)
+        for j in store.list_jobs(KIND, [s.value for s in JobStatus if s != JobStatus.succeeded], limit=10_000)
     }
     freed = 0
     cache = hub_cache()
@@ -375,7 +376,7 @@ class DownloadParams(BaseModel):
         return validate_repo_id(value)
 
 
-@job_handler("download", mode="thread", auto_resume=True, params=DownloadParams)
+@job_handler(KIND, mode="thread", auto_resume=True, params=DownloadParams)
 def download_job(ctx: JobContext) -> dict[str, Any]:
     p = ctx.params
     result = download_repo(ctx, p["repo_id"], p.get("repo_type", "model"), p.get("revision"))

@@ -33,6 +33,15 @@ class RepoSummary:
         return data
 
 
+def _summary(info: Any, repo_type: str, task: str | None, tags: list[str], **more: Any) -> RepoSummary:
+    """A summary from what the Hub said about a repo (a search result or a repo_info)."""
+    return RepoSummary(
+        id=info.id, repo_type=repo_type, task=task, downloads=getattr(info, "downloads", None),
+        likes=getattr(info, "likes", None), last_modified=getattr(info, "last_modified", None),
+        persian=_is_persian(info.id, tags), gated=bool(getattr(info, "gated", False)), **more,
+    )
+
+
 def _is_persian(repo_id: str, tags: list[str] | None) -> bool:
     lowered = {t.lower() for t in tags or []}
     return bool(lowered & PERSIAN_TAGS) or bool(re.search(r"(^|[-_/])(fa|persian|farsi|parsi)([-_/]|$)", repo_id.lower()))
@@ -75,20 +84,8 @@ def search(repo_type: str, query: str = "", task: str | None = None, language: s
         task_tag = getattr(item, "pipeline_tag", None)
         if repo_type == "dataset" and not task_tag:
             task_tag = next((t.split(":", 1)[1] for t in tags if t.startswith("task_categories:")), None)
-        results.append(
-            RepoSummary(
-                id=item.id,
-                repo_type=repo_type,
-                task=task_tag,
-                downloads=getattr(item, "downloads", None),
-                likes=getattr(item, "likes", None),
-                last_modified=getattr(item, "last_modified", None),
-                size=getattr(item, "used_storage", None),
-                persian=_is_persian(item.id, tags),
-                license=_license(tags),
-                gated=bool(getattr(item, "gated", False)),
-            )
-        )
+        results.append(_summary(item, repo_type, task_tag, tags, license=_license(tags),
+                                size=getattr(item, "used_storage", None)))
     # Persian first, then by downloads (the Hub's order) — a stable sort keeps the Hub's ranking within each group.
     results.sort(key=lambda r: not r.persian)
     return results[:limit]
@@ -121,17 +118,7 @@ def repo_details(repo_id: str, repo_type: str = "model") -> RepoDetails:
     if not task and card is not None and hasattr(card, "get"):
         cats = card.get("task_categories") or []
         task = cats[0] if isinstance(cats, list) and cats else None
-    summary = RepoSummary(
-        id=info.id,
-        repo_type=repo_type,
-        task=task,
-        downloads=getattr(info, "downloads", None),
-        likes=getattr(info, "likes", None),
-        last_modified=getattr(info, "last_modified", None),
-        persian=_is_persian(info.id, tags + [f"language:{x}" for x in languages]),
-        license=_license(tags, card),
-        gated=bool(getattr(info, "gated", False)),
-    )
+    summary = _summary(info, repo_type, task, tags + [f"language:{x}" for x in languages], license=_license(tags, card))
     files = sorted(((s.rfilename, s.size) for s in info.siblings or []), key=lambda f: -(f[1] or 0))
     summary.size = sum(size or 0 for _, size in files)
     details = RepoDetails(summary=summary, commit=info.sha, files=files, languages=languages)

@@ -4,6 +4,6 @@ Importing this package is cheap; engines and models load on first use and are sh
 """
 
 from assistant.services.speech.common import SpeechError
-from assistant.services.speech.status import doctor_checks, speech_status, speech_status_lines
+from assistant.services.speech.status import doctor_checks, speech_status
 
-__all__ = ["SpeechError", "doctor_checks", "speech_status", "speech_status_lines"]
+__all__ = ["SpeechError", "doctor_checks", "speech_status"]

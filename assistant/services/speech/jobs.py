@@ -21,7 +21,10 @@ class TranscriptionParams(BaseModel):
     duration: float = Field(default=0.0, ge=0)  # seconds, from the probe
 
 
-@job_handler("transcription", mode="thread", params=TranscriptionParams)
+KIND = "transcription"  # the job kind, as tools submit it
+
+
+@job_handler(KIND, mode="thread", params=TranscriptionParams)
 def transcription_job(ctx: JobContext) -> dict:
     path = Path(ctx.params["path"])
     name = ctx.params.get("name") or path.name

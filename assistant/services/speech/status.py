@@ -59,27 +59,6 @@ def speech_status() -> dict[str, Any]:
     return {"stt": stt_info, "tts": tts_info, "ready": {"stt": stt_info["ready"], "tts": tts_info["ready"]}}
 
 
-def speech_status_lines(status: dict[str, Any] | None = None) -> list[str]:
-    """The same in Persian, one markdown line per engine (for `/installed`)."""
-    from prompts import t
-
-    status = status or speech_status()
-    s, tt = status["stt"], status["tts"]
-    lines = []
-    if s["ready"]:
-        lines.append(t("speech.status_stt_ready", model=s["model"], device=s["device"], compute=s["compute_type"],
-                       language=s["language"]))
-    else:
-        lines.append(t("speech.status_stt_missing", model=s["model"], repo=s["repo_id"] or s["model"]))
-    espeak, mms = tt["engines"]["espeak"], tt["engines"]["mms"]
-    lines.append(t("speech.status_espeak_ready", version=espeak.get("version") or "?") if espeak["available"]
-                 else t("speech.status_espeak_missing"))
-    lines.append(t("speech.status_mms_ready") if mms["available"] else t("speech.status_mms_missing", model=mms["model"]))
-    if tt["active"]:
-        lines.append(t("speech.status_tts_active", engine=tt["active"], setting=tt["setting"]))
-    return lines
-
-
 def doctor_checks() -> list[dict[str, str]]:
     """Rows for `dastyar doctor`: {"name", "level" (ok|warn|error), "detail"}."""
     from prompts import t

@@ -11,49 +11,17 @@ from assistant.services.speech.common import SpeechError
 PERSIAN_LETTER = re.compile(r"[\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u0622\u06c0]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 
-_ONES = ("صفر", "یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه")
-_TEENS = ("ده", "یازده", "دوازده", "سیزده", "چهارده", "پانزده", "شانزده", "هفده", "هجده", "نوزده")
-_TENS = ("", "", "بیست", "سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد", "نود")
-_HUNDREDS = ("", "صد", "دویست", "سیصد", "چهارصد", "پانصد", "ششصد", "هفتصد", "هشتصد", "نهصد")
-_SCALES = ("", "هزار", "میلیون", "میلیارد", "هزار میلیارد")
-
-
-def _below_thousand(n: int) -> str:
-    parts = []
-    hundreds, rest = divmod(n, 100)
-    if hundreds:
-        parts.append(_HUNDREDS[hundreds])
-    if rest >= 20:
-        tens, ones = divmod(rest, 10)
-        parts.append(_TENS[tens])
-        if ones:
-            parts.append(_ONES[ones])
-    elif rest >= 10:
-        parts.append(_TEENS[rest - 10])
-    elif rest:
-        parts.append(_ONES[rest])
-    return " و ".join(parts)
 
 
 def number_words(n: int) -> str:
-    """An integer in Persian words: 1405 → «هزار و چهارصد و پنج»."""
-    if n < 0:
-        return "منفی " + number_words(-n)
-    if n == 0:
-        return _ONES[0]
-    if n >= 10 ** (3 * len(_SCALES)):
-        return " ".join(_ONES[int(d)] for d in str(n))
-    groups = []
-    scale = 0
-    while n:
-        n, group = divmod(n, 1000)
-        if group:
-            words = _below_thousand(group)
-            if scale:
-                words = _SCALES[scale] if (group == 1 and scale == 1) else f"{words} {_SCALES[scale]}"
-            groups.append(words)
-        scale += 1
-    return " و ".join(reversed(groups))
+    """An integer in Persian words: 1405 → «هزار و چهارصد و پنج» (num2words' Persian)."""
+    from num2words import num2words
+
+    return num2words(n, lang="fa")
+
+
+def _digit_by_digit(digits: str) -> str:
+    return " ".join(number_words(int(d)) for d in digits)
 
 
 _NUMBER = re.compile(r"(?<![\w.])-?[0-9۰-۹٠-٩]+(?:[,٬][0-9۰-۹٠-٩]{3})*(?:[.٫][0-9۰-۹٠-٩]+)?(?![\w])")
@@ -64,14 +32,14 @@ def _number_text(match: re.Match[str]) -> str:
     negative = raw.startswith("-")
     raw = raw.lstrip("-")
     whole, _, frac = raw.partition(".")
-    if len(whole) > 15:
-        return " ".join(_ONES[int(d)] for d in whole)
+    if len(whole) > 15:  # an id or a phone number, not an amount
+        return _digit_by_digit(whole)
     words = number_words(int(whole or "0"))
     if frac:
         if len(frac) <= 6 and not frac.startswith("0"):
             words += " ممیز " + number_words(int(frac))
         else:
-            words += " ممیز " + " ".join(_ONES[int(d)] for d in frac)
+            words += " ممیز " + _digit_by_digit(frac)
     return ("منفی " if negative else "") + words
 
 

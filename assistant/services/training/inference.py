@@ -12,6 +12,7 @@ from typing import Any
 from assistant.persian import parse_int, to_latin_digits
 from assistant.services.training import tasks as task_mod
 from assistant.services.training.errors import TrainingProblem
+from assistant.services.training.job import KIND as TRAINING
 
 _CACHE_SIZE = 2
 _cache: OrderedDict[tuple[str, float], Any] = OrderedDict()
@@ -46,7 +47,7 @@ def resolve_target(ref: str) -> TryTarget:
     if job_id is not None:
         job = store.get_job(job_id)
         if job is not None:
-            if job.kind != "training":
+            if job.kind != TRAINING:
                 raise TrainingProblem("try_job_not_training", id=job_id)
             status = job.status
             label = t(f"jobs.status.{status.value}")

@@ -33,7 +33,10 @@ class TrainingParams(BaseModel):
     lora: bool = False
 
 
-@job_handler("training", mode="process", auto_resume=False, params=TrainingParams)
+KIND = "training"  # the job kind: tools submit it by this name, the UI draws its chart by it
+
+
+@job_handler(KIND, mode="process", auto_resume=False, params=TrainingParams)
 def training_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.run import train
 

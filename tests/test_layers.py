@@ -1,0 +1,47 @@
+"""Layers point one way: each package imports only from the layers below it (read from the source, not from a list
+someone keeps up to date by hand)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A layer and the packages it must never import (at module level or inside a function).
+FORBIDDEN = {
+    "assistant/jobs": ("assistant.services", "assistant.ui", "assistant.bootstrap", "tools", "agents"),
+    "assistant/services": ("assistant.ui", "assistant.bootstrap", "tools", "agents"),
+    "tools": ("assistant.ui", "agents"),
+    "agents": ("assistant.ui",),
+    "assistant/db.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
+    "assistant/models.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
+    "assistant/events.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
+    "assistant/migrations": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_nothing_above_it(layer):
+    target = ROOT / layer
+    files = [target] if target.is_file() else sorted(target.rglob("*.py"))
+    assert files
+    wrong = []
+    for file in files:
+        for name in imported_modules(file):
+            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[layer]):
+                wrong.append(f"{file.relative_to(ROOT)} imports {name}")
+    assert not wrong, "\n".join(wrong)
