@@ -22,7 +22,7 @@ from langgraph.graph.message import add_messages
 from agents import followups
 from agents.llm import LLMFailure, llm_configured, run_llm
 from agents.router import Route, route, yes_or_no
-from agents.secrets import mask_secrets, unmask
+from agents.secrets import mask_secrets, scrub, unmask
 from assistant.persian import normalize
 from prompts import t
 
@@ -134,7 +134,7 @@ def choice_index(text: str, count: int) -> int | None:
 def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
     from tools import call_tool
 
-    return call_tool(tool, unmask(args)).to_dict()
+    return scrub(call_tool(tool, unmask(args)).to_dict())
 
 
 # -- nodes ---------------------------------------------------------------------------------------------------------------

@@ -32,6 +32,18 @@ def display_masked(text: str) -> str:
     return _TOKEN.sub("hf_••••••••", text or "")
 
 
+def scrub(value: Any) -> Any:
+    """A tool's result with every token in it masked (strings, lists, dicts): a tool gets the real value, and may
+    quote it back (e.g. ««hf_…» is not a repo id»), but nothing it returns may carry it into a reply or the state."""
+    if isinstance(value, str):
+        return display_masked(value)
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
 def unmask(value: Any) -> Any:
     """Real values for references inside tool arguments (strings, lists, dicts)."""
     if isinstance(value, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -86,7 +87,11 @@ def parse_number(text: str | int | float | None) -> float | None:
     if isinstance(text, bool):
         return None
     if isinstance(text, int | float):
-        return float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond any float
+            return None
+        return value if math.isfinite(value) else None
     s = to_latin_digits(str(text)).strip().replace("\u2212", "-").replace("−", "-")
     s = s.replace(" ", "")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", s):
@@ -95,9 +100,10 @@ def parse_number(text: str | int | float | None) -> float | None:
         s = s.replace(",", ".")  # a comma typed as the decimal mark
     if _NUMBER_RE.match(s):
         try:
-            return float(s)
+            value = float(s)
         except ValueError:
             return None
+        return value if math.isfinite(value) else None  # 1e999 is not a number anyone means
     word = normalize(str(text))
     if word in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[word])

@@ -279,6 +279,8 @@ def list_installed() -> ToolResult:
 
 def _token(value: Any) -> str:
     text = str(value or "").strip()
+    if re.fullmatch(r"hf_[A-Za-z0-9_]{201,}", text):
+        raise ValueError(t("hub.token_too_long"))
     if not re.fullmatch(r"hf_[A-Za-z0-9_]{8,200}", text):
         raise ValueError(t("hub.bad_token"))
     return text

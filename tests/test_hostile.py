@@ -1,0 +1,50 @@
+"""Hostile and odd input gets a Persian answer and leaks nothing (issue 12's hardening, first part)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from tests.conftest import ROOT  # noqa: F401  (project on sys.path)
+
+TOKEN = "hf_" + "Zq7" * 12  # shaped like a real token, never sent anywhere
+LATIN_WORDS = re.compile(r"\b(Error|error|Traceback|Field required|should|valid|Input)\b")
+
+
+@pytest.mark.parametrize("text", ["/job 1e999", "/job ۱e۹۹۹", "/job nan", "/job inf", "/cancel -1e400",
+                                  "/train base=x data=y epochs=1e999", "/train base=x data=y lr=nan"])
+def test_numbers_beyond_any_float_get_the_arguments_persian_error(text):
+    from agents.graph import run_agent
+
+    reply = run_agent(text)
+    assert not reply.ok and "ورودی درست نیست" in reply.text, reply.text
+    assert not LATIN_WORDS.search(reply.text), reply.text
+
+
+@pytest.mark.parametrize("text", [f"/info {TOKEN}!", f"/download {TOKEN}--x", f"/search {TOKEN} bert",
+                                  f"اطلاعات مدل {TOKEN}/x رو بده", f"/job {TOKEN}", f"/train base={TOKEN} data=x"])
+def test_a_token_typed_into_any_argument_comes_back_in_no_reply_and_no_checkpoint(text, data_dir):
+    from agents.graph import run_agent
+
+    reply = run_agent(text, "hostile-thread")
+    assert TOKEN not in reply.text and TOKEN not in repr(reply.data), reply.text
+    # The agent's memory (LangGraph checkpoints on the project's SQLite database) holds no copy either.
+    db = sqlite3.connect(data_dir / "dastyar.db")
+    try:
+        rows = [row for table in ("checkpoints", "writes") for row in db.execute(f"SELECT * FROM {table}")]  # noqa: S608
+        assert rows  # the turn was remembered
+        for row in rows:
+            for cell in row:
+                raw = cell if isinstance(cell, bytes) else str(cell).encode()
+                assert TOKEN.encode() not in raw, text
+    finally:
+        db.close()
+
+
+def test_a_token_too_long_is_told_so_not_that_it_lacks_its_prefix():
+    from agents.graph import run_agent
+
+    reply = run_agent("/token hf_" + "a" * 250)
+    assert not reply.ok and "بلند" in reply.text and "با `hf_` شروع" not in reply.text
