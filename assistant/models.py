@@ -66,6 +66,7 @@ class Job(SQLModel, table=True):
     owner_pid: int | None = None
     owner_started: float | None = None
     worker_pid: int | None = None
+    worker_started: float | None = None  # the worker's start time: a reused pid is not the worker
     session_id: str | None = Field(default=None, index=True)
     run_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

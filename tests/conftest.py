@@ -44,7 +44,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     runner.set_runner_mode(paused=False)
     reset_checkpointers()
     yield data
-    runner.stop_runner()
+    # Stop what this test left running before the next test's database takes over: a runner thread still ending a
+    # job would otherwise write that job's end into the next test's job with the same id.
+    if runner.runner_active():
+        from assistant.jobs import store
+        from assistant.models import JobStatus
+
+        for job in store.list_jobs(statuses=[JobStatus.queued, JobStatus.running], limit=1000):
+            store.request_cancel(job.id)
+    runner.stop_runner(wait=True)
     events.reset_feed()
     reset_checkpointers()
     dispose_engines()

@@ -48,3 +48,8 @@ def failing_job(ctx: JobContext) -> dict:
 @job_handler("test_crash")
 def crashing_job(ctx: JobContext) -> dict:
     raise RuntimeError("secret internal detail")
+
+
+def sleep_forever() -> None:
+    """A multiprocessing child standing in for a job worker left behind by a dead server."""
+    time.sleep(600)

@@ -48,3 +48,19 @@ def test_a_token_too_long_is_told_so_not_that_it_lacks_its_prefix():
 
     reply = run_agent("/token hf_" + "a" * 250)
     assert not reply.ok and "بلند" in reply.text and "با `hf_` شروع" not in reply.text
+
+
+def test_the_token_file_is_private_even_when_it_existed_before(data_dir):
+    import os
+    import stat
+
+    from assistant.services.hub import client
+
+    path = client.token_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("hf_old")
+    os.chmod(path, 0o644)
+    client.save_token(TOKEN)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == TOKEN
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

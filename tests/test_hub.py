@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -313,6 +314,18 @@ def test_cli_ask_wait_follows_the_download(online_hub):
     assert resolve_snapshot(BERT_REPO) is not None
 
 
+def test_cli_ask_without_wait_queues_the_job_and_exits_cleanly(online_hub):
+    """No server: `ask` queues the download and leaves (no traceback at exit); the next runner runs it."""
+    env = {**os.environ, **env_for(online_hub)}
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", f"/download {BERT_REPO}", "--json"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stderr.strip() == "", out.stderr
+    job_id = json.loads(out.stdout)["job_id"]
+    assert store.get_job(job_id).status == JobStatus.queued
+    get_runner()  # a server starting later
+    assert wait_for_job(job_id, timeout=60).status == JobStatus.succeeded
+
+
 def test_repo_with_an_empty_file_and_identical_files(online_hub, tmp_path, monkeypatch):
     from assistant.config import reset_settings
 
@@ -337,3 +350,95 @@ def test_repo_with_an_empty_file_and_identical_files(online_hub, tmp_path, monke
     assert (snapshot / "__init__.py").read_bytes() == b""
     assert (snapshot / "a.bin").resolve() == (snapshot / "b.bin").resolve()
     assert own.sent("dastyar-test/odd-files", "a.bin") + own.sent("dastyar-test/odd-files", "b.bin") == 1_500_000
+
+
+@pytest.mark.parametrize("url", ["http://example.com", "https://169.254.169.254", "https://10.0.0.5", "https://[fe80::1]",
+                                 "https://192.168.1.1:8443", "https://user:pw@hf-mirror.com", "https://[::]",
+                                 "https://hf-mirror.com:99999", "file:///etc/passwd", "https://0.0.0.0"])
+def test_mirror_urls_that_could_reach_inside_are_refused(url):
+    from assistant.services.hub import client
+
+    reply = run_agent(f"/mirror {url}")
+    assert not reply.ok and ("پذیرفته نشد" in reply.text or "نشانی معتبری" in reply.text), reply.text
+    assert client.current_endpoint() == client.home_endpoint()
+
+
+def test_an_admin_may_allow_a_mirror_on_the_company_network(monkeypatch):
+    from assistant.config import reset_settings
+
+    monkeypatch.setenv("DASTYAR_MIRROR_ALLOW_PRIVATE", "1")
+    reset_settings()
+    assert run_agent("/mirror https://10.0.0.5").ok
+    assert not run_agent("/mirror http://10.0.0.5").ok  # still https only
+
+
+def test_the_token_never_goes_to_a_mirror_and_a_bare_mirror_only_shows_it(online_hub, hub_tree):
+    hub_token = "hf_dastyar_test_token_123"  # what the home hub (HF_ENDPOINT) accepts
+    with HubServer(hub_tree["root"]) as mirror:
+        assert run_agent(f"/mirror {mirror.url}").ok
+        assert run_agent(f"/token {hub_token}").ok  # verified by the home hub, not by the mirror
+        assert online_hub.requests_matching("GET", "/api/whoami")
+        run_agent("/search bert")
+        run_agent(f"/info {BERT_REPO}")
+        reply = run_agent(f"/download {BERT_REPO}")
+        assert wait_for_job(reply.job_id, timeout=60).status == JobStatus.succeeded
+        shown = run_agent("/mirror")
+        assert shown.ok and mirror.url in shown.text  # a bare /mirror shows the setting ...
+        seen = mirror.requests_matching()
+    from assistant.services.hub import client
+
+    assert client.current_endpoint() == mirror.url  # ... and does not reset it
+    assert seen and not any("authorization" in r.headers for r in seen)
+    assert not any("whoami" in r.path for r in seen)
+
+
+GOOD_SHA = "a" * 40
+
+
+@pytest.mark.parametrize("sibling,commit", [
+    ({"rfilename": "../../outside.txt"}, GOOD_SHA),
+    ({"rfilename": "/etc/cron.d/x"}, GOOD_SHA),
+    ({"rfilename": "ok/../../../x"}, GOOD_SHA),
+    ({"rfilename": "a\\..\\..\\x"}, GOOD_SHA),
+    ({"rfilename": "x", "blobId": "../../../../tmp/evil"}, GOOD_SHA),
+    ({"rfilename": "x", "lfs": {"sha256": "../../x", "size": 5, "pointerSize": 100}}, GOOD_SHA),
+    ({"rfilename": "config.json"}, "../../../../tmp"),
+])
+def test_hostile_hub_metadata_never_becomes_a_path_outside_the_cache(sibling, commit, monkeypatch, tmp_path):
+    """A mirror (or a hub) that answers with file names, blob ids or commits built to escape the cache: refused in
+    Persian before any path is made, and nothing is written."""
+    import http.server
+    import threading
+
+    from huggingface_hub import constants
+
+    from assistant.config import reset_settings
+
+    info = {"id": "evil/x", "sha": commit, "siblings": [{"size": 5, "blobId": "b" * 40, **sibling}]}
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802  (http.server's name)
+            body = json.dumps(info).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    reset_settings()
+    try:
+        reply = run_agent("/download evil/x confirm=yes")
+    finally:
+        server.shutdown()
+    assert not reply.ok and "نامعتبر" in reply.text and reply.job_id is None, reply.text
+    assert not list(tmp_path.rglob("*evil*")) and not list(tmp_path.rglob("outside*"))
+    assert not Path("/tmp/evil").exists()

@@ -265,3 +265,52 @@ def test_job_parameters_are_checked_at_submit_and_at_start():
 
     good = runner.submit("test_count", {"steps": 2})  # a kind with no model takes any dict
     assert wait_for_job(good.id, timeout=30).status == JobStatus.succeeded
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait(30)
+    return proc.pid
+
+
+def _left_running(worker_pid: int, worker_started: float | None) -> int:
+    """A job row as a killed server leaves it: running, owned by a dead process, with a worker pid."""
+    job = store.create_job("test_count", {"steps": 1})
+    store.claim_job(job.id)
+    from assistant.db import session_scope
+    from assistant.models import Job
+
+    with session_scope() as s:
+        row = s.get(Job, job.id)
+        row.owner_pid, row.owner_started = _dead_pid(), time.time() - 60
+        row.worker_pid, row.worker_started = worker_pid, worker_started
+        s.add(row)
+        s.commit()
+    return job.id
+
+
+def test_restart_kills_a_left_worker_but_never_a_process_that_took_its_pid():
+    import multiprocessing
+
+    from tests.job_fixtures import sleep_forever
+
+    worker = multiprocessing.get_context("spawn").Process(target=sleep_forever)
+    worker.start()
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        started = psutil.Process(worker.pid).create_time()
+        stranger_started = psutil.Process(stranger.pid).create_time()
+        cases = {
+            "worker": _left_running(worker.pid, started),
+            "same start, not a worker": _left_running(stranger.pid, stranger_started),
+            "other start time": _left_running(stranger.pid, stranger_started - 5),
+            "row from before worker_started": _left_running(stranger.pid, None),
+        }
+        assert set(store.recover_orphans()) == set(cases.values())
+        worker.join(20)
+        assert not worker.is_alive()  # the real left-behind worker is stopped
+        assert stranger.poll() is None  # the unrelated process that holds a recorded pid lives on
+    finally:
+        stranger.kill()
+        if worker.is_alive():
+            worker.kill()

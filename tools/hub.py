@@ -310,10 +310,18 @@ class EndpointArgs(ToolArgs):
 @tool("set_hub_endpoint", "Use a Hub mirror (e.g. https://hf-mirror.com) for new work; 'off' returns to HF_ENDPOINT.", EndpointArgs)
 def set_hub_endpoint(url: str = "") -> ToolResult:
     value = url.strip()
-    if value.lower() in ("", "off", "reset", "default", "خاموش", "پیش‌فرض"):
+    home = hub_client.home_endpoint()
+    if not value:  # a bare `/mirror` shows the setting; it never clears it
+        endpoint = hub_client.current_endpoint()
+        key = "hub.endpoint_none" if endpoint == home else "hub.endpoint_current"
+        return ToolResult(True, t(key, endpoint=endpoint, home=home), {"endpoint": endpoint, "home": home})
+    if value.lower() in ("off", "reset", "default", "none", "خاموش", "پیش‌فرض", "حذف"):
         value = ""
     try:
         endpoint = hub_client.set_endpoint(value)
     except ValueError as exc:
         return ToolResult(False, str(exc), {"error": "bad_endpoint"})
-    return ToolResult(True, t("hub.endpoint_set", endpoint=endpoint), {"endpoint": endpoint})
+    text = t("hub.endpoint_set", endpoint=endpoint)
+    if endpoint != home:
+        text += "\n\n" + t("hub.endpoint_token_note", home=home)
+    return ToolResult(True, text, {"endpoint": endpoint, "home": home})

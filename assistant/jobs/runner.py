@@ -16,6 +16,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Unpack
 
+import psutil
+
 from assistant.config import get_settings
 from assistant.jobs import store
 from assistant.jobs.context import JobCancelled, JobContext, JobError
@@ -100,7 +102,11 @@ def _run_in_child(job: Job, target: str) -> None:
     proc = ctx.Process(target=_child_main, args=(job.id, target, os.getpid(), process_setup_target()),
                        name=f"dastyar-job-{job.id}")
     proc.start()
-    store.update_progress(job.id, worker_pid=proc.pid)
+    try:
+        started: float | None = psutil.Process(proc.pid).create_time()
+    except psutil.NoSuchProcess:  # already gone: nothing will ever need killing
+        started = None
+    store.update_progress(job.id, worker_pid=proc.pid, worker_started=started)
     grace = get_settings().cancel_grace_seconds
     cancel_seen: float | None = None
     while proc.is_alive():
@@ -144,10 +150,6 @@ def execute_job(job_id: int) -> None:
         store.finish_job(job_id, JobStatus.failed, error=t("errors.job_unexpected"))
 
 
-def _tick() -> None:
-    """Wakes the scheduler every second so jobs queued by other processes start promptly."""
-
-
 class JobRunner:
     def __init__(self, db_url: str | None = None, max_workers: int | None = None) -> None:
         from apscheduler.executors.pool import ThreadPoolExecutor
@@ -167,6 +169,7 @@ class JobRunner:
             timezone=UTC,
         )
         self.running = False
+        self.paused = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self, *, auto_resume: bool = True, paused: bool = False) -> list[int]:
@@ -174,15 +177,19 @@ class JobRunner:
         from assistant.db import set_setting
 
         resumed: list[int] = []
-        self.scheduler.start(paused=paused)
         self.running = True
+        self.paused = paused
         if paused:
-            # Orphans are left to the runner that will run them: it marks them interrupted and resumes them.
+            # A paused runner only queues rows; the runner that runs them (the server) picks them up within a second,
+            # and it marks orphans interrupted and resumes them. No scheduler thread here: nothing to stop at exit.
             return resumed
+        self.scheduler.start()
         interrupted = store.recover_orphans()
         pid, started = store.process_identity()
         set_setting(_RUNNER_KEY, json.dumps({"pid": pid, "started": started}))
-        self.scheduler.add_job(_tick, "interval", seconds=1, id="dastyar-tick", jobstore="memory")
+        # Every second: rows queued by other processes (the CLI, a second server) get a scheduler entry here.
+        self.scheduler.add_job(self._requeue_orphaned_queue, "interval", seconds=1, id="dastyar-tick",
+                               jobstore="memory")
         self._requeue_orphaned_queue()
         for hook in startup_hooks():
             try:
@@ -198,12 +205,13 @@ class JobRunner:
         return resumed
 
     def shutdown(self, wait: bool = False) -> None:
-        if self.running:
+        if self.running and not self.paused:
             self.scheduler.shutdown(wait=wait)
-            self.running = False
+        self.running = False
 
     def _requeue_orphaned_queue(self) -> None:
-        """Queued rows with no scheduler entry (their process died between the two writes) get one."""
+        """Queued rows with no scheduler entry (queued by another process, or by one that died between the two
+        writes) get one."""
         for job in store.list_jobs(statuses=[JobStatus.queued], limit=10_000):
             assert job.id is not None
             if self.scheduler.get_job(_apscheduler_id(job.id)) is None:
@@ -211,6 +219,8 @@ class JobRunner:
 
     # -- work ------------------------------------------------------------------------------------------
     def schedule(self, job_id: int, run_at: datetime | None = None) -> None:
+        if self.paused:
+            return  # the row is queued; the running runner schedules it
         when = run_at or datetime.now(UTC)
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
@@ -292,11 +302,12 @@ def runner_active() -> bool:
     return _runner is not None and _runner.running
 
 
-def stop_runner() -> None:
+def stop_runner(wait: bool = False) -> None:
+    """Stop this process's runner; `wait`: until the jobs it is running have returned."""
     global _runner
     with _runner_lock:
         if _runner is not None:
-            _runner.shutdown()
+            _runner.shutdown(wait=wait)
             _runner = None
 
 

@@ -116,6 +116,7 @@ def update_progress(
     message: str | None = None,
     result: dict[str, Any] | None = None,
     worker_pid: int | None = None,
+    worker_started: float | None = None,
 ) -> None:
     with session_scope() as s:
         job = s.get(Job, job_id)
@@ -129,6 +130,7 @@ def update_progress(
             job.result = {**job.result, **result}
         if worker_pid is not None:
             job.worker_pid = worker_pid
+            job.worker_started = worker_started
         job.updated_at = utcnow()
         s.add(job)
         events.commit(s)
@@ -171,6 +173,7 @@ def reset_for_resume(job_id: int) -> Job | None:
         job.finished_at = None
         job.owner_pid = None
         job.worker_pid = None
+        job.worker_started = None
         job.message = t("jobs.resuming")
         job.updated_at = utcnow()
         s.add(job)
@@ -233,13 +236,19 @@ def mark_interrupted(job: Job) -> None:
 
 
 def _kill_orphan_worker(job: Job) -> None:
-    if job.worker_pid and job.worker_pid != os.getpid():
-        try:
-            proc = psutil.Process(job.worker_pid)
-            if proc.create_time() >= (job.owner_started or 0):
-                proc.kill()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
+    """Stop the worker child a dead server left behind — only if that pid is still that child: the same start time
+    to the hundredth of a second and a multiprocessing worker's command line (pids are reused by other programs)."""
+    if not job.worker_pid or job.worker_pid == os.getpid() or job.worker_started is None:
+        return
+    try:
+        proc = psutil.Process(job.worker_pid)
+        if abs(proc.create_time() - job.worker_started) > 0.01:
+            return
+        if not any("multiprocessing" in part for part in proc.cmdline()):
+            return
+        proc.kill()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        pass
 
 
 def recover_orphans() -> list[int]:

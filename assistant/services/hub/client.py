@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -50,12 +51,60 @@ def current_endpoint() -> str:
     return (get_setting(_ENDPOINT_KEY) or get_settings().hf_endpoint or DEFAULT_ENDPOINT).rstrip("/")
 
 
+def home_endpoint() -> str:
+    """Where the Hub token belongs: `HF_ENDPOINT` (Hugging Face itself by default), never a mirror set from the chat."""
+    return (get_settings().hf_endpoint or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def token_for(endpoint: str) -> str | None:
+    """The token, only for the endpoint it belongs to: switching to a mirror never ships it to a new host."""
+    return current_token() if endpoint.rstrip("/") == home_endpoint() else None
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []  # not resolvable from here: nothing can be reached there either
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def check_endpoint(url: str) -> str:
+    """A mirror URL safe to send requests to: https (http only on this machine), no credentials in it, and not a
+    link-local, private or reserved address unless DASTYAR_MIRROR_ALLOW_PRIVATE says so. ValueError in Persian."""
+    from urllib.parse import urlsplit
+
+    url = url.strip().rstrip("/")
+    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+(/[\w.\-/]*)?$", url):
+        raise ValueError(t("hub.bad_endpoint", value=url[:80]))
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number in range)
+    except ValueError:
+        raise ValueError(t("hub.bad_endpoint", value=url[:80])) from None
+    addresses = _addresses(host)
+    loopback = host == "localhost" or (bool(addresses) and all(a.is_loopback for a in addresses))
+    if parts.scheme == "http" and not loopback:
+        raise ValueError(t("hub.endpoint_not_https", value=url[:80]))
+    inner = [a for a in addresses if not a.is_loopback and (a.is_private or a.is_link_local or a.is_reserved
+                                                             or a.is_multicast or a.is_unspecified)]
+    if inner and not get_settings().mirror_allow_private:
+        raise ValueError(t("hub.endpoint_private", value=url[:80]))
+    return url
+
+
 def set_endpoint(url: str | None) -> str:
+    """Set (or, with an empty value, clear) the mirror; returns the endpoint now in use."""
     from assistant.db import set_setting
 
-    url = (url or "").strip().rstrip("/")
-    if url and not re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?(/[\w.\-/]*)?$", url):
-        raise ValueError(t("hub.bad_endpoint", value=url[:80]))
+    url = check_endpoint(url) if (url or "").strip() else ""
     set_setting(_ENDPOINT_KEY, url)
     apply_xet_policy()
     return current_endpoint()
@@ -91,20 +140,32 @@ def save_token(token: str) -> None:
     """Stored where huggingface_hub and transformers look for it (HF_HOME/token), readable by the owner only."""
     path = token_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(token.strip())
+    # A new file made 0600 from its first byte, then moved over the old one: a token file that existed with wider
+    # permissions does not keep them, and a crash never leaves half a token.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode is narrowed by the umask, never widened; an old tmp keeps its own
+        with os.fdopen(fd, "w") as fh:
+            fh.write(token.strip())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def api():
     from huggingface_hub import HfApi
 
     apply_xet_policy()
-    return HfApi(endpoint=current_endpoint(), token=current_token() or False, library_name="dastyar")
+    endpoint = current_endpoint()
+    return HfApi(endpoint=endpoint, token=token_for(endpoint) or False, library_name="dastyar")
 
 
 def auth_headers() -> dict[str, str]:
-    token = current_token()
+    token = token_for(current_endpoint())
     headers = {"user-agent": "dastyar/0.1"}
     if token:
         headers["authorization"] = f"Bearer {token}"

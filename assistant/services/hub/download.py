@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -69,6 +70,26 @@ class Plan:
         return sum(f.size for f in self.files)
 
 
+_HEX = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_SEGMENT = re.compile(r"^[^\x00-\x1f\x7f\\/]{1,255}$")
+
+
+def _safe_relative(path: str) -> bool:
+    """A repo file name that stays inside the folder it is placed in: relative, no `..`, no empty or odd segments."""
+    if not path or len(path) > 1000 or path.startswith("/"):
+        return False
+    return all(_SEGMENT.match(seg) and seg not in (".", "..") for seg in path.split("/"))
+
+
+def _check_metadata(plan: Plan) -> None:
+    """What a Hub (or a hostile mirror) said becomes paths in the cache: nothing may point outside it."""
+    ok = bool(_HEX.match(plan.commit or "")) and _safe_relative(plan.revision)
+    ok = ok and all(_safe_relative(f.path) and _HEX.match(f.etag) and (f.sha256 is None or len(f.sha256) == 64)
+                    and 0 <= f.size < 2**50 for f in plan.files)
+    if not ok or len({f.path for f in plan.files}) != len(plan.files):
+        raise HubError(t("hub.bad_metadata", repo=plan.repo_id), "bad_metadata")
+
+
 def make_plan(repo_id: str, repo_type: str = "model", revision: str | None = None) -> Plan:
     info = call_hub(
         api().repo_info, repo_id, repo_type=repo_type, revision=revision, files_metadata=True,
@@ -81,8 +102,10 @@ def make_plan(repo_id: str, repo_type: str = "model", revision: str | None = Non
         etag = sha256 or getattr(sib, "blob_id", None)
         if not etag or sib.size is None:
             raise HubError(t("hub.no_file_metadata", repo=repo_id), "no_metadata")
-        files.append(RemoteFile(path=sib.rfilename, size=int(sib.size), etag=etag, sha256=sha256))
-    return Plan(repo_id, repo_type, revision or "main", info.sha, files)
+        files.append(RemoteFile(path=str(sib.rfilename), size=int(sib.size), etag=str(etag), sha256=sha256))
+    plan = Plan(repo_id, repo_type, revision or "main", str(info.sha or ""), files)
+    _check_metadata(plan)
+    return plan
 
 
 def file_url(plan: Plan, path: str) -> str:
@@ -302,8 +325,9 @@ def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str |
             raise
 
     if plan.revision != plan.commit:
-        (folder / "refs").mkdir(exist_ok=True)
-        (folder / "refs" / plan.revision).write_text(plan.commit)
+        ref = folder / "refs" / plan.revision  # "refs/pr/1" nests, as huggingface_hub keeps it
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        ref.write_text(plan.commit)
     marker.unlink(missing_ok=True)
     clean_partials(folder)
     return {

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from assistant.services.hub.client import HubError, api, auth_headers, call_hub, current_endpoint
+from assistant.services.hub.client import HubError, api, auth_headers, call_hub, current_endpoint, home_endpoint
 
 PERSIAN_TAGS = {"fa", "language:fa", "fas", "per", "persian", "farsi"}
 
@@ -153,7 +153,8 @@ def whoami(token: str) -> str:
     """The user name the token belongs to; raises HubError when refused or unreachable."""
     from huggingface_hub import HfApi
 
-    return call_hub(HfApi(endpoint=current_endpoint()).whoami, token=token)["name"]
+    # Asked of the token's own endpoint, never of a mirror (a mirror would see the token).
+    return call_hub(HfApi(endpoint=home_endpoint()).whoami, token=token)["name"]
 
 
 __all__ = ["HubError", "RepoDetails", "RepoSummary", "repo_details", "search", "whoami"]

@@ -1,0 +1,25 @@
+"""job.worker_started: a restarted server kills a worker child only if its pid still names that very process.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("job", sa.Column("worker_started", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("job") as batch:
+        batch.drop_column("worker_started")
