@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Training: CPU threads of a job (None: all cores) and the largest uploaded data file it accepts.
     train_threads: int | None = Field(default=None, ge=1, validation_alias="DASTYAR_TRAIN_THREADS")
     train_max_file_mb: float = Field(default=1024.0, gt=0, validation_alias="DASTYAR_TRAIN_MAX_FILE_MB")
+    # Folders (os.pathsep-separated) whose files people may name in the chat, besides the data dir and the HF cache.
+    file_roots: str = Field(default="", validation_alias="DASTYAR_FILE_ROOTS")
     # Hub mirrors on private, link-local or reserved addresses (a mirror inside a company network): off by default.
     mirror_allow_private: bool = Field(default=False, validation_alias="DASTYAR_MIRROR_ALLOW_PRIVATE")
     # Below this calibrated probability the offline router asks which of the two likeliest actions was meant

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.pop("ASSISTANT_LLM", None)
 os.environ.pop("HF_TOKEN", None)
+# Tests name files in their own temporary folders: let the chat read there (as an operator would list a folder).
+os.environ.setdefault("DASTYAR_FILE_ROOTS", tempfile.gettempdir())
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -64,3 +64,42 @@ def test_the_token_file_is_private_even_when_it_existed_before(data_dir):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == TOKEN
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("template", ["/transcribe {path}", "/train base=HooshvareLab/bert-fa-base-uncased data={path}",
+                                      "/train base={path} data=x.csv", "/try {path} سلام"])
+def test_paths_outside_the_allowed_folders_read_as_missing(template, monkeypatch, tmp_path):
+    """A forbidden path and a missing one get the same answer (no probing the server's disk)."""
+    from agents.graph import run_agent
+    from assistant.config import reset_settings
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    monkeypatch.setenv("DASTYAR_FILE_ROOTS", str(allowed))
+    reset_settings()
+    (tmp_path / "secret.csv").write_text("text,label\nسلام,1\n")  # exists, but outside the allowed folders
+    answers = {}
+    for name, path in {"exists": "/etc/passwd", "missing": "/etc/no-such-file-x", "folder": "/etc",
+                       "outside": str(tmp_path / "secret.csv"), "gone": str(tmp_path / "gone.csv")}.items():
+        reply = run_agent(template.format(path=path))
+        assert not reply.ok and not LATIN_WORDS.search(reply.text), reply.text
+        answers[name] = reply.text.replace(path, "<p>").replace(path[:120], "<p>")
+    assert answers["exists"] == answers["missing"] == answers["folder"], answers
+    assert answers["outside"] == answers["gone"], answers
+    assert "root:" not in " ".join(answers.values())
+
+
+def test_a_data_folder_is_walked_within_bounds(tmp_path, monkeypatch):
+    from assistant.services import files
+
+    deep = tmp_path.joinpath(*[f"d{i}" for i in range(files.MAX_WALK_DEPTH + 2)])
+    deep.mkdir(parents=True)
+    (deep / "far.csv").write_text("x")
+    (tmp_path / "near.csv").write_text("x")
+    (tmp_path / "loop").symlink_to(tmp_path)  # a link back to the top is not followed
+    found = [p.name for p in files.walk_files(tmp_path)]
+    assert found == ["near.csv"]
+    monkeypatch.setattr(files, "MAX_WALK_ENTRIES", 3)
+    for i in range(10):
+        (tmp_path / f"f{i}.csv").write_text("x")
+    assert len(list(files.walk_files(tmp_path))) <= 3

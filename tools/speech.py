@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from assistant.persian import format_duration, format_number, normalize
+from assistant.services.files import confined
 from assistant.services.speech import SpeechError, speech_status
 from assistant.services.speech.jobs import KIND as TRANSCRIPTION
 from prompts import t
@@ -48,10 +49,10 @@ def _audio_path(value: Any) -> str:
     text = str(value or "").strip().strip("«»\"'")
     if not text:
         return ""
-    path = Path(text).expanduser()
-    if not path.is_file():
+    path = confined(text)
+    if path is None or not path.is_file():  # missing or outside the allowed folders: the same answer
         raise ValueError(t("speech.file_missing", name=text[:120]))
-    return str(path.resolve())
+    return str(path)
 
 
 Voice = Annotated[str, BeforeValidator(_voice)]

@@ -50,8 +50,10 @@ def resolve_snapshot(repo_id: str, repo_type: str = "model", revision: str = "ma
 
 def resolve_local_model(name: str) -> Path | None:
     """A model the user names: a fine-tuned output (by folder name or job id), a local path, or a cached repo."""
-    candidate = Path(name).expanduser()
-    if candidate.is_dir() and (candidate / "config.json").exists():
+    from assistant.services.files import confined
+
+    candidate = confined(name)
+    if candidate is not None and candidate.is_dir() and (candidate / "config.json").exists():
         return candidate
     for folder in (outputs_dir() / name, outputs_dir() / f"job-{name}"):
         if folder.is_dir() and (folder / "config.json").exists():

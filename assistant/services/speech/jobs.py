@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from assistant.jobs import JobContext, JobError, job_handler
+from assistant.services.files import shown
 from assistant.services.speech import stt
 from assistant.services.speech.common import SpeechError, clock, speech_dir
 from prompts import t
@@ -62,7 +63,7 @@ def transcription_job(ctx: JobContext) -> dict:
     return {
         # The closing line of the job (progress view, notification, `/job N`).
         "message": t("speech.job_done", name=name, count=len(transcript.segments), text=_short(transcript.text, 200),
-                     path=str(txt)),
+                     path=shown(txt)),
         "language": transcript.language,
         "duration": round(transcript.duration, 2),
         "segments": len(transcript.segments),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.persian import format_bytes, format_percent, normalize
+from assistant.services.files import confined, walk_files
 from assistant.services.hub.client import is_owner_repo
 from assistant.services.training.errors import TrainingProblem
 from assistant.services.training.tasks import CLASSIFICATION
@@ -63,7 +64,7 @@ def resolve_dataset(name: str) -> DataSource:
     from assistant.services.hub.local import resolve_snapshot
 
     name = str(name).strip().strip("«»\"'")
-    path = Path(name).expanduser()
+    path = confined(name) or Path("/nonexistent")  # outside the allowed folders reads as not found
     if path.is_file():
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
@@ -232,8 +233,8 @@ def _read_data_files(source: DataSource) -> RawData:
     import pandas as pd
 
     files = sorted(
-        p for p in source.path.rglob("*")
-        if p.is_file() and p.suffix.lower() in FORMATS and p.suffix.lower() != ".txt" and ".cache" not in p.parts
+        p for p in walk_files(source.path)
+        if p.suffix.lower() in FORMATS and p.suffix.lower() != ".txt" and ".cache" not in p.parts
     )
     if not files:
         raise TrainingProblem("dataset_unreadable", dataset=source.display)

@@ -15,6 +15,7 @@ from typing import Any
 
 import psutil
 
+from assistant.services.files import confined
 from assistant.services.training import tasks as task_mod
 from assistant.services.training.data import DataSource, PreparedData, prepare, resolve_dataset
 from assistant.services.training.errors import TrainingProblem
@@ -168,8 +169,8 @@ def resolve_model(name: str) -> ModelInfo:
     name = str(name).strip().strip("«»\"'")
     path = resolve_local_model(name)
     if path is None:
-        as_path = Path(name).expanduser()
-        if as_path.is_dir():
+        as_path = confined(name)
+        if as_path is not None and as_path.is_dir():
             raise TrainingProblem("model_no_config", model=name)
         if "/" in name and not name.startswith(("/", ".", "~")) and name.count("/") == 1:
             raise TrainingProblem("model_missing", model=name)

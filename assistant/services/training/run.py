@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.jobs import JobCancelled, JobContext, JobError
 from assistant.persian import fa_digits, format_duration, format_number, format_percent
+from assistant.services.files import shown
 from assistant.services.training import metrics as metrics_mod
 from assistant.services.training.data import SEED, DataSource, PreparedData, prepare
 from assistant.services.training.errors import TrainingProblem
@@ -463,7 +464,7 @@ def _save_final(trainer, model, tokenizer, params, data, out: Path, summary, run
     else:
         metrics_text = t("training.done_metrics_lm", loss=_fmt_loss(summary.get("eval_loss")),
                          ppl=format_number(summary.get("eval_perplexity", 0.0), 2), count=len(data.eval))
-    final = t("training.done", metrics=metrics_text, path=str(out), cid=str(job_id))
+    final = t("training.done", metrics=metrics_text, path=shown(out), cid=str(job_id))
     from assistant.services.training.card import card_body
 
     reply = t("training.card_header", id=job_id, cid=str(job_id)) + "\n\n" + card_body(out / "README.md")
