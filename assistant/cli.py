@@ -112,12 +112,21 @@ def serve(
 ) -> None:
     """Start the chat server (Chainlit) with the job runner."""
     from assistant.config import get_settings
+    from assistant.ui.security import is_loopback
+    from prompts import t
 
     settings = get_settings()
+    listen = host or settings.host
+    if settings.auth != "local":
+        typer.echo(t("errors.auth_unknown", mode=settings.auth), err=True)
+        raise typer.Exit(2)
+    if not is_loopback(listen):  # "local" signs in whoever connects: only the person at this machine may
+        typer.echo(t("errors.local_auth_not_loopback", host=listen), err=True)
+        raise typer.Exit(2)
     target = (app_file or PROJECT_ROOT / "assistant" / "ui" / "chainlit_app.py").resolve()
     args = [
         sys.executable, "-m", "chainlit", "run", str(target), "--headless",
-        "--host", host or settings.host, "--port", str(port or settings.port),
+        "--host", listen, "--port", str(port or settings.port),
     ]
     os.chdir(PROJECT_ROOT)  # Chainlit reads .chainlit/ and public/ from the working directory
     os.environ.setdefault("CHAINLIT_APP_ROOT", str(PROJECT_ROOT))

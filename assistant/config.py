@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     assistant_llm_base_url: str | None = Field(default=None, validation_alias="ASSISTANT_LLM_BASE_URL")
     llm_timeout_seconds: float = Field(default=60.0, validation_alias="ASSISTANT_LLM_TIMEOUT")
     host: str = Field(default="127.0.0.1", validation_alias="DASTYAR_HOST")
+    # Sign-in mode. Only "local" (the person at this machine, no form) exists yet: allowed on loopback only.
+    auth: str = Field(default="local", validation_alias="DASTYAR_AUTH")
+    # Host names the server answers to besides the loopback names (comma-separated; e.g. dastyar.example.org).
+    allowed_hosts: str = Field(default="", validation_alias="DASTYAR_ALLOWED_HOSTS")
+    # Exact origins of web sites allowed to embed the chat (comma-separated; never "*").
+    widget_origins: str = Field(default="", validation_alias="DASTYAR_WIDGET_ORIGINS")
     port: int = Field(default=8000, validation_alias="DASTYAR_PORT")
     max_concurrent_jobs: int = Field(default=2, validation_alias="DASTYAR_MAX_JOBS")
     # Downloads larger than this ask for a yes first.

@@ -41,6 +41,25 @@ def test_health(server):
     assert isinstance(data["event_listeners"], int)
 
 
+def test_foreign_hosts_and_origins_are_turned_away(server):
+    """DNS rebinding (a foreign Host header), cross-origin reads with credentials and a foreign page opening the
+    chat's websocket: all refused; the chat's own origin still works."""
+    url = server["url"]
+    port = url.rsplit(":", 1)[1]
+    assert httpx.get(f"{url}/", headers={"Host": "evil.example"}, timeout=10).status_code == 400
+    assert httpx.get(f"{url}/", headers={"Host": f"localhost:{port}"}, timeout=10).status_code == 200
+    preflight = httpx.options(f"{url}/project/settings", timeout=10, headers={
+        "Origin": "http://evil.example", "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in preflight.headers
+    read = httpx.get(f"{url}/user", headers={"Origin": "http://evil.example"}, timeout=10)
+    assert read.headers.get("access-control-allow-origin") not in ("*", "http://evil.example")
+    handshake = f"{url}/ws/socket.io/?EIO=4&transport=polling"
+    foreign = httpx.get(handshake, headers={"Origin": "http://evil.example"}, timeout=10)
+    assert foreign.status_code == 400 and "origin" in foreign.text.lower()
+    own = httpx.get(handshake, headers={"Origin": url}, timeout=10)
+    assert own.status_code == 200 and own.text.startswith("0")  # engine.io's open packet
+
+
 def test_rtl_persian_chat_answers_help_and_status(page, artifacts):
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang").startswith("fa")

@@ -9,6 +9,7 @@ import asyncio
 import logging
 
 import chainlit as cl
+import chainlit.server as chainlit_server
 
 from agents.graph import run_agent
 from agents.router import route
@@ -23,13 +24,14 @@ from assistant.services.training.job import KIND as TRAINING
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
 from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
-from assistant.ui import training_view  # live loss chart of training jobs
+from assistant.ui import security, training_view  # live loss chart of training jobs
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
 from prompts import t
 
 log = logging.getLogger("dastyar.ui")
+security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request
 
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 
