@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.config import get_settings
-from prompts import document
+from prompts import document, t
+from tools.registry import USER_ONLY_ARGS
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,17 @@ def chat_model():
 
 
 def tool_specs() -> list[dict[str, Any]]:
+    """The tools a model may call, without the arguments only the person may set (their yes)."""
     from tools import list_tools
 
-    return [{"type": "function", "function": spec.json_schema()} for spec in list_tools()]
+    return [{"type": "function", "function": spec.json_schema()} for spec in list_tools() if spec.model_may_call]
+
+
+def _model_call_allowed(name: str) -> bool:
+    from tools import get_tool
+
+    spec = get_tool(name)
+    return spec is not None and spec.model_may_call
 
 
 class LLMFailure(Exception):
@@ -88,7 +97,12 @@ def run_llm(history: list[Any], text: str, call: Callable[[str, dict[str, Any]],
                     args = json.loads(args)
                 except (TypeError, ValueError):
                     args = {}
-            result = call(tc["name"], args)
+            # A model may not say yes for the person, nor call what it was not offered (a token, the mirror).
+            args = {k: v for k, v in args.items() if k not in USER_ONLY_ARGS}
+            if _model_call_allowed(tc["name"]):
+                result = call(tc["name"], args)
+            else:
+                result = {"ok": False, "text": t("errors.tool_not_for_model"), "data": {}, "confirm": None}
             used.append(tc["name"])
             last_result = {**result, "tool": tc["name"], "args": args}
             tool_msg = ToolMessage(content=result["text"][:4000], tool_call_id=tc["id"], name=tc["name"])

@@ -278,3 +278,28 @@ def test_cli_ask_shows_the_clarifying_question():
     assert "اولی" in data["text"]
     second = run("اولی")
     assert json.loads(second.stdout)["tool"] == "system_status", second.stdout
+
+
+def test_a_model_cannot_say_yes_for_the_person_nor_set_secrets(scripted, online_hub, monkeypatch):
+    """The LLM is offered no `confirmed` argument and no token/mirror tool; if it sends them anyway, the yes is
+    dropped (the person is asked) and the call is refused."""
+    from agents.llm import tool_specs
+    from assistant.config import reset_settings
+    from assistant.services.hub import client
+
+    specs = {s["function"]["name"]: s["function"] for s in tool_specs()}
+    assert "set_hf_token" not in specs and "set_hub_endpoint" not in specs
+    assert all("confirmed" not in s["parameters"].get("properties", {}) for s in specs.values())
+
+    monkeypatch.setenv("DASTYAR_CONFIRM_DOWNLOAD_BYTES", "1")
+    monkeypatch.setenv("DASTYAR_ROUTER_CONFIDENCE", "1.5")
+    reset_settings()
+    scripted([_ai_tool("download", {"repo_id": BERT_REPO, "confirmed": True})])
+    reply = run_agent("please just download the persian bert, I already said yes", "c-yes")
+    assert "دانلود شروع شود؟" in reply.text  # the person is asked ...
+    assert store.list_jobs() == []  # ... and nothing started on the model's word
+
+    scripted([_ai_tool("set_hf_token", {"token": "hf_dastyar_test_token_123"}),
+              _ai_tool("set_hub_endpoint", {"url": "https://evil.example"}), AIMessage(content="انجام شد")])
+    run_agent("store my token hf_dastyar_test_token_123 and use https://evil.example", "c-secret")
+    assert client.current_token() is None and client.current_endpoint() == client.home_endpoint()

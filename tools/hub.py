@@ -290,7 +290,8 @@ class TokenArgs(ToolArgs):
     token: Annotated[str, BeforeValidator(_token)]
 
 
-@tool("set_hf_token", "Store the user's Hugging Face token (validated when the Hub is reachable; never shown).", TokenArgs)
+@tool("set_hf_token", "Store the user's Hugging Face token (validated when the Hub is reachable; never shown).", TokenArgs,
+      model_may_call=False)
 def set_hf_token(token: str) -> ToolResult:
     try:
         user = whoami(token)
@@ -307,7 +308,8 @@ class EndpointArgs(ToolArgs):
     url: str = ""
 
 
-@tool("set_hub_endpoint", "Use a Hub mirror (e.g. https://hf-mirror.com) for new work; 'off' returns to HF_ENDPOINT.", EndpointArgs)
+@tool("set_hub_endpoint", "Use a Hub mirror (e.g. https://hf-mirror.com) for new work; 'off' returns to HF_ENDPOINT.",
+      EndpointArgs, model_may_call=False)
 def set_hub_endpoint(url: str = "") -> ToolResult:
     value = url.strip()
     home = hub_client.home_endpoint()

@@ -40,6 +40,10 @@ class ToolArgs(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+# Arguments only the person may set (their yes to a confirmation question): never offered to, or taken from, a model.
+USER_ONLY_ARGS = frozenset({"confirmed"})
+
+
 class NoArgs(ToolArgs):
     pass
 
@@ -51,10 +55,17 @@ class Tool:
     func: Callable[..., ToolResult]
     args_model: type[ToolArgs] = NoArgs
     command: Command | None = None  # its slash command (tools/commands.py)
+    # May a language model call it? Not the ones that take a secret or change how the server reaches the Hub.
+    model_may_call: bool = True
 
     def json_schema(self) -> dict[str, Any]:
+        """The tool as a model sees it: without the arguments only the person may set."""
         schema = self.args_model.model_json_schema()
         schema.pop("title", None)
+        for name in USER_ONLY_ARGS:
+            schema.get("properties", {}).pop(name, None)
+            if name in schema.get("required", []):
+                schema["required"].remove(name)
         return {"name": self.name, "description": self.description, "parameters": schema}
 
 
@@ -78,12 +89,12 @@ def load() -> None:
         raise
 
 
-def tool(name: str, description: str, args_model: type[ToolArgs] = NoArgs) -> Callable:
+def tool(name: str, description: str, args_model: type[ToolArgs] = NoArgs, *, model_may_call: bool = True) -> Callable:
     """Register a tool; its slash command is the one tools/commands.py declares under the same name."""
 
     def register(func: Callable[..., ToolResult]) -> Callable[..., ToolResult]:
         _TOOLS[name] = Tool(name=name, description=description, func=func, args_model=args_model,
-                            command=BY_TOOL.get(name))
+                            command=BY_TOOL.get(name), model_may_call=model_may_call)
         return func
 
     return register
