@@ -103,3 +103,29 @@ def test_a_data_folder_is_walked_within_bounds(tmp_path, monkeypatch):
     for i in range(10):
         (tmp_path / f"f{i}.csv").write_text("x")
     assert len(list(files.walk_files(tmp_path))) <= 3
+
+
+HOSTILE_VALUES = ["x" * 5000, "-1", "1e999", "nan", "\u202eabc\u202c", "\ue000\x00\x07", "../../etc/passwd", "",
+                  -(10**30), 10**30, float("inf"), [], {}, True]
+
+
+def test_every_tool_answers_any_argument_in_persian():
+    """Each argument of each tool, given values no person means: a Persian answer, never English validation text
+    or a traceback (speech and training only get as far as their checks)."""
+    from tools import call_tool, list_tools
+
+    for spec in list_tools():
+        for arg in spec.args_model.model_fields:
+            for value in HOSTILE_VALUES:
+                if spec.name == "speak" and arg == "text" and isinstance(value, str) and len(value) < 100:
+                    continue  # short text is spoken: a real synthesis per value adds nothing here
+                result = call_tool(spec.name, {arg: value})
+                assert re.search(r"[\u0600-\u06ff]", result.text), (spec.name, arg, value, result.text[:200])
+                assert not LATIN_WORDS.search(result.text), (spec.name, arg, value, result.text[:300])
+
+
+def test_length_limits_are_said_with_the_limit():
+    from agents.graph import run_agent
+
+    reply = run_agent("/search " + "ab " * 150)
+    assert not reply.ok and "۲۰۰" in reply.text and "نویسه" in reply.text

@@ -110,6 +110,23 @@ def list_tools() -> list[Tool]:
     return list(_TOOLS.values())
 
 
+# Pydantic's limits, said in Persian with the limit itself (its own texts are English and never reach the user).
+_LIMIT_KEYS = {
+    "string_too_long": ("errors.arg_too_long", "max_length"), "string_too_short": ("errors.arg_too_short", "min_length"),
+    "too_long": ("errors.arg_too_many", "max_length"),
+    "greater_than": ("errors.arg_greater_than", "gt"), "greater_than_equal": ("errors.arg_at_least", "ge"),
+    "less_than": ("errors.arg_less_than", "lt"), "less_than_equal": ("errors.arg_at_most", "le"),
+    "int_parsing": ("errors.arg_not_number", ""), "float_parsing": ("errors.arg_not_number", ""),
+    "bool_parsing": ("errors.arg_not_yes_no", ""),
+}
+
+
+def _fa_number(value: Any) -> str:
+    from assistant.persian import fa_digits
+
+    return fa_digits(str(value)) if value is not None else ""
+
+
 def _bad_args_text(exc: ValidationError) -> str:
     fields = []
     for err in exc.errors():
@@ -118,8 +135,12 @@ def _bad_args_text(exc: ValidationError) -> str:
         # Validators raise ValueError with a Persian text; pydantic prefixes it. Pydantic's own texts are English:
         # they never reach the user.
         msg = msg.removeprefix("Value error, ")
-        if err.get("type") == "missing":
+        kind, ctx = err.get("type", ""), err.get("ctx") or {}
+        if kind == "missing":
             msg = t("errors.arg_missing")
+        elif kind in _LIMIT_KEYS and not re.search(r"[\u0600-\u06ff]", msg):
+            key, name = _LIMIT_KEYS[kind]
+            msg = t(key, limit=_fa_number(ctx.get(name)))
         elif not re.search(r"[\u0600-\u06ff]", msg):
             msg = t("errors.arg_invalid")
         fields.append(f"- `{loc}`: {msg}" if loc else f"- {msg}")
