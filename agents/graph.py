@@ -356,6 +356,9 @@ def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], 
     return values
 
 
+MAX_MESSAGE_CHARS = 4000
+
+
 def run_agent(
     text: str,
     session_id: str | None = None,
@@ -368,7 +371,12 @@ def run_agent(
     try:
         graph = build_graph()
         config = _config(session_id)
-        text = mask_secrets(text or "")
+        text = text or ""
+        # A message longer than anyone types is read up to a limit (bounded time and memory), and the reply says so.
+        cut = len(text) > MAX_MESSAGE_CHARS
+        if cut:
+            text = text[:MAX_MESSAGE_CHARS]
+        text = mask_secrets(text)
         pending = pending_confirmation(session_id)
         if pending is not None and pending.get("choices"):
             index = choice_index(text, len(pending["choices"]))
@@ -383,7 +391,10 @@ def run_agent(
             # Something else: the question lapses and the message is handled as new.
             _run(graph, Command(resume="no"), config, None)
         state = _run(graph, {"text": text, "attachments": attachments or []}, config, on_token)
-        return _reply_from(state)
+        reply = _reply_from(state)
+        if cut:
+            reply.text = t("errors.message_cut", limit=MAX_MESSAGE_CHARS) + "\n\n" + reply.text
+        return reply
     except Exception:
         log.exception("agent failed on a message")
         return AgentReply(text=t("errors.internal"), ok=False)

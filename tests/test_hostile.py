@@ -129,3 +129,21 @@ def test_length_limits_are_said_with_the_limit():
 
     reply = run_agent("/search " + "ab " * 150)
     assert not reply.ok and "۲۰۰" in reply.text and "نویسه" in reply.text
+
+
+@pytest.mark.parametrize("text", ["مدل\u202e فارسی\u202c پیدا کن", "\ue000\ue001 سلام \U000f0000", "\x00\x07\x1b[31m کارها",
+                                  "\u200f\u200e\u2066/help\u2069", "ـــــــ", "\ufeff/status", "ﷺ ﷽", "🧪" * 3000])
+def test_any_character_gets_a_persian_answer(text):
+    from agents.graph import run_agent
+
+    reply = run_agent(text)
+    assert re.search(r"[\u0600-\u06ff]", reply.text) and not LATIN_WORDS.search(reply.text), reply.text[:300]
+    assert reply.text != __import__("prompts").t("errors.internal")
+
+
+def test_a_message_longer_than_anyone_types_is_read_up_to_a_limit_and_says_so():
+    from agents.graph import MAX_MESSAGE_CHARS, run_agent
+
+    reply = run_agent("مدل فارسی برای تحلیل احساسات پیدا کن " * 20_000)  # ~760,000 characters
+    assert "فقط ابتدای آن خوانده شد" in reply.text and reply.tool == "search_models"
+    assert run_agent("سلام " * (MAX_MESSAGE_CHARS // 10)).text.count("فقط ابتدای") == 0
