@@ -133,6 +133,81 @@ def serve(
     os.execv(sys.executable, args)
 
 
+user_app = typer.Typer(no_args_is_help=True, help="Accounts for DASTYAR_AUTH=password (the first one is an admin)")
+app.add_typer(user_app, name="user")
+
+
+def _password(password_stdin: bool) -> str:
+    from prompts import t
+
+    if password_stdin:  # scripts: `printf '%s' "$PW" | dastyar user add NAME --password-stdin`
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt(t("accounts.password_prompt"), hide_input=True, confirmation_prompt=True)
+
+
+def _account_call(func, *args, **kwargs):
+    from assistant.services.accounts import AccountError
+
+    try:
+        return func(*args, **kwargs)
+    except AccountError as exc:
+        typer.echo(exc.user_message, err=True)
+        raise typer.Exit(2) from None
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    admin: Annotated[bool, typer.Option("--admin", help="May manage users, the Hub token and the mirror")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Create an account (asks for its password)."""
+    from assistant.services import accounts
+    from prompts import t
+
+    account = _account_call(accounts.add_account, name, _password(password_stdin), admin=admin)
+    typer.echo(t("accounts.added", name=account.name, role=t(f"accounts.role_{account.role}")))
+
+
+@user_app.command("list")
+def user_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The accounts, with their roles."""
+    from assistant.services import accounts
+    from prompts import t
+
+    rows = accounts.list_accounts()
+    if as_json:
+        _print_json([{"name": a.name, "role": a.role, "disabled": a.disabled} for a in rows])
+        return
+    for a in rows:
+        typer.echo(f"{a.name}\t{t(f'accounts.role_{a.role}')}")
+    if not rows:
+        typer.echo(t("accounts.none"))
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Set an account's password."""
+    from assistant.services import accounts
+    from prompts import t
+
+    _account_call(accounts.set_password, name, _password(password_stdin))
+    typer.echo(t("accounts.password_set", name=name))
+
+
+@user_app.command("remove")
+def user_remove(name: str) -> None:
+    """Remove an account (never the last admin)."""
+    from assistant.services import accounts
+    from prompts import t
+
+    _account_call(accounts.remove_account, name)
+    typer.echo(t("accounts.removed", name=name))
+
+
 @app.command()
 def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Check what is installed and reachable: packages, database, hub, speech engines."""

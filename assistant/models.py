@@ -89,3 +89,14 @@ class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str = ""
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Account(SQLModel, table=True):
+    """A person who signs in (DASTYAR_AUTH=password). Only a salted argon2 hash of the password is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    password_hash: str
+    role: str = "user"  # admin | user
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
