@@ -117,10 +117,10 @@ def serve(
 
     settings = get_settings()
     listen = host or settings.host
-    if settings.auth != "local":
+    if settings.auth not in ("local", "password"):
         typer.echo(t("errors.auth_unknown", mode=settings.auth), err=True)
         raise typer.Exit(2)
-    if not is_loopback(listen):  # "local" signs in whoever connects: only the person at this machine may
+    if settings.auth == "local" and not is_loopback(listen):  # "local" signs in whoever connects: only the person at this machine may
         typer.echo(t("errors.local_auth_not_loopback", host=listen), err=True)
         raise typer.Exit(2)
     target = (app_file or PROJECT_ROOT / "assistant" / "ui" / "chainlit_app.py").resolve()

@@ -23,8 +23,10 @@ class Settings(BaseSettings):
     assistant_llm_base_url: str | None = Field(default=None, validation_alias="ASSISTANT_LLM_BASE_URL")
     llm_timeout_seconds: float = Field(default=60.0, validation_alias="ASSISTANT_LLM_TIMEOUT")
     host: str = Field(default="127.0.0.1", validation_alias="DASTYAR_HOST")
-    # Sign-in mode. Only "local" (the person at this machine, no form) exists yet: allowed on loopback only.
+    # Sign-in mode: "local" (the person at this machine, no form; loopback only) or "password" (accounts).
     auth: str = Field(default="local", validation_alias="DASTYAR_AUTH")
+    # DASTYAR_AUTH=password: hours a sign-in lasts.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 90, validation_alias="DASTYAR_SESSION_HOURS")
     # Host names the server answers to besides the loopback names (comma-separated; e.g. dastyar.example.org).
     allowed_hosts: str = Field(default="", validation_alias="DASTYAR_ALLOWED_HOSTS")
     # Exact origins of web sites allowed to embed the chat (comma-separated; never "*").

@@ -54,7 +54,9 @@ def dastyar_server(data: Path, app: Path | None = None, **env_overrides: str) ->
             deadline = time.monotonic() + 180
             while True:
                 try:
-                    if httpx.get(f"{url}/health", timeout=2).json().get("jobs_runner") == "running":
+                    health = httpx.get(f"{url}/health", timeout=2).json()
+                    # With sign-in by password an anonymous caller only learns up or down.
+                    if health.get("jobs_runner") == "running" or health == {"status": "ok"}:
                         break
                 except (httpx.HTTPError, ValueError):
                     pass

@@ -57,9 +57,33 @@ def local_user() -> cl.User:
     return cl.User(identifier=LOCAL_IDENTIFIER, display_name=LOCAL_DISPLAY_NAME, metadata={"provider": "local"})
 
 
-@cl.header_auth_callback
-async def _sign_in(headers) -> cl.User:
+async def _local_sign_in(headers) -> cl.User:
     return local_user()
+
+
+_throttle = None
+
+
+async def _password_sign_in(username: str, password: str) -> cl.User | None:
+    """DASTYAR_AUTH=password: an account and its password (argon2, checked off the event loop); failed attempts on
+    a name make it wait longer each time."""
+    import asyncio
+
+    from assistant.services.accounts import LoginThrottle, verify
+
+    global _throttle
+    if _throttle is None:
+        _throttle = LoginThrottle()
+    key = f"name:{str(username or '')[:64].lower()}"
+    if _throttle.wait_seconds(key) > 0:
+        return None
+    account = await asyncio.to_thread(verify, username, password)
+    if account is None:
+        _throttle.failed(key)
+        return None
+    _throttle.succeeded(key)
+    return cl.User(identifier=account.name, display_name=account.name,
+                   metadata={"provider": "password", "role": account.role})
 
 
 class PageSignIn:
@@ -125,7 +149,19 @@ def install_page_sign_in() -> None:
     app.state.dastyar_page_sign_in = True
 
 
-# Chainlit checks for the secret right after loading the app module, with `dastyar serve` or `chainlit run`;
-# middleware can only be added before the server starts, i.e. now.
-ensure_auth_secret()
-install_page_sign_in()
+def install() -> None:
+    """The sign-in of the configured mode. Chainlit checks for the secret right after loading the app module, with
+    `dastyar serve` or `chainlit run`; middleware can only be added before the server starts, i.e. now."""
+    from chainlit.config import config
+
+    ensure_auth_secret()
+    settings = get_settings()
+    if settings.auth == "password":
+        cl.password_auth_callback(_password_sign_in)
+        config.project.user_session_timeout = int(settings.session_hours * 3600)
+        return
+    cl.header_auth_callback(_local_sign_in)
+    install_page_sign_in()
+
+
+install()

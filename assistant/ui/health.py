@@ -1,10 +1,66 @@
-"""`/health`: database and job runner, replacing Chainlit's shallow check of the same path."""
+"""`/health`: database and job runner, replacing Chainlit's shallow check of the same path.
+
+With sign-in by password, a caller without a session learns only up or down; an admin may ask for the app's routes
+(`/health?routes=1`, read from the running app's router: the tests check each answers 401 without a session).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
+
 from assistant import __version__
+
+
+def _session_user(request: Request) -> dict[str, Any] | None:
+    from chainlit.auth import decode_jwt
+    from chainlit.auth.cookie import get_token_from_cookies
+
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        return None
+    try:
+        user = decode_jwt(token)
+    except Exception:  # expired, or signed with another secret
+        return None
+    return {"identifier": user.identifier, "role": (user.metadata or {}).get("role")}
+
+
+def app_routes() -> list[dict[str, Any]]:
+    """Every HTTP route the running app serves (Chainlit's included router expanded), as path and methods."""
+    from chainlit.server import app
+
+    found: list[dict[str, Any]] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            inner = getattr(getattr(route, "original_router", None), "routes", None)
+            if inner is not None:
+                walk(inner)
+            elif getattr(route, "methods", None):
+                found.append({"path": route.path, "methods": sorted(route.methods)})
+            elif getattr(route, "path", None):
+                found.append({"path": route.path, "methods": ["MOUNT"]})
+
+    walk(app.router.routes)
+    return found
+
+
+async def health_endpoint(request: Request) -> dict[str, Any]:
+    import asyncio
+
+    from assistant.config import get_settings
+
+    report = await asyncio.to_thread(health_report)
+    if get_settings().auth == "local":
+        return report  # the person at this machine (loopback only)
+    user = _session_user(request)
+    if user is None:
+        return {"status": report["status"]}
+    if user["role"] == "admin" and request.query_params.get("routes"):
+        report["routes"] = app_routes()
+    return report
 
 
 def health_report() -> dict[str, Any]:
@@ -37,7 +93,10 @@ def install_health_route() -> None:
 
     if any(getattr(r, "name", "") == "dastyar_health" for r in app.router.routes):
         return
+    # FastAPI's API docs are not part of the product: they only describe the surface to whoever asks.
+    app.router.routes[:] = [r for r in app.router.routes
+                            if getattr(r, "path", None) not in ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")]
     app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/health"]
-    route = APIRoute("/health", health_report, methods=["GET"], name="dastyar_health")
+    route = APIRoute("/health", health_endpoint, methods=["GET"], name="dastyar_health")
     # Before Chainlit's catch-all UI route, which would otherwise answer with the page.
     app.router.routes.insert(0, route)

@@ -1,0 +1,103 @@
+"""DASTYAR_AUTH=password: every route of the running app closed without a session, a Persian sign-in page."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.browser_support import BROWSER_MARKS, chromium, dastyar_server, last_reply, send
+from tests.conftest import ROOT
+
+pytestmark = BROWSER_MARKS
+
+# What a browser needs before signing in (the page shell, its assets, the sign-in form and its texts) and the
+# sign-in/out calls themselves. Everything else must answer 401/403 without a session.
+PUBLIC = {"/", "/{full_path:path}", "/public/{filename:path}", "/assets/{filename:path}", "/copilot/{filename:path}",
+          "/auth/config", "/project/translations", "/login", "/logout", "/favicon", "/logo", "/health",
+          "/auth/oauth/{provider_id}", "/auth/oauth/{provider_id}/callback", "/auth/oauth/azure-ad-hybrid/callback",
+          "/avatars/{avatar_id:str}", "/ws/socket.io",
+          # Chainlit's own: echoes a websocket session id into the caller's cookie (the socket still needs a sign-in),
+          # and header sign-in, which answers 400 in this mode (checked below).
+          "/set-session-cookie", "/auth/header"}
+PASSWORD = "maryam-pass-123"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("auth-data")
+    env = {**os.environ, "DASTYAR_DATA_DIR": str(data)}
+    for name, password in (("maryam", PASSWORD), ("sara", "sara-pass-456")):
+        subprocess.run([sys.executable, "-m", "assistant.cli", "user", "add", name, "--password-stdin"], cwd=ROOT,
+                       env=env, input=password + "\n", check=True, capture_output=True, text=True, timeout=120)
+    with dastyar_server(data, DASTYAR_AUTH="password") as srv:
+        yield srv
+
+
+def _signed_in(url: str, name: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=20)
+    assert client.post("/login", data={"username": name, "password": password}).status_code == 200
+    return client
+
+
+def test_every_route_of_the_running_app_is_closed_without_a_session(server):
+    url = server["url"]
+    routes = _signed_in(url, "maryam", PASSWORD).get("/health", params={"routes": 1}).json()["routes"]
+    user = _signed_in(url, "sara", "sara-pass-456")
+    assert "routes" not in user.get("/health", params={"routes": 1}).json()  # admins only
+    assert len(routes) > 20 and any(r["path"] == "/project/threads" for r in routes)
+    anonymous = httpx.Client(base_url=url, timeout=20)
+    assert anonymous.get("/health").json() == {"status": "ok"}  # up or down, nothing more
+    checked = []
+    for route in routes:
+        if route["path"] in PUBLIC:
+            continue
+        path = re.sub(r"\{[^}]+\}", "x1", route["path"])
+        for method in route["methods"]:
+            if method == "HEAD":
+                continue
+            answer = anonymous.request(method, path, json={} if method != "GET" else None)
+            checked.append((method, route["path"], answer.status_code, answer.text[:120]))
+    open_routes = [c for c in checked if c[2] not in (401, 403)]
+    assert not open_routes, "\n".join(map(str, open_routes))
+    assert len(checked) > 15
+    for gone in ("/docs", "/openapi.json", "/redoc"):
+        assert gone not in {r["path"] for r in routes}
+
+
+def test_wrong_passwords_are_refused_and_then_throttled(server):
+    client = httpx.Client(base_url=server["url"], timeout=20)
+    for _ in range(5):
+        assert client.post("/login", data={"username": "nobody-x", "password": "wrong-one-1"}).status_code == 401
+        assert client.post("/login", data={"username": "sara", "password": "wrong-one-1"}).status_code == 401
+    # Five failures in a row: for a while even the right password is refused for that name.
+    assert client.post("/login", data={"username": "sara", "password": "sara-pass-456"}).status_code == 401
+    header = client.post("/auth/header", headers={"X-Forwarded-User": "maryam"})
+    assert header.status_code in (400, 401, 404) and "set-cookie" not in header.headers  # no header sign-in here
+
+
+def test_persian_sign_in_page_then_the_chat(server, artifacts):
+    with chromium() as browser:
+        context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(server["url"])
+        page.wait_for_url(re.compile(r"/login"))
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        page.get_by_text("نام کاربری").first.wait_for()
+        page.screenshot(path=str(artifacts / "sign-in.png"), full_page=True)
+        page.locator("input#email, input[name=email], input[type=email], input[type=text]").first.fill("maryam")
+        page.locator("input[type=password]").first.fill("wrong password 1")
+        page.get_by_role("button", name="ورود").click()
+        page.get_by_text("ورود ممکن نشد").or_(page.get_by_text("نادرست")).first.wait_for()
+        page.locator("input[type=password]").first.fill(PASSWORD)
+        page.get_by_role("button", name="ورود").click()
+        page.wait_for_selector("textarea#chat-input")
+        send(page, "راهنما")
+        last_reply(page, "جستجوی مدل")
+        page.screenshot(path=str(artifacts / "signed-in-chat.png"), full_page=True)
+        context.close()
