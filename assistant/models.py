@@ -68,6 +68,7 @@ class Job(SQLModel, table=True):
     worker_pid: int | None = None
     worker_started: float | None = None  # the worker's start time: a reused pid is not the worker
     session_id: str | None = Field(default=None, index=True)
+    owner: str | None = Field(default=None, index=True)  # who made it (None: from before owners existed)
     run_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
@@ -81,6 +82,7 @@ class Notification(SQLModel, table=True):
     title: str
     body: str = ""
     job_id: int | None = Field(default=None, index=True)
+    owner: str | None = Field(default=None, index=True)  # whose it is (None: for admins)
     created_at: datetime = Field(default_factory=utcnow)
     read: bool = Field(default=False, index=True)
 

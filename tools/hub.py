@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from assistant.config import get_settings
+from assistant.identity import current as current_identity
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner
 from assistant.models import JobStatus
@@ -293,6 +294,8 @@ class TokenArgs(ToolArgs):
 @tool("set_hf_token", "Store the user's Hugging Face token (validated when the Hub is reachable; never shown).", TokenArgs,
       model_may_call=False)
 def set_hf_token(token: str) -> ToolResult:
+    if not current_identity().is_admin:  # the Hub token is the server's, not one person's
+        return ToolResult(False, t("errors.admin_only"), {"error": "admin_only"})
     try:
         user = whoami(token)
     except hub_client.HubError as exc:
@@ -313,6 +316,8 @@ class EndpointArgs(ToolArgs):
 def set_hub_endpoint(url: str = "") -> ToolResult:
     value = url.strip()
     home = hub_client.home_endpoint()
+    if value and not current_identity().is_admin:  # anyone may see the setting; only an admin changes it
+        return ToolResult(False, t("errors.admin_only"), {"error": "admin_only"})
     if not value:  # a bare `/mirror` shows the setting; it never clears it
         endpoint = hub_client.current_endpoint()
         key = "hub.endpoint_none" if endpoint == home else "hub.endpoint_current"

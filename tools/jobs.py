@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.identity import can_see, owner_filter
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner
 from assistant.models import Job, JobStatus
@@ -58,7 +59,7 @@ class ListJobsArgs(ToolArgs):
 
 @tool("list_jobs", "List recent jobs (downloads, trainings), optionally of one kind.", ListJobsArgs)
 def list_jobs(kind: str = "") -> ToolResult:
-    jobs = store.list_jobs(kind or None, limit=20)
+    jobs = store.list_jobs(kind or None, limit=20, owner=owner_filter())
     if not jobs:
         return ToolResult(True, t("jobs.none"), {"jobs": []})
     header = t("jobs.list_header", count=len(jobs))
@@ -69,9 +70,15 @@ class JobIdArgs(ToolArgs):
     job_id: JobId
 
 
+def visible_job(job_id: int) -> Job | None:
+    """The job if whoever asks may see it: another person's job reads exactly like a missing one."""
+    job = store.get_job(job_id)
+    return job if job is not None and can_see(job.owner) else None
+
+
 @tool("job_status", "Show the status, progress and figures of one job by its number.", JobIdArgs)
 def job_status(job_id: int) -> ToolResult:
-    job = store.get_job(job_id)
+    job = visible_job(job_id)
     if job is None:
         return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
     return ToolResult(True, job_detail(job), {"job": job_dict(job)}, job_id=job.id)
@@ -79,6 +86,8 @@ def job_status(job_id: int) -> ToolResult:
 
 @tool("cancel_job", "Cancel a queued or running job by its number.", JobIdArgs)
 def cancel_job(job_id: int) -> ToolResult:
+    if visible_job(job_id) is None:
+        return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
     outcome = get_runner().cancel(job_id)
     if outcome == store.CancelOutcome.not_found:
         return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
@@ -94,7 +103,7 @@ def cancel_job(job_id: int) -> ToolResult:
 @tool("resume_job", "Resume an interrupted, failed or cancelled job from where it stopped.", JobIdArgs)
 def resume_job(job_id: int) -> ToolResult:
     runner = get_runner()  # starting it may already resume interrupted jobs
-    job = store.get_job(job_id)
+    job = visible_job(job_id)
     if job is None:
         return ToolResult(False, t("jobs.not_found", id=job_id), {"error": "not_found"})
     if job.status.is_active:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.identity import owner_filter
 from assistant.persian import fa_digits, jalali_datetime
 from assistant.services import notifications as service
 from prompts import t
@@ -23,8 +24,9 @@ class NotificationsArgs(ToolArgs):
 
 @tool("notifications", "Show recent notifications (job ends, warnings).", NotificationsArgs)
 def notifications(unread_only: bool = False) -> ToolResult:
-    notes = service.list_notifications(unread_only=unread_only, limit=20)
-    data = {"notifications": [n.model_dump(mode="json") for n in notes], "unread": service.unread_count()}
+    mine = owner_filter()
+    notes = service.list_notifications(unread_only=unread_only, limit=20, owner=mine)
+    data = {"notifications": [n.model_dump(mode="json") for n in notes], "unread": service.unread_count(owner=mine)}
     if not notes:
         return ToolResult(True, t("notifications.none_unread" if unread_only else "notifications.none"), data)
     header = t("notifications.header", count=fa_digits(len(notes)), unread=fa_digits(data["unread"]))
@@ -33,5 +35,5 @@ def notifications(unread_only: bool = False) -> ToolResult:
 
 @tool("mark_notifications_read", "Mark all notifications as read.")
 def mark_notifications_read() -> ToolResult:
-    count = service.mark_all_read()
+    count = service.mark_all_read(owner=owner_filter())
     return ToolResult(True, t("notifications.marked", count=fa_digits(count)), {"marked": count})

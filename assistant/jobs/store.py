@@ -13,7 +13,7 @@ import psutil
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from assistant import events
+from assistant import events, identity
 from assistant.db import session_scope
 from assistant.jobs.registry import job_end_hooks
 from assistant.models import Job, JobStatus, utcnow
@@ -53,9 +53,12 @@ class JobOptions(TypedDict, total=False):
     title: str
     session_id: str | None
     run_at: datetime | None
+    owner: str | None
 
 
 def create_job(kind: str, params: dict[str, Any] | None = None, **options: Unpack[JobOptions]) -> Job:
+    """A queued job, owned by whoever is asking unless `owner` says otherwise."""
+    options.setdefault("owner", identity.current().name)
     job = Job(kind=kind, params=params or {}, **options)
     with session_scope() as s:
         s.add(job)
@@ -70,10 +73,13 @@ def get_job(job_id: int) -> Job | None:
 
 
 def list_jobs(
-    kind: str | None = None, statuses: list[str] | None = None, limit: int = 20
+    kind: str | None = None, statuses: list[str] | None = None, limit: int = 20, *, owner: str | None = None
 ) -> list[Job]:
+    """Newest first; `owner`: only that person's jobs (None: everyone's)."""
     with session_scope() as s:
         query = select(Job)
+        if owner is not None:
+            query = query.where(Job.owner == owner)
         if kind:
             query = query.where(Job.kind == kind)
         if statuses:

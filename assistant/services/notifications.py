@@ -19,8 +19,11 @@ _LEVEL_BY_STATUS = {
 }
 
 
-def notify(title: str, body: str = "", *, level: str = "info", job_id: int | None = None) -> Notification:
-    note = Notification(title=title, body=body, level=level, job_id=job_id)
+def notify(
+    title: str, body: str = "", *, level: str = "info", job_id: int | None = None, owner: str | None = None
+) -> Notification:
+    """A notification for `owner` (None: for admins — the server's own news)."""
+    note = Notification(title=title, body=body, level=level, job_id=job_id, owner=owner)
     with session_scope() as s:
         s.add(note)
         events.commit(s)
@@ -40,12 +43,18 @@ def job_end_notification(job: Job) -> Notification:
     kind = job_kind(job.kind)
     title = t(f"notifications.job_{status.value}", id=job.id, kind=kind, title=job.title or kind)
     body = job.error or job.message or ""
-    return Notification(title=title, body=body, level=_LEVEL_BY_STATUS.get(status, "info"), job_id=job.id)
+    return Notification(title=title, body=body, level=_LEVEL_BY_STATUS.get(status, "info"), job_id=job.id,
+                        owner=job.owner)
 
 
-def list_notifications(unread_only: bool = False, limit: int = 20) -> list[Notification]:
+def _mine(query, owner: str | None):
+    return query if owner is None else query.where(Notification.owner == owner)
+
+
+def list_notifications(unread_only: bool = False, limit: int = 20, *, owner: str | None = None) -> list[Notification]:
+    """Newest first; `owner`: only that person's (None: everyone's)."""
     with session_scope() as s:
-        query = select(Notification)
+        query = _mine(select(Notification), owner)
         if unread_only:
             query = query.where(col(Notification.read).is_(False))
         return list(s.exec(query.order_by(col(Notification.id).desc()).limit(limit)))
@@ -67,15 +76,17 @@ def latest_id() -> int:
         return s.exec(select(func.max(Notification.id))).one() or 0
 
 
-def unread_count() -> int:
+def unread_count(*, owner: str | None = None) -> int:
     with session_scope() as s:
-        return s.exec(select(func.count()).select_from(Notification).where(col(Notification.read).is_(False))).one()
+        query = select(func.count()).select_from(Notification).where(col(Notification.read).is_(False))
+        return s.exec(_mine(query, owner)).one()
 
 
-def mark_all_read() -> int:
+def mark_all_read(*, owner: str | None = None) -> int:
     with session_scope() as s:
-        res = s.exec(  # type: ignore[call-overload]
-            update(Notification).where(col(Notification.read).is_(False)).values(read=True)
-        )
+        query = update(Notification).where(col(Notification.read).is_(False))
+        if owner is not None:
+            query = query.where(Notification.owner == owner)
+        res = s.exec(query.values(read=True))  # type: ignore[call-overload]
         s.commit()
         return res.rowcount or 0

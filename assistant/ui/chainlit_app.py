@@ -15,6 +15,7 @@ from agents.graph import run_agent
 from agents.router import route
 from agents.secrets import display_masked
 from assistant import bootstrap, events
+from assistant.identity import LOCAL, Identity, acting_as, owner_filter
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
@@ -31,6 +32,13 @@ from assistant.ui.progress import render_progress
 from prompts import t
 
 log = logging.getLogger("dastyar.ui")
+
+
+def _identity_of(user) -> Identity:
+    if user is None or (user.metadata or {}).get("provider") == "local":
+        return LOCAL
+    return Identity(user.identifier, (user.metadata or {}).get("role") or "user")
+
 security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request
 
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
@@ -85,12 +93,15 @@ async def _attach(*, welcome: bool) -> None:
     views: dict[int, _JobView] = {}
     cl.user_session.set("followed", views)
     cl.user_session.set("subscription", subscription)
-    cl.user_session.set("tasks", [asyncio.create_task(_consume(subscription, views))])
-    # A reloaded page is a new session: re-attach to whatever is still running.
-    active = await asyncio.to_thread(store.list_jobs, None, [JobStatus.running, JobStatus.queued], 10)
+    who = _identity_of(cl.user_session.get("user"))
+    cl.user_session.set("tasks", [asyncio.create_task(_consume(subscription, views, who))])
+    # A reloaded page is a new session: re-attach to whatever of this person's is still running.
+    mine = owner_filter(who)
+    active = await asyncio.to_thread(
+        lambda: store.list_jobs(None, [JobStatus.running, JobStatus.queued], 10, owner=mine))
     for job in reversed(active):
         _follow(job.id)
-    unread = await asyncio.to_thread(notes.unread_count) if welcome else 0
+    unread = await asyncio.to_thread(lambda: notes.unread_count(owner=mine)) if welcome else 0
     if unread:
         await cl.Message(content=t("ui.welcome_unread", count=fa_digits(unread)), author=t("notifications.author")).send()
 
@@ -160,7 +171,9 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
         def on_token(token: str) -> None:  # called from the agent's thread as the LLM writes
             asyncio.run_coroutine_threadsafe(streamed.stream_token(token), loop)
 
-        reply = await asyncio.to_thread(run_agent, text, session.thread_id, attachments or [], on_token)
+        # Whoever signed in is who asks: their jobs and notifications, their rights (copied into the agent's thread).
+        with acting_as(_identity_of(cl.user_session.get("user"))):
+            reply = await asyncio.to_thread(run_agent, text, session.thread_id, attachments or [], on_token)
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
         await cl.Message(content=t("errors.internal")).send()
@@ -257,15 +270,16 @@ class _JobView:
                 await _job_outputs(job)
 
 
-async def _consume(subscription: events.AsyncSubscription, views: dict[int, _JobView]) -> None:
-    """This chat's share of the event stream: progress of the jobs it follows, every new notification."""
+async def _consume(subscription: events.AsyncSubscription, views: dict[int, _JobView], who: Identity) -> None:
+    """This chat's share of the event stream: progress of the jobs it follows, its person's new notifications
+    (the server's own news, with no owner, to admins)."""
     async for event in subscription:
         try:
             if isinstance(event, events.JobEvent):
                 view = views.get(event.job.id or -1)
                 if view is not None:
                     await view.show(event.job)
-            else:
+            elif event.note.owner == who.name or (event.note.owner is None and who.is_admin):
                 await _show_notification(event.note)
         except asyncio.CancelledError:
             raise

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.identity import can_see
 from assistant.persian import parse_int, to_latin_digits
 from assistant.services.training import tasks as task_mod
 from assistant.services.training.errors import TrainingProblem
@@ -46,6 +47,8 @@ def resolve_target(ref: str) -> TryTarget:
     display = ref
     if job_id is not None:
         job = store.get_job(job_id)
+        if job is not None and not can_see(job.owner):
+            job = None  # another person's model reads like a missing one
         if job is not None:
             if job.kind != TRAINING:
                 raise TrainingProblem("try_job_not_training", id=job_id)
