@@ -411,32 +411,15 @@ def build_test_hub(root: Path | str, *, big_file_mb: float = 8) -> dict[str, Any
     models_root, datasets_root = root / "models", root / "datasets"
 
     bert = make_tiny_bert(models_root / BERT_REPO)
-    write_meta(
-        bert,
-        pipeline_tag="text-classification",
-        library_name="transformers",
-        tags=["fa", "bert"],
-        license="apache-2.0",
-        downloads=12345,
-        likes=87,
-        trendingScore=12,
-        lastModified="2024-03-10T08:30:00.000Z",
-        createdAt="2021-05-18T12:00:00.000Z",
-    )
-
     gpt2 = make_tiny_gpt2(models_root / GPT2_REPO)
-    write_meta(
-        gpt2,
-        pipeline_tag="text-generation",
-        library_name="transformers",
-        tags=["fa", "gpt2"],
-        license="mit",
-        downloads=321,
-        likes=4,
-        trendingScore=3,
-        lastModified="2024-06-01T10:00:00.000Z",
-        createdAt="2024-01-15T09:00:00.000Z",
-    )
+    # (folder, task, tags, license, downloads, likes, trending, last modified, created)
+    for folder, task, tags, licence, downloads, likes, trending, modified, created in (
+        (bert, "text-classification", ["fa", "bert"], "apache-2.0", 12345, 87, 12, "2024-03-10T08:30", "2021-05-18T12:00"),
+        (gpt2, "text-generation", ["fa", "gpt2"], "mit", 321, 4, 3, "2024-06-01T10:00", "2024-01-15T09:00"),
+    ):
+        write_meta(folder, pipeline_tag=task, library_name="transformers", tags=tags, license=licence,
+                   downloads=downloads, likes=likes, trendingScore=trending, lastModified=f"{modified}:00.000Z",
+                   createdAt=f"{created}:00.000Z")
 
     big = make_big_file_repo(models_root / BIG_REPO, size_mb=big_file_mb)
     write_meta(big, tags=["test-fixture"], downloads=7, likes=0, lastModified="2024-02-02T00:00:00.000Z")

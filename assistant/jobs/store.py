@@ -173,15 +173,12 @@ def reset_for_resume(job_id: int) -> Job | None:
         job = s.get(Job, job_id)
         if job is None or job.status in (JobStatus.running, JobStatus.queued, JobStatus.succeeded):
             return None
-        job.status = JobStatus.queued
-        job.cancel_requested = False
-        job.error = None
-        job.finished_at = None
-        job.owner_pid = None
-        job.worker_pid = None
-        job.worker_started = None
-        job.message = t("jobs.resuming")
-        job.updated_at = utcnow()
+        # Queued again as new, but with its id, parameters and results so far (the handler resumes from those).
+        fresh = {"status": JobStatus.queued, "cancel_requested": False, "error": None, "finished_at": None,
+                 "owner_pid": None, "worker_pid": None, "worker_started": None, "message": t("jobs.resuming"),
+                 "updated_at": utcnow()}
+        for name, value in fresh.items():
+            setattr(job, name, value)
         s.add(job)
         events.commit(s)
         s.refresh(job)

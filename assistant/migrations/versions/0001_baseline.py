@@ -1,9 +1,5 @@
 """Baseline: jobs, notifications and settings as they were before migrations.
 
-Revision ID: 0001
-Revises:
-Create Date: 2026-12-04
-
 Databases made by the versions before this one already have these tables (made by `create_all`); for them this
 revision creates nothing and only records that they are at the baseline.
 """
@@ -15,8 +11,6 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def _missing(name: str) -> bool:

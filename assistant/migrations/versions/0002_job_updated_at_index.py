@@ -1,9 +1,4 @@
-"""Index job.updated_at: the event feed asks every server for the jobs changed since its last look.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-04
-"""
+"""Index job.updated_at: the event feed asks every server for the jobs changed since its last look."""
 
 from __future__ import annotations
 
@@ -11,8 +6,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

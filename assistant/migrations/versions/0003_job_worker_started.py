@@ -1,9 +1,4 @@
-"""job.worker_started: a restarted server kills a worker child only if its pid still names that very process.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-04
-"""
+"""job.worker_started: a restarted server kills a worker child only if its pid still names that very process."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

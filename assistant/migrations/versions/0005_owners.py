@@ -1,9 +1,5 @@
 """Owners of jobs and notifications: a person sees their own, an admin everyone's.
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-04
-
 Rows from before keep no owner (NULL): only admins see them — the first admin inherits them.
 """
 
@@ -14,8 +10,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
