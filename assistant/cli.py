@@ -237,7 +237,7 @@ def _intent_check(check: type) -> object:
 
 def main() -> None:
     from assistant.config import SettingsError
-    from assistant.migrations import SchemaTooNew
+    from assistant.errors import SchemaTooNew
 
     try:
         app()

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from assistant.errors import SchemaTooNew
+
 log = logging.getLogger(__name__)
 logging.getLogger("alembic").setLevel(logging.WARNING)  # one line of ours says what changed, not Alembic's dozen
 HERE = Path(__file__).resolve().parent
@@ -49,16 +51,6 @@ def config(url: str | None = None) -> Any:
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
-
-
-class SchemaTooNew(RuntimeError):
-    """The database was upgraded by a newer Dastyar than this one: using it could lose what that version wrote."""
-
-    def __init__(self, revision: str, head: str) -> None:
-        from prompts import t
-
-        self.user_message = t("errors.db_too_new", revision=revision, head=head)
-        super().__init__(f"database schema revision {revision} is newer than this code's {head}")
 
 
 def known_revisions() -> set[str]:
