@@ -177,6 +177,11 @@ class EventFeed:
         events: list[Event] = []
         self.polls += 1
         with session_scope() as s:
+            # Notifications are read first: each read may see a newer commit (SQLite reads outside a transaction), and
+            # a job's end commits with its notification — so any notification read here has its job's end visible to
+            # the job read below, and a chat always gets the end before the notification.
+            notes = s.exec(select(Notification).where(col(Notification.id) > self._last_note)
+                           .order_by(col(Notification.id)).limit(200)).all()
             query = select(Job)
             if self._cursor is not None:
                 query = query.where(col(Job.updated_at) >= self._cursor - LOOKBACK)
@@ -189,8 +194,6 @@ class EventFeed:
                 if self._cursor is None or job.updated_at > self._cursor:
                     self._cursor = job.updated_at
             self._delivered = window
-            notes = s.exec(select(Notification).where(col(Notification.id) > self._last_note)
-                           .order_by(col(Notification.id)).limit(200)).all()
             for note in notes:
                 self._last_note = max(self._last_note, note.id or 0)
                 events.append(NotificationEvent(note))
