@@ -60,6 +60,25 @@ def test_foreign_hosts_and_origins_are_turned_away(server):
     assert own.status_code == 200 and own.text.startswith("0")  # engine.io's open packet
 
 
+def test_the_page_makes_no_request_to_other_hosts(browser, server):
+    """Offline by default, and no visit leaks to third parties: every request the chat page makes (fonts, styles,
+    scripts, the websocket) goes to the app itself."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(locale="fa-IR")
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    seen: list[str] = []
+    tab.on("request", lambda request: seen.append(request.url))
+    tab.goto(server["url"])
+    tab.wait_for_selector("textarea#chat-input")
+    send(tab, "راهنما")
+    last_reply(tab, "جستجوی مدل")
+    context.close()
+    foreign = [u for u in seen if not u.startswith(("data:", "blob:")) and urlsplit(u).hostname != "127.0.0.1"]
+    assert seen and not foreign, foreign
+
+
 def test_rtl_persian_chat_answers_help_and_status(page, artifacts):
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang").startswith("fa")

@@ -25,7 +25,7 @@ from assistant.services.training.job import KIND as TRAINING
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
 from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
-from assistant.ui import security, training_view  # live loss chart of training jobs
+from assistant.ui import page, security, training_view  # live loss chart of training jobs
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
@@ -40,6 +40,7 @@ def _identity_of(user) -> Identity:
     return Identity(user.identifier, (user.metadata or {}).get("role") or "user")
 
 security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request
+page.install()  # the page shell links nothing on other hosts
 
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 
