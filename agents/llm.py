@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.config import get_settings
+from assistant.identity import current as current_identity
 from prompts import document, t
 from tools.registry import USER_ONLY_ARGS
 
@@ -51,7 +52,9 @@ def tool_specs() -> list[dict[str, Any]]:
     """The tools a model may call, without the arguments only the person may set (their yes)."""
     from tools import list_tools
 
-    return [{"type": "function", "function": spec.json_schema()} for spec in list_tools() if spec.model_may_call]
+    who = current_identity()
+    return [{"type": "function", "function": spec.json_schema()} for spec in list_tools()
+            if spec.model_may_call and who.may_use(spec.name)]
 
 
 def _model_call_allowed(name: str) -> bool:

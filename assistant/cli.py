@@ -208,6 +208,44 @@ def user_remove(name: str) -> None:
     typer.echo(t("accounts.removed", name=name))
 
 
+def _seconds(ttl: str) -> float | None:
+    """`90`, `90s`, `30m`, `1h` (any digit script) → seconds; None when unreadable."""
+    from assistant.persian import to_latin_digits
+
+    text = to_latin_digits(str(ttl).strip().lower())
+    unit = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    try:
+        value = float(number) * (unit or 1)
+    except ValueError:
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+@app.command("widget-token")
+def widget_token(
+    user: Annotated[str, typer.Option("--user", help="The person's name on the host site")],
+    ttl: Annotated[str, typer.Option("--ttl", help="How long it is valid: 90s, 30m, 1h")] = "1h",
+) -> None:
+    """Mint a short-lived access token for the embedded widget (what the host site's backend does)."""
+    from assistant.config import get_settings
+    from assistant.services import widget_tokens
+    from prompts import t
+
+    seconds = _seconds(ttl)
+    max_hours = get_settings().widget_token_max_hours
+    try:
+        if seconds is None:
+            raise widget_tokens.WidgetTokenError("bad_ttl")
+        token = widget_tokens.mint(user, seconds)
+    except widget_tokens.WidgetTokenError as exc:
+        from assistant.persian import fa_digits
+
+        typer.echo(t(f"widget.{exc.code}", hours=fa_digits(f"{max_hours:g}")), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(token)
+
+
 @app.command()
 def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Check what is installed and reachable: packages, database, hub, speech engines."""

@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     allowed_hosts: str = Field(default="", validation_alias="DASTYAR_ALLOWED_HOSTS")
     # Exact origins of web sites allowed to embed the chat (comma-separated; never "*").
     widget_origins: str = Field(default="", validation_alias="DASTYAR_WIDGET_ORIGINS")
+    # Key of the widget's access tokens, shared with the host site's backend that mints them (at least 32
+    # characters). Unset: one is made and kept in the data directory (`dastyar widget-token` uses it).
+    widget_secret: SecretStr | None = Field(default=None, validation_alias="DASTYAR_WIDGET_SECRET")
+    # The longest lifetime a widget token may claim, in hours (a leaked token is worth little for long).
+    widget_token_max_hours: float = Field(default=24.0, gt=0, le=24 * 30, validation_alias="DASTYAR_WIDGET_TOKEN_MAX_HOURS")
+    # Visitors of an embedding site without a token: off unless set; then limited to these tools and this rate.
+    widget_anonymous: bool = Field(default=False, validation_alias="DASTYAR_WIDGET_ANONYMOUS")
+    widget_tools: str = Field(default="help,search_models,search_datasets,model_info,catalog,speak",
+                              validation_alias="DASTYAR_WIDGET_TOOLS")
+    widget_rate_per_minute: int = Field(default=10, ge=1, le=10_000, validation_alias="DASTYAR_WIDGET_RATE")
     port: int = Field(default=8000, validation_alias="DASTYAR_PORT")
     max_concurrent_jobs: int = Field(default=2, validation_alias="DASTYAR_MAX_JOBS")
     # Downloads larger than this ask for a yes first.

@@ -16,11 +16,15 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Identity:
     name: str
-    role: str = "user"  # admin | user
+    role: str = "user"  # admin | user | visitor (an anonymous visitor of a site that embeds the widget)
+    tools: frozenset[str] | None = None  # the tools this person may use; None: all (within their role)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def may_use(self, tool: str) -> bool:
+        return self.tools is None or tool in self.tools
 
 
 LOCAL = Identity("local", "admin")  # the person at this machine (DASTYAR_AUTH=local, the CLI)

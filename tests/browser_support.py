@@ -41,7 +41,9 @@ def dastyar_server(data: Path, app: Path | None = None, **env_overrides: str) ->
     port = free_port()
     env = os.environ.copy()
     env.pop("CHAINLIT_AUTH_SECRET", None)  # the server makes and keeps its own
-    env.update({"DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9"})
+    # Its own HF cache: nothing downloaded lands in (or is served from) the home directory's cache.
+    env.update({"DASTYAR_DATA_DIR": str(data), "DASTYAR_PORT": str(port), "HF_ENDPOINT": "http://127.0.0.1:9",
+                "HF_HOME": str(data / "hf")})
     env.update(env_overrides)
     data.mkdir(parents=True, exist_ok=True)
     log_path = data / "server.log"

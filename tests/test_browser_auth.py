@@ -23,7 +23,9 @@ PUBLIC = {"/", "/{full_path:path}", "/public/{filename:path}", "/assets/{filenam
           "/avatars/{avatar_id:str}", "/ws/socket.io",
           # Chainlit's own: echoes a websocket session id into the caller's cookie (the socket still needs a sign-in),
           # and header sign-in, which answers 400 in this mode (checked below).
-          "/set-session-cookie", "/auth/header"}
+          "/set-session-cookie", "/auth/header",
+          # The font the widget names by absolute URL (static, like the rest of /public).
+          "/public/theme.json"}
 PASSWORD = "maryam-pass-123"
 
 

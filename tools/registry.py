@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from assistant.identity import current as current_identity
 from prompts import t
 from tools.commands import BY_TOOL, Command
 
@@ -152,6 +153,8 @@ def call_tool(name: str, args: dict[str, Any] | None = None) -> ToolResult:
     spec = get_tool(name)
     if spec is None:
         return ToolResult(False, t("errors.tool_not_ready", name=name), {"error": "unknown_tool"})
+    if not current_identity().may_use(name):  # e.g. an anonymous visitor of an embedding site
+        return ToolResult(False, t("errors.tool_not_allowed"), {"error": "not_allowed"})
     try:
         parsed = spec.args_model.model_validate({k: v for k, v in (args or {}).items() if v is not None})
     except ValidationError as exc:

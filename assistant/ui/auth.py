@@ -57,7 +57,14 @@ def local_user() -> cl.User:
     return cl.User(identifier=LOCAL_IDENTIFIER, display_name=LOCAL_DISPLAY_NAME, metadata={"provider": "local"})
 
 
-async def _local_sign_in(headers) -> cl.User:
+async def _local_sign_in(headers) -> cl.User | None:
+    """The person at this machine; never a script on another origin (a page allowed to embed the widget must
+    sign its visitors in with a widget token, not become the local admin)."""
+    from urllib.parse import urlsplit
+
+    origin = headers.get("origin")
+    if origin and urlsplit(origin).netloc != headers.get("host"):
+        return None
     return local_user()
 
 

@@ -15,7 +15,7 @@ from agents.graph import run_agent
 from agents.router import route
 from agents.secrets import display_masked
 from assistant import bootstrap, events
-from assistant.identity import LOCAL, Identity, acting_as, owner_filter
+from assistant.identity import Identity, acting_as, owner_filter
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
@@ -25,7 +25,7 @@ from assistant.services.training.job import KIND as TRAINING
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
 from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
-from assistant.ui import page, security, training_view  # live loss chart of training jobs
+from assistant.ui import page, security, training_view, widget  # training_view: live loss chart of training jobs
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
@@ -35,11 +35,11 @@ log = logging.getLogger("dastyar.ui")
 
 
 def _identity_of(user) -> Identity:
-    if user is None or (user.metadata or {}).get("provider") == "local":
-        return LOCAL
-    return Identity(user.identifier, (user.metadata or {}).get("role") or "user")
+    return widget.identity_of(user, getattr(cl.context.session, "client_type", None))
+
 
 security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request
+widget.install_routes()  # the embedded chat's sign-in and font
 page.install()  # the page shell links nothing on other hosts
 
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
@@ -122,6 +122,10 @@ async def _on_message(message: cl.Message) -> None:
     if message.command:
         # A command chosen from the menu arrives apart from its text.
         text = f"/{message.command} {text}".strip()
+    wait = widget.message_wait(_identity_of(cl.user_session.get("user")))
+    if wait > 0:  # an anonymous visitor of an embedding site, over their message rate
+        await cl.Message(content=t("widget.rate_limited", seconds=fa_digits(int(wait) + 1))).send()
+        return
     attachments = [_attachment(el) for el in (message.elements or []) if getattr(el, "path", None)]
     shown = display_masked(message.content or "")
     if shown != (message.content or ""):

@@ -56,6 +56,12 @@ def install(app: Any) -> None:
     app.state.dastyar_security = True
     hosts = [h.strip("[]") for h in allowed_hosts()]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    from assistant.ui.widget import install_middleware
+
+    install_middleware(app)
     # Chainlit's CORS middleware holds this very list (built at the first request): never "*" with credentials.
     config.project.allow_origins[:] = widget_origins()
     sio.eio.cors_allowed_origins = origin_allowed
+    # Engine.IO only checks the origin: Chainlit's CORS middleware already answers for the socket's HTTP polling,
+    # and a second Access-Control-Allow-Origin header makes browsers refuse the response.
+    sio.eio._cors_headers = lambda environ: []
