@@ -117,7 +117,7 @@ def serve(
 
     settings = get_settings()
     listen = host or settings.host
-    if settings.auth not in ("local", "password"):
+    if settings.auth not in ("local", "password", "header"):
         typer.echo(t("errors.auth_unknown", mode=settings.auth), err=True)
         raise typer.Exit(2)
     if settings.auth == "local" and not is_loopback(listen):  # "local" signs in whoever connects: only the person at this machine may
@@ -130,6 +130,9 @@ def serve(
     ]
     os.chdir(PROJECT_ROOT)  # Chainlit reads .chainlit/ and public/ from the working directory
     os.environ.setdefault("CHAINLIT_APP_ROOT", str(PROJECT_ROOT))
+    # Uvicorn would believe X-Forwarded-For from loopback before the app sees the connection; the app does it
+    # itself (assistant/ui/security.py), knowing the real peer, for DASTYAR_TRUSTED_PROXIES only.
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     os.execv(sys.executable, args)
 
 

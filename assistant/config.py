@@ -23,9 +23,16 @@ class Settings(BaseSettings):
     assistant_llm_base_url: str | None = Field(default=None, validation_alias="ASSISTANT_LLM_BASE_URL")
     llm_timeout_seconds: float = Field(default=60.0, validation_alias="ASSISTANT_LLM_TIMEOUT")
     host: str = Field(default="127.0.0.1", validation_alias="DASTYAR_HOST")
-    # Sign-in mode: "local" (the person at this machine, no form; loopback only) or "password" (accounts).
+    # Sign-in mode: "local" (the person at this machine, no form; loopback only), "password" (accounts) or "header"
+    # (a reverse proxy that signs people in says who they are).
     auth: str = Field(default="local", validation_alias="DASTYAR_AUTH")
-    # DASTYAR_AUTH=password: hours a sign-in lasts.
+    # DASTYAR_AUTH=header: the reverse proxy's header that names the signed-in person, honoured only on connections
+    # from DASTYAR_TRUSTED_PROXIES (addresses or networks, comma-separated; their X-Forwarded-For/-Proto are believed
+    # in every mode), and the names that are admins.
+    auth_header: str = Field(default="X-Forwarded-User", validation_alias="DASTYAR_AUTH_HEADER")
+    trusted_proxies: str = Field(default="127.0.0.1,::1", validation_alias="DASTYAR_TRUSTED_PROXIES")
+    admins: str = Field(default="", validation_alias="DASTYAR_ADMINS")
+    # DASTYAR_AUTH=password or header: hours a sign-in lasts.
     session_hours: float = Field(default=12.0, gt=0, le=24 * 90, validation_alias="DASTYAR_SESSION_HOURS")
     # Host names the server answers to besides the loopback names (comma-separated; e.g. dastyar.example.org).
     allowed_hosts: str = Field(default="", validation_alias="DASTYAR_ALLOWED_HOSTS")

@@ -1,4 +1,6 @@
-"""Local sign-in: thread history needs a signed-in user, and Dastyar is a single-user app by default.
+"""Sign-in: local (the default), by password (accounts), or by a trusted reverse proxy's header.
+
+Local: thread history needs a signed-in user, and Dastyar is a single-user app by default.
 
 The page itself carries the sign-in: a browser without a valid session cookie gets one for the local user with
 the HTML of the chat, so Chainlit's login page never shows. Header authentication is what makes Chainlit require
@@ -93,6 +95,39 @@ async def _password_sign_in(username: str, password: str) -> cl.User | None:
                    metadata={"provider": "password", "role": account.role})
 
 
+async def _refuse(headers) -> None:
+    return None  # header mode: /auth/header is answered by header_sign_in, which can see the connection's address
+
+
+async def header_sign_in(request):
+    """DASTYAR_AUTH=header: a reverse proxy that signed the person in names them in DASTYAR_AUTH_HEADER. Believed
+    only on a connection from DASTYAR_TRUSTED_PROXIES (its own address, not a forwarded one); anyone else gets 401."""
+    import re
+
+    from chainlit.server import _authenticate_user
+    from starlette.responses import JSONResponse
+
+    from assistant.persian import normalize
+    from assistant.ui.security import from_trusted_proxy
+
+    settings = get_settings()
+    name = normalize(request.headers.get(settings.auth_header) or "").strip()
+    if not from_trusted_proxy(request.scope) or not re.fullmatch(r"[\w.@\-]{1,64}", name):
+        return JSONResponse({"detail": "credentialssignin"}, status_code=401)
+    admins = {a.strip() for a in settings.admins.split(",") if a.strip()}
+    user = cl.User(identifier=name, display_name=name,
+                   metadata={"provider": "header", "role": "admin" if name in admins else "user"})
+    return await _authenticate_user(request, user)
+
+
+def install_header_route() -> None:
+    from chainlit.server import app
+    from starlette.routing import Route
+
+    if not any(getattr(r, "name", "") == "dastyar_header_sign_in" for r in app.router.routes):
+        app.router.routes.insert(0, Route("/auth/header", header_sign_in, methods=["POST"], name="dastyar_header_sign_in"))
+
+
 class PageSignIn:
     """ASGI middleware: an HTML page served to a browser without a valid session cookie sets one (local user)."""
 
@@ -165,6 +200,12 @@ def install() -> None:
     settings = get_settings()
     if settings.auth == "password":
         cl.password_auth_callback(_password_sign_in)
+        config.project.user_session_timeout = int(settings.session_hours * 3600)
+        return
+    if settings.auth == "header":
+        # Registered so that Chainlit's page signs in through /auth/header by itself; our route answers it.
+        cl.header_auth_callback(_refuse)
+        install_header_route()
         config.project.user_session_timeout = int(settings.session_hours * 3600)
         return
     cl.header_auth_callback(_local_sign_in)

@@ -45,6 +45,30 @@ def origin_allowed(origin: str | None, environ: dict[str, Any] | None = None) ->
     return (parts.hostname or "") in allowed_hosts() or f"[{parts.hostname}]" in allowed_hosts()
 
 
+PEER_KEY = "dastyar.peer"
+
+
+class KeepPeer:
+    """ASGI middleware (outermost): remembers the connection's own address before forwarded headers replace it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            scope[PEER_KEY] = client[0] if client else None
+        await self.app(scope, receive, send)
+
+
+def from_trusted_proxy(scope: dict[str, Any]) -> bool:
+    """The connection itself (not what a header claims) comes from one of DASTYAR_TRUSTED_PROXIES."""
+    from uvicorn.middleware.proxy_headers import _TrustedHosts
+
+    peer = scope.get(PEER_KEY, (scope.get("client") or (None,))[0])
+    return bool(peer) and peer in _TrustedHosts(get_settings().trusted_proxies)
+
+
 def install(app: Any) -> None:
     """Host allow-list on every HTTP and websocket request; CORS and Socket.IO limited to the widget's origins."""
     from chainlit.config import config
@@ -54,8 +78,13 @@ def install(app: Any) -> None:
     if getattr(app.state, "dastyar_security", False):
         return
     app.state.dastyar_security = True
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
     hosts = [h.strip("[]") for h in allowed_hosts()]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    # The client address and scheme a trusted proxy forwards; the connection's own peer is kept for header sign-in.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
+    app.add_middleware(KeepPeer)
     from assistant.ui.widget import install_middleware
 
     install_middleware(app)
