@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Identity:
     name: str
     role: str = "user"  # admin | user | visitor (an anonymous visitor of a site that embeds the widget)
     tools: frozenset[str] | None = None  # the tools this person may use; None: all (within their role)
+    uploads: Path | None = None  # this chat's upload folder (a person may name the files they sent)
 
     @property
     def is_admin(self) -> bool:

@@ -33,10 +33,12 @@ PASSWORD = "maryam-pass-123"
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("auth-data")
     env = {**os.environ, "DASTYAR_DATA_DIR": str(data)}
-    for name, password in (("maryam", PASSWORD), ("sara", "sara-pass-456")):
+    for name, password in (("maryam", PASSWORD), ("sara", "sara-pass-456"), ("reza", "reza-pass-789"),
+                           ("nima", "nima-pass-012")):
         subprocess.run([sys.executable, "-m", "assistant.cli", "user", "add", name, "--password-stdin"], cwd=ROOT,
                        env=env, input=password + "\n", check=True, capture_output=True, text=True, timeout=120)
-    with dastyar_server(data, DASTYAR_AUTH="password") as srv:
+    # With the tests' job kinds: a job queued for nima by another process is run by this server.
+    with dastyar_server(data, app=ROOT / "tests" / "fixture_app.py", DASTYAR_AUTH="password") as srv:
         yield srv
 
 
@@ -103,3 +105,57 @@ def test_persian_sign_in_page_then_the_chat(server, artifacts):
         last_reply(page, "جستجوی مدل")
         page.screenshot(path=str(artifacts / "signed-in-chat.png"), full_page=True)
         context.close()
+
+
+_SUBMIT_FOR_NIMA = (
+    "import tests.job_fixtures\n"
+    "from assistant.jobs import store\n"
+    "job = store.create_job('test_count', {'steps': 3, 'delay': 0}, owner='nima', title='شمارش نیما')\n"
+    "print(job.id)\n"
+)
+
+
+def _chat_as(browser, url: str, name: str, password: str):
+    context = browser.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
+    assert context.request.post(f"{url}/login", form={"username": name, "password": password}).ok
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_selector("textarea#chat-input")
+    page.get_by_text("وضعیت سیستم").first.wait_for()  # the starters: the websocket is connected
+    return page
+
+
+def test_two_people_see_only_their_own_jobs_notifications_and_threads(server, artifacts):
+    url = server["url"]
+    with chromium() as browser:
+        nima = _chat_as(browser, url, "nima", "nima-pass-012")
+        reza = _chat_as(browser, url, "reza", "reza-pass-789")
+        send(nima, "/status")
+        last_reply(nima, "پردازنده")
+        nima.wait_for_url(re.compile(r"/thread/[0-9a-f-]{36}"))
+        thread_id = nima.url.rsplit("/", 1)[-1]
+        out = subprocess.run([sys.executable, "-c", _SUBMIT_FOR_NIMA], cwd=ROOT, env=server["env"],
+                             capture_output=True, text=True, timeout=60, check=True)
+        job_id = int(out.stdout.strip().splitlines()[-1])
+        # Nima is told her job ended; Reza's chat, open all along, is not.
+        note = nima.locator(".message-content", has_text="🔔").last
+        note.wait_for(timeout=60_000)
+        assert "شمارش نیما" in note.inner_text() or str(job_id) in note.inner_text().translate(
+            str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+        send(reza, "/jobs")
+        jobs_reply = last_reply(reza, "کار").inner_text()
+        assert "شمارش نیما" not in jobs_reply
+        assert reza.locator(".message-content", has_text="🔔").count() == 0
+        send(reza, f"/job {job_id}")
+        hidden = last_reply(reza, "پیدا").inner_text()
+        send(reza, "/job 99999")
+        missing = last_reply(reza, "۹۹۹۹۹").inner_text()
+        assert hidden.replace(str(job_id), "N").translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).replace(
+            str(job_id), "N") == missing.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).replace("99999", "N")
+        # Nima's thread is not Reza's to read, through the page's API or by its address.
+        assert reza.context.request.get(f"{url}/project/thread/{thread_id}").status in (401, 403, 404)
+        assert nima.context.request.get(f"{url}/project/thread/{thread_id}").ok
+        reza.screenshot(path=str(artifacts / "two-users-reza.png"))
+        nima.context.close()
+        reza.context.close()

@@ -76,3 +76,53 @@ def test_the_hub_token_and_the_mirror_are_an_admins():
     assert client.current_endpoint() == client.home_endpoint()
     assert _as(SARA, "/mirror").ok  # seeing the setting is fine
     assert _as(ADMIN, "/mirror https://hf-mirror.com").ok
+
+
+def test_files_and_fine_tuned_models_are_their_owners(data_dir, tmp_path):
+    """Typed paths: a person's own uploads and own fine-tuned models; never another's, never the server's keys."""
+    import os
+    from pathlib import Path
+
+    from assistant.services.files import confined
+    from assistant.services.hub.local import outputs_dir, resolve_local_model
+    from assistant.services.training.job import KIND as TRAINING
+
+    with acting_as(ALI):
+        job = store.create_job(TRAINING, {})
+    assert store.claim_job(job.id)
+    store.finish_job(job.id, JobStatus.succeeded, result={})
+    model = outputs_dir() / f"job-{job.id}"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text('{"model_type": "bert", "architectures": ["BertForSequenceClassification"]}')
+    ali_files, sara_files = data_dir / ".files" / "1" / "ali-session", data_dir / ".files" / "1" / "sara-session"
+    for folder in (ali_files, sara_files):
+        folder.mkdir(parents=True)
+        (folder / "reviews.csv").write_text("text,label\nخوب بود,1\nبد بود,0\n", encoding="utf-8")
+    ali = Identity("ali", uploads=ali_files)
+    sara = Identity("sara", uploads=sara_files)
+    hf_home = Path(os.environ["HF_HOME"])
+    hf_home.mkdir(parents=True, exist_ok=True)
+    (hf_home / "token").write_text("hf_" + "x" * 34)
+    secrets = [data_dir / "dastyar.db", data_dir / ".chainlit-auth-secret", hf_home / "token"]
+    for path in secrets:
+        path.touch()
+
+    with acting_as(ali):
+        assert resolve_local_model(str(job.id)) == model.resolve() and confined(model) == model.resolve()
+        assert confined(ali_files / "reviews.csv") and confined(sara_files / "reviews.csv") is None
+    with acting_as(sara):
+        assert resolve_local_model(str(job.id)) is None and resolve_local_model(f"job-{job.id}") is None
+        assert confined(model) is None and confined(model / "config.json") is None
+        assert resolve_local_model(f"../models/job-{job.id}") is None
+        assert confined(ali_files / "reviews.csv") is None and confined(sara_files / "reviews.csv")
+        # Through the agent, another's model and another's upload read exactly like missing ones.
+        tried = run_agent(f"/try {job.id} سلام", "thread-sara-files")
+        assert not tried.ok and _anon(tried.text, job.id) == _anon(run_agent("/try 999 سلام", "t2").text, 999)
+        data = run_agent(f"/train base={model} data={ali_files / 'reviews.csv'}", "thread-sara-train")
+        assert not data.ok and "reviews" not in data.text.replace("reviews.csv", "") and "خوب" not in data.text
+    with acting_as(ADMIN):
+        assert confined(model) and confined(ali_files / "reviews.csv") and confined(sara_files / "reviews.csv")
+    for who in (ali, sara, ADMIN):
+        with acting_as(who):
+            assert all(confined(p) is None for p in secrets), who  # nobody names the database, keys or token
+            assert confined(data_dir) is None or who.is_admin

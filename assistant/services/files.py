@@ -1,8 +1,12 @@
-"""Paths people type (`/transcribe <file>`, `data=`, `base=`, `/try <folder>`), confined to where Dastyar may read.
+"""Paths people type (`/transcribe <file>`, `data=`, `base=`, `/try <folder>`), confined to where Dastyar may read
+and to what the person asking may read.
 
-Allowed: the data directory (uploads, fine-tuned models), the HF cache, and the folders an operator lists in
-DASTYAR_FILE_ROOTS. Anything else reads as "not found": a missing file and a forbidden one get the same answer, so
-the chat cannot be used to learn what exists on the server.
+Everyone: the HF cache (downloaded repos are shared; not the token files beside it) and the folders an operator
+lists in DASTYAR_FILE_ROOTS. In the data directory: a person's own chat uploads (this chat's session folder) and
+the fine-tuned models of their own jobs (`models/job-<id>`); an admin also the rest of it. Never the files at the
+top of the data directory or of HF_HOME (the database, the session and widget keys, the Hub token). Anything else
+reads as "not found": a missing file and a forbidden one get the same answer, so the chat cannot be used to learn
+what exists on the server.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.config import get_settings
+from assistant.identity import Identity, can_see, current
 
 # A folder of training data is walked at most this far (files and folders seen), never the whole disk.
 MAX_WALK_ENTRIES = 20_000
@@ -27,8 +32,48 @@ def allowed_roots() -> list[Path]:
     return [r.resolve() for r in roots]
 
 
+def readable(path: Path, who: Identity | None = None) -> bool:
+    """May `who` (default: whoever is asking) read this resolved path? See the module's rules."""
+    from assistant.services.hub.local import hf_home, hub_cache
+
+    who = who or current()
+    settings = get_settings()
+    home, cache, data = hf_home().resolve(), hub_cache().resolve(), settings.data_dir.resolve()
+    if path.parent == home and not path.is_dir():
+        return False  # HF_HOME's own files: token, stored_tokens
+    if path.is_relative_to(cache):
+        return True  # downloaded repos are shared
+    # The data directory's rules come before an operator's root that contains it.
+    if path.is_relative_to(data):
+        inside = path.relative_to(data).parts
+        if not inside or (len(inside) == 1 and not path.is_dir()):
+            return False  # the data directory's own files: database, keys, locks
+        if inside[0] == "models" and len(inside) >= 2:
+            return _model_visible(inside[1], who)
+        if inside[0] == ".files" and who.uploads is not None and path.is_relative_to(who.uploads.resolve()):
+            return True
+        return who.is_admin
+    if path.is_relative_to(home) and path != home:
+        return True
+    extra = [Path(p).expanduser().resolve() for p in settings.file_roots.split(os.pathsep) if p.strip()]
+    return any(path.is_relative_to(root) for root in extra)
+
+
+def _model_visible(folder: str, who: Identity) -> bool:
+    """A fine-tuned model folder: `job-<id>` belongs to that job's owner; other folders are an admin's."""
+    import re
+
+    match = re.fullmatch(r"job-(\d{1,12})", folder)
+    if match is None:
+        return who.is_admin
+    from assistant.jobs import store
+
+    job = store.get_job(int(match.group(1)))
+    return who.is_admin if job is None else can_see(job.owner, who)
+
+
 def confined(text: str | Path) -> Path | None:
-    """The existing path `text` names, resolved (symlinks followed), if it lies inside an allowed root; else None."""
+    """The existing path `text` names, resolved (symlinks followed), if the person asking may read it; else None."""
     raw = str(text).strip()
     if not raw or "\x00" in raw or len(raw) > 4096:
         return None
@@ -36,7 +81,7 @@ def confined(text: str | Path) -> Path | None:
         path = Path(raw).expanduser().resolve()
     except (OSError, RuntimeError, ValueError):
         return None
-    if not any(path.is_relative_to(root) for root in allowed_roots()):
+    if not any(path.is_relative_to(root) for root in allowed_roots()) or not readable(path):
         return None
     try:
         return path if path.exists() else None

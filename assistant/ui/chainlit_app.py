@@ -6,6 +6,7 @@ Start with `dastyar serve` (or `chainlit run assistant/ui/chainlit_app.py` from 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 import chainlit as cl
@@ -35,7 +36,11 @@ log = logging.getLogger("dastyar.ui")
 
 
 def _identity_of(user) -> Identity:
-    return widget.identity_of(user, getattr(cl.context.session, "client_type", None))
+    """Who this chat's person is, with this chat's upload folder (the files they sent are theirs to name)."""
+    session = cl.context.session
+    who = widget.identity_of(user, getattr(session, "client_type", None))
+    files_dir = getattr(session, "files_dir", None)
+    return dataclasses.replace(who, uploads=files_dir) if files_dir is not None else who
 
 
 security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request

@@ -55,7 +55,15 @@ def resolve_local_model(name: str) -> Path | None:
     candidate = confined(name)
     if candidate is not None and candidate.is_dir() and (candidate / "config.json").exists():
         return candidate
+    from assistant.services.files import readable
+
     for folder in (outputs_dir() / name, outputs_dir() / f"job-{name}"):
-        if folder.is_dir() and (folder / "config.json").exists():
+        try:
+            folder = folder.resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        # Only a folder of the outputs (no "../" out of it) and only the asker's own fine-tuned models.
+        if folder.parent == outputs_dir().resolve() and folder.is_dir() and (folder / "config.json").exists() \
+                and readable(folder):
             return folder
     return resolve_snapshot(name, "model")
