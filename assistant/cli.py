@@ -117,9 +117,15 @@ def serve(
 
     settings = get_settings()
     listen = host or settings.host
-    if settings.auth not in ("local", "password", "header"):
+    if settings.auth not in ("local", "password", "header", "oauth"):
         typer.echo(t("errors.auth_unknown", mode=settings.auth), err=True)
         raise typer.Exit(2)
+    if settings.auth == "oauth":
+        from chainlit.oauth_providers import get_configured_oauth_providers
+
+        if not get_configured_oauth_providers():
+            typer.echo(t("errors.oauth_no_provider"), err=True)
+            raise typer.Exit(2)
     if settings.auth == "local" and not is_loopback(listen):  # "local" signs in whoever connects: only the person at this machine may
         typer.echo(t("errors.local_auth_not_loopback", host=listen), err=True)
         raise typer.Exit(2)

@@ -1,4 +1,4 @@
-"""Sign-in: local (the default), by password (accounts), or by a trusted reverse proxy's header.
+"""Sign-in: local (the default), by password (accounts), by a trusted reverse proxy's header, or by OAuth.
 
 Local: thread history needs a signed-in user, and Dastyar is a single-user app by default.
 
@@ -120,6 +120,20 @@ async def header_sign_in(request):
     return await _authenticate_user(request, user)
 
 
+async def _oauth_sign_in(provider_id: str, token: str, raw_user_data: dict, default_user: cl.User) -> cl.User | None:
+    """DASTYAR_AUTH=oauth: whoever one of Chainlit's providers vouches for; the provider's token is not kept."""
+    import re
+
+    from assistant.persian import normalize
+
+    name = normalize(str(default_user.identifier or "")).strip()
+    if not re.fullmatch(r"[\w.@\-]{1,64}", name):
+        return None
+    admins = {a.strip() for a in get_settings().admins.split(",") if a.strip()}
+    return cl.User(identifier=name, display_name=default_user.display_name or name,
+                   metadata={"provider": f"oauth:{provider_id}", "role": "admin" if name in admins else "user"})
+
+
 def install_header_route() -> None:
     from chainlit.server import app
     from starlette.routing import Route
@@ -200,6 +214,10 @@ def install() -> None:
     settings = get_settings()
     if settings.auth == "password":
         cl.password_auth_callback(_password_sign_in)
+        config.project.user_session_timeout = int(settings.session_hours * 3600)
+        return
+    if settings.auth == "oauth":
+        cl.oauth_callback(_oauth_sign_in)
         config.project.user_session_timeout = int(settings.session_hours * 3600)
         return
     if settings.auth == "header":
