@@ -16,6 +16,7 @@ from assistant.persian import (
     parse_int,
     parse_number,
 )
+from assistant.services.files import shown
 from assistant.services.training import TrainingProblem
 from assistant.services.training.job import KIND as TRAINING
 from prompts import t
@@ -285,5 +286,5 @@ def try_model(model: str = "", text: str = "") -> ToolResult:
     else:
         generated = (output.get("generated") or "").strip(" \n\t\u200c\u200b\ufeff")
         lines.append(t("training.try_generated", generated=generated or "—"))
-    data = {"model": target.display, "path": str(target.path), "prediction": output}
+    data = {"model": target.display, "path": shown(target.path), "prediction": output}
     return ToolResult(True, "\n".join(lines), data)

@@ -125,7 +125,12 @@ def _warm_up() -> None:
 @cl.on_audio_start
 async def _on_audio_start() -> bool:
     from assistant.services.speech.stt import missing_model_error, resolve_model
+    from assistant.ui.widget import identity_of
 
+    who = identity_of(cl.user_session.get("user"), getattr(cl.context.session, "client_type", None))
+    if not who.may_use("transcribe"):  # an anonymous visitor of an embedding site: no speech recognition
+        await _say(t("errors.tool_not_allowed"))
+        return False
     ref = await asyncio.to_thread(resolve_model)
     if not ref.ready:  # say so now, not after the user has spoken
         await _say(str(missing_model_error(ref)))
