@@ -521,6 +521,78 @@ def try_args(text: str) -> dict[str, Any]:
     return args
 
 
+_DATA_FILE = re.compile(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx))\b", re.I)
+_DATA_NAMED = re.compile(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|تست[\s\u200c]*ست|test[\s_-]*set)"
+                         r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*([A-Za-z0-9~./_][\w./~\\-]*)")
+
+
+def eval_args(text: str) -> dict[str, Any]:
+    """«مدل کار ۵ رو روی reviews.csv ارزیابی کن», «HooshvareLab/x رو با دیتاست a/b بسنج», «ارزیابی ۷»: the model (a
+    job's number, a folder, a repo id, a well-known name), the data when said (a file, a named dataset, a repo id
+    after «روی»), and the columns when named."""
+    args: dict[str, Any] = {}
+    data = _DATA_FILE.search(text) or _DATA_NAMED.search(text) or _ON_REPO.search(text)
+    if data:
+        args["dataset"] = data.group(1)
+        text = text[:data.start(1)] + " " * len(data.group(1)) + text[data.end(1):]
+    ids = repo_ids(text)
+    blank = _FOLDER_REF.sub(lambda m: " " * len(m.group(0)), _without_values(text))
+    numbers = _numbers(blank)
+    after_word = [v for p, v in numbers if _after_job_word(blank, p) and 0 < v < 2**31]
+    folder = _FOLDER_REF.search(text)
+    if after_word:
+        args["model"] = str(after_word[0])  # «مدل جاب ۱۲ رو روی persiannlp/x بسنج»: job 12
+    elif folder:
+        args["model"] = folder.group(1)
+    elif ids:
+        args["model"] = ids.pop(0)
+    elif numbers and 0 < numbers[0][1] < 2**31:
+        args["model"] = str(numbers[0][1])  # «ارزیابی ۷»
+    elif (nick := nickname(text, "model")) is not None:
+        args["model"] = nick[0]
+    if "dataset" not in args:
+        rest = [i for i in ids if i != args.get("model")]
+        if rest:
+            args["dataset"] = rest[0]
+        elif (nick := nickname(text, "dataset")) is not None:
+            args["dataset"] = nick[0]
+    args.update(_columns(text))
+    return args
+
+
+_ON_REPO = re.compile(r"(?:روی|روي|بر\s*روی|on|over)\s+(?:دیتاست|دیتای|داده‌?ی?|dataset)?\s*([A-Za-z0-9][\w.\-]*/[\w.\-]+)")
+_FOLDER_REF = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*job[-_]\d+)(?![\w/])", re.I)
+_COUNT = re.compile(r"\s*(?:تا|تای|مدل\s*(?:رو|را)?\s*$)")
+
+
+def compare_args(text: str) -> dict[str, Any]:
+    """«مدل‌های کار ۳ و ۵ رو مقایسه کن», «جاب ۷ در برابر جاب ۹», «کار سه و کار پنج», «HooshvareLab/x با job-4»: every
+    model named, in the order named, and the data when said."""
+    args: dict[str, Any] = {}
+    data = _DATA_FILE.search(text) or _DATA_NAMED.search(text) or _ON_REPO.search(text)
+    if data:
+        args["dataset"] = data.group(1)
+        text = text[:data.start(1)] + " " * len(data.group(1)) + text[data.end(1):]
+    found: list[tuple[int, str]] = []
+    for m in REPO_ID.finditer(text):
+        found.append((m.start(), m.group(1)))
+    for m in _FOLDER_REF.finditer(text):
+        found.append((m.start(), m.group(1)))
+    blank = _FOLDER_REF.sub(lambda m: " " * len(m.group(0)), _without_values(text))
+    for pos, value in _numbers(blank):
+        after = blank[pos:].split(None, 1)
+        rest = after[1] if len(after) > 1 else ""
+        if re.match(r"(?:تا|تای)(?!\S)", rest) or re.match(r"(?:مدل|model)", rest) and not _after_job_word(blank, pos):
+            continue  # «دو تا مدل», «سه مدل»: a count, not a job
+        if 0 < value < 2**31:
+            found.append((pos, str(value)))
+    models = list(dict.fromkeys(v for _, v in sorted(found)))
+    if models:
+        args["models"] = " ".join(models)
+    args.update(_columns(text))
+    return args
+
+
 _UNREAD = ("نخونده", "نخوانده", "نخنده", "نخوندم", "جدید", "تازه", "unread", "new", "ندیده", "ندیدم", "انرید",
            "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخیر", "اخرینبار",
            "مطالعهنشده", "pending", "تازهای")
@@ -575,6 +647,7 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "model_info": repo_args, "download": repo_args,
     "set_hf_token": token_args, "set_hub_endpoint": endpoint_args,
     "speak": speak_args, "transcribe": transcribe_args, "start_training": training_args, "try_model": try_args,
+    "evaluate_model": eval_args, "compare_models": compare_args,
 }
 
 
@@ -588,7 +661,7 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         return {}
     args = func(text)
     marks = list(_CORRECTION.finditer(text))
-    if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model"):
+    if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models"):
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     if marks:
         last = max(marks, key=lambda m: m.end())

@@ -78,10 +78,11 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
             args["dataset"] = memory["last_dataset"]
         if args != r.args:
             return Route("start_training", args, source=r.source)
-    if r.tool == "try_model" and not r.args.get("model"):
+    if r.tool in ("try_model", "evaluate_model") and not r.args.get("model"):
+        # «امتحانش کن», «ارزیابیش کن»: the model this conversation trained (or last named).
         model = memory.get("last_trained") or memory.get("last_model")
         if model:
-            return Route("try_model", {**r.args, "model": model}, source=r.source)
+            return Route(r.tool, {**r.args, "model": model}, source=r.source)
     if r.tool in ("model_info", "download") and not r.args.get("repo_id") and W_SAME.search(text):
         if memory.get("last_model"):
             return Route(r.tool, {**r.args, "repo_id": memory["last_model"]}, source="followup")

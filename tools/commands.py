@@ -96,6 +96,18 @@ COMMANDS: tuple[Command, ...] = (
         "try_model", ("try",), "flask-conical", "training", ("/try <شمارهٔ کار یا مدل> <متن>",),
         lead=("model", MODEL_REF), rest="text",
     ),
+    Command(
+        "evaluate_model", ("eval", "ارزیابی"), "chart-column", "training", ("/eval <شمارهٔ کار یا مدل> [دیتاست یا فایل]",),
+        positional=("model", "dataset"),
+        keys={"model": "model", "data": "dataset", "dataset": "dataset", "text": "text_column",
+              "text_column": "text_column", "label": "label_column", "label_column": "label_column"},
+    ),
+    Command(
+        "compare_models", ("compare", "مقایسه"), "scale", "training", ("/compare 3 5 [data=<دیتاست یا فایل>]",),
+        words="models",
+        keys={"data": "dataset", "dataset": "dataset", "text": "text_column", "text_column": "text_column",
+              "label": "label_column", "label_column": "label_column"},
+    ),
     Command("set_hf_token", ("token",), "key-round", "hub", ("/token hf_…",), rest="token"),
     Command(
         "set_hub_endpoint", ("mirror", "endpoint", "آینه"), "globe", "hub", ("/mirror https://hf-mirror.com",),

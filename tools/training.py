@@ -288,3 +288,108 @@ def try_model(model: str = "", text: str = "") -> ToolResult:
         lines.append(t("training.try_generated", generated=generated or "—"))
     data = {"model": target.display, "path": shown(target.path), "prediction": output}
     return ToolResult(True, "\n".join(lines), data)
+
+
+class EvaluateArgs(ToolArgs):
+    model: Annotated[str, BeforeValidator(_name)] = ""
+    dataset: Annotated[str | None, BeforeValidator(_column)] = None
+    text_column: Annotated[str | None, BeforeValidator(_column)] = None
+    label_column: Annotated[str | None, BeforeValidator(_column)] = None
+
+
+@tool(
+    "evaluate_model",
+    "Evaluate a text classifier (a fine-tuned model by training job number, or an installed one) on a held-out "
+    "split: accuracy, macro-F1, per-class figures, a confusion matrix and two baselines (majority class, TF-IDF + "
+    "logistic regression). Without a dataset, a fine-tuned model's own held-out split is used.",
+    EvaluateArgs,
+)
+def evaluate_model(model: str = "", dataset: str | None = None, text_column: str | None = None,
+                   label_column: str | None = None) -> ToolResult:
+    from assistant.jobs.runner import get_runner
+    from assistant.services.hub.local import outputs_dir
+    from assistant.services.training.data import resolve_dataset
+    from assistant.services.training.inference import resolve_target
+    from assistant.services.training.job import EVAL_KIND
+    from assistant.services.training.tasks import CLASSIFICATION
+    from tools.jobs import job_dict
+
+    if not model:
+        return ToolResult(False, t("training.eval_missing_model"), {"error": "missing_model"})
+    try:
+        target = resolve_target(model)
+        if target.task != CLASSIFICATION:
+            raise TrainingProblem("eval_not_classifier", model=target.display)
+        params: dict[str, Any] = {
+            "model_path": str(target.path), "model_display": target.display,
+            "own_folder": target.path.resolve().parent == outputs_dir().resolve(),
+            "text_column": text_column, "label_column": label_column,
+        }
+        if dataset:
+            source = resolve_dataset(dataset)
+            params.update(dataset_kind=source.kind, dataset_path=str(source.path), dataset_display=source.display,
+                          dataset_repo_id=source.repo_id, dataset_format=source.fmt)
+        elif not (target.path / "data" / "validation.parquet").is_file():
+            raise TrainingProblem("eval_need_data", model=target.display)
+    except TrainingProblem as exc:
+        return _problem(exc)
+    job = get_runner().submit(EVAL_KIND, params, title=t("training.eval_title", model=target.display[:80]))
+    return ToolResult(True, t("training.eval_started", id=job.id, model=target.display, cid=str(job.id)),
+                      {"job": job_dict(job)}, job_id=job.id)
+
+
+class CompareArgs(ToolArgs):
+    models: Annotated[str, BeforeValidator(_name)] = ""  # «3 5», «۳ و ۵», «job-3, HooshvareLab/x»
+    dataset: Annotated[str | None, BeforeValidator(_column)] = None
+    text_column: Annotated[str | None, BeforeValidator(_column)] = None
+    label_column: Annotated[str | None, BeforeValidator(_column)] = None
+
+
+MAX_COMPARED = 6
+
+
+@tool(
+    "compare_models",
+    "Compare two or more text classifiers (training job numbers or installed models) on the same held-out split: "
+    "accuracy and macro-F1 side by side with the baselines, as a table and a chart.",
+    CompareArgs,
+)
+def compare_models(models: str = "", dataset: str | None = None, text_column: str | None = None,
+                   label_column: str | None = None) -> ToolResult:
+    import re
+
+    from assistant.jobs.runner import get_runner
+    from assistant.services.training.data import resolve_dataset
+    from assistant.services.training.inference import resolve_target
+    from assistant.services.training.job import EVAL_KIND
+    from assistant.services.training.tasks import CLASSIFICATION
+    from tools.jobs import job_dict
+
+    refs = [r for r in re.split(r"[\s,،]+|(?<!\S)و(?!\S)", normalize(models)) if r and r not in ("و", "با")]
+    refs = list(dict.fromkeys(refs))
+    if len(refs) < 2:
+        return ToolResult(False, t("training.compare_missing"), {"error": "missing_models"})
+    if len(refs) > MAX_COMPARED:
+        return ToolResult(False, t("training.compare_too_many", limit=fa_digits(MAX_COMPARED)), {"error": "too_many"})
+    try:
+        targets = [resolve_target(r) for r in refs]
+        for target in targets:
+            if target.task != CLASSIFICATION:
+                raise TrainingProblem("eval_not_classifier", model=target.display)
+        params: dict[str, Any] = {
+            "model_path": str(targets[0].path), "model_display": targets[0].display,
+            "compare": [{"path": str(x.path), "display": x.display} for x in targets],
+            "text_column": text_column, "label_column": label_column,
+        }
+        if dataset:
+            source = resolve_dataset(dataset)
+            params.update(dataset_kind=source.kind, dataset_path=str(source.path), dataset_display=source.display,
+                          dataset_repo_id=source.repo_id, dataset_format=source.fmt)
+        elif not (targets[0].path / "data" / "validation.parquet").is_file():
+            raise TrainingProblem("eval_need_data", model=targets[0].display)
+    except TrainingProblem as exc:
+        return _problem(exc)
+    names = "، ".join(x.display for x in targets)
+    job = get_runner().submit(EVAL_KIND, params, title=t("training.compare_title", models=names[:100]))
+    return ToolResult(True, t("training.compare_started", id=job.id, models=names, cid=str(job.id)),
+                      {"job": job_dict(job)}, job_id=job.id)

@@ -41,3 +41,29 @@ def training_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.run import train
 
     return train(ctx)
+
+
+class EvaluationParams(BaseModel):
+    """What the tool resolved at submit (the model and data the person may read)."""
+
+    model_path: str = Field(min_length=1)
+    model_display: str = Field(min_length=1)
+    own_folder: bool = False  # a fine-tuned output: the report goes into its folder and its card
+    dataset_kind: str | None = None
+    dataset_path: str | None = None
+    dataset_display: str | None = None
+    dataset_repo_id: str | None = None
+    dataset_format: str | None = None
+    text_column: str | None = None
+    label_column: str | None = None
+    compare: list[dict[str, str]] | None = None  # /compare: [{"path", "display"}], all on the same rows
+
+
+EVAL_KIND = "evaluation"
+
+
+@job_handler(EVAL_KIND, mode="process", auto_resume=True, params=EvaluationParams)
+def evaluation_job(ctx: JobContext) -> dict[str, Any]:
+    from assistant.services.training.evaluate import run
+
+    return run(ctx)
