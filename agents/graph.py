@@ -170,6 +170,10 @@ def _use_attachments(r: Route, attachments: list[Attachment]) -> None:
         r.args["audio"] = audio["path"]
     elif r.tool == "start_training" and data and not r.args.get("dataset"):
         r.args["dataset"] = data["path"]
+    elif r.tool == "evaluate_model" and data and not r.args.get("dataset"):
+        r.args["dataset"] = data["path"]  # «با این فایل ارزیابیش کن»
+    elif r.tool == "try_model" and data and not r.args.get("file"):
+        r.args["file"] = data["path"]  # «/try 5» with a CSV: every row labelled
     elif r.tool is None and r.source == "none" and audio:
         r.tool, r.args, r.source, r.reply_key = "transcribe", {"audio": audio["path"]}, "attachment", None
     elif r.tool is None and r.source == "none" and data:

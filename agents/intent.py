@@ -97,22 +97,35 @@ def features(text: str) -> list[str]:
     text = " ".join(tokens)
     tail = " ".join(words[-2:])
     found = []
+    hidden: dict[str, str] = {}  # concept → the text with a shadowing concept's phrases blanked (lexicon.SHADOWS)
     for name, pattern in _concepts():
-        if pattern.search(text):
+        seen_in = hidden.get(name, text)
+        if pattern.search(seen_in):
             found.append(name)
             feats.append(f"k:{name}")
-            if pattern.search(tail):
+            if pattern.search(tail) and seen_in is text:
                 feats.append(f"k@last:{name}")
+            for other in _shadows().get(name, ()):
+                hidden[other] = pattern.sub(lambda m: " " * len(m.group(0)), hidden.get(other, text))
     feats += [f"kk:{a}_{b}" for i, a in enumerate(found) for b in found[i + 1 :]]
     return feats
 
 
 @lru_cache(maxsize=1)
-def _concepts() -> list[tuple[str, re.Pattern[str]]]:
-    from agents.lexicon import CONCEPTS, WHOLE_WORDS
+def _shadows() -> dict[str, tuple[str, ...]]:
+    from agents.lexicon import SHADOWS
 
+    return SHADOWS
+
+
+@lru_cache(maxsize=1)
+def _concepts() -> list[tuple[str, re.Pattern[str]]]:
+    """The lexicon's concepts as patterns; a shadowing concept comes before those it hides."""
+    from agents.lexicon import CONCEPTS, SHADOWS, WHOLE_WORDS
+
+    first = [n for n in CONCEPTS if n in SHADOWS]
     out = []
-    for name, entries in CONCEPTS.items():
+    for name, entries in sorted(CONCEPTS.items(), key=lambda item: item[0] not in first):
         forms = sorted({canonical(e) if not e.startswith("‹") else e for e in entries}, key=len, reverse=True)
         end = r"(?!\S)" if name in WHOLE_WORDS else ""
         out.append((name, re.compile(r"(?<!\S)(?:" + "|".join(re.escape(f) for f in forms if f) + ")" + end)))

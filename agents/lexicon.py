@@ -102,6 +102,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 # Concepts matched as whole words only (their short forms start many other words: «کن» in «کنسل»).
 WHOLE_WORDS = frozenset({"imperative", "past", "negation"})
 
+# A phrase of the first concept hides its words from the others: «خوانده‌نشده» (unread) contains «خوانده» (read),
+# but it says the opposite.
+SHADOWS: dict[str, tuple[str, ...]] = {"unread": ("seen",)}
+
 # Persian task names → Hub pipeline tags (most specific first).
 TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text-to-speech", (

@@ -93,9 +93,10 @@ def _replies_so_far(page) -> str:
 
 
 def _ready(page) -> None:
-    """The widget is connected once the chat's commands have arrived over its socket (the «ابزارها» menu shows)."""
-    page.locator("#chainlit-copilot textarea").wait_for()
-    page.locator("#chainlit-copilot button", has_text="ابزارها").wait_for()
+    """The widget is connected once the chat's commands have arrived over its socket (the «ابزارها» menu shows).
+    Generous: on a busy machine parsing the 8 MB copilot bundle alone can take tens of seconds."""
+    page.locator("#chainlit-copilot textarea").wait_for(timeout=120_000)
+    page.locator("#chainlit-copilot button", has_text="ابزارها").wait_for(timeout=120_000)
 
 
 def _ask(page, text: str, contains: str, timeout: float = 30.0) -> str:

@@ -118,3 +118,30 @@ def test_model_labels_meet_data_labels_by_name_then_by_number():
     assert align_labels({0: "neg", 1: "pos"}, ["0", "1"]) == {0: 0, 1: 1}  # numbers: the label-id convention
     assert align_labels({0: "neg", 1: "pos", 2: "neutral"}, ["pos", "neg"]) == {0: 1, 1: 0}  # neutral: unmapped
     assert align_labels({0: "a", 1: "b"}, ["منفی", "مثبت"]) == {}
+
+
+def test_a_file_through_a_fine_tuned_model_comes_back_labelled(install, tmp_path):
+    import pandas as pd
+
+    install(BERT_REPO)
+    install(SENTIMENT_DATASET, "dataset")
+    trained = wait_for_job(run_agent(f"/train base={BERT_REPO} data={SENTIMENT_DATASET} epochs=1 confirm=yes").job_id,
+                           timeout=180)
+    assert trained.status == JobStatus.succeeded, trained.error
+    rows = [{"id": i, "comment": r["text"]} for i, r in enumerate(sentiment_rows(37, seed=9))]
+    upload = write_csv(tmp_path / "نظرات.csv", rows)
+    attachment = {"name": upload.name, "path": str(upload), "mime": "text/csv"}
+    started = run_agent(f"/try {trained.id}", "label-file", [attachment])  # the file attached to the message
+    assert started.tool == "try_model" and started.ok and started.job_id, started.text
+    job = wait_for_job(started.job_id, timeout=180)
+    assert job.status == JobStatus.succeeded, job.error
+    out = Path(job.result["media"][0]["path"])
+    labelled = pd.read_csv(out, encoding="utf-8-sig")
+    assert len(labelled) == 37 and list(labelled["comment"]) == [r["comment"] for r in rows]  # every row, in order
+    assert set(labelled["predicted_label"]) <= {"negative", "positive"}
+    assert labelled["predicted_score"].between(0.5, 1.0).all()
+    assert sum(job.result["counts"].values()) == 37 and "comment" in job.result["reply"]
+    # By name too, and a file that is not data is refused in Persian.
+    assert run_agent(f"/try {trained.id} file={upload}").ok
+    bad = run_agent(f"/try {trained.id} file=/etc/passwd")
+    assert not bad.ok and "Traceback" not in bad.text

@@ -93,8 +93,9 @@ COMMANDS: tuple[Command, ...] = (
         },
     ),
     Command(
-        "try_model", ("try",), "flask-conical", "training", ("/try <شمارهٔ کار یا مدل> <متن>",),
-        lead=("model", MODEL_REF), rest="text",
+        "try_model", ("try",), "flask-conical", "training",
+        ("/try <شمارهٔ کار یا مدل> <متن>", "/try <شمارهٔ کار> file=<فایل CSV>"),
+        lead=("model", MODEL_REF), rest="text", options={"file": "file", "text": "text_column"},
     ),
     Command(
         "evaluate_model", ("eval", "ارزیابی"), "chart-column", "training", ("/eval <شمارهٔ کار یا مدل> [دیتاست یا فایل]",),

@@ -256,6 +256,8 @@ def start_training(
 class TryModelArgs(ToolArgs):
     model: Annotated[str, BeforeValidator(_name)] = ""
     text: str = ""
+    file: Annotated[str | None, BeforeValidator(_column)] = None  # a CSV/TSV/JSONL/… whose every row is labelled
+    text_column: Annotated[str | None, BeforeValidator(_column)] = None
 
 
 @tool(
@@ -264,13 +266,15 @@ class TryModelArgs(ToolArgs):
     "classification, a continuation for generation.",
     TryModelArgs,
 )
-def try_model(model: str = "", text: str = "") -> ToolResult:
+def try_model(model: str = "", text: str = "", file: str | None = None, text_column: str | None = None) -> ToolResult:
     from assistant.persian import format_percent
     from assistant.services.training.inference import predict, resolve_target
 
     text = (text or "").strip().strip("«»\"'")
     if not model:
         return ToolResult(False, t("training.try_missing_model"), {"error": "missing_model"})
+    if file:
+        return _label_file(model, file, text_column)
     if not text:
         return ToolResult(False, t("training.try_missing_text", model=model), {"error": "missing_text"})
     try:
@@ -393,3 +397,31 @@ def compare_models(models: str = "", dataset: str | None = None, text_column: st
     job = get_runner().submit(EVAL_KIND, params, title=t("training.compare_title", models=names[:100]))
     return ToolResult(True, t("training.compare_started", id=job.id, models=names, cid=str(job.id)),
                       {"job": job_dict(job)}, job_id=job.id)
+
+
+def _label_file(model: str, file: str, text_column: str | None) -> ToolResult:
+    """`/try N` with a data file: a `labelling` job that returns the file with a predicted label on every row."""
+    from assistant.jobs.runner import get_runner
+    from assistant.services.files import confined
+    from assistant.services.training.data import FORMATS
+    from assistant.services.training.inference import resolve_target
+    from assistant.services.training.job import LABEL_KIND
+    from assistant.services.training.tasks import CLASSIFICATION
+    from tools.jobs import job_dict
+
+    try:
+        target = resolve_target(model)
+        if target.task != CLASSIFICATION:
+            raise TrainingProblem("label_not_classifier", model=target.display)
+        path = confined(file)
+        if path is None or not path.is_file():
+            raise TrainingProblem("dataset_not_found", dataset=str(file)[:200])
+        if path.suffix.lower() not in FORMATS:
+            raise TrainingProblem("file_format", name=path.name)
+    except TrainingProblem as exc:
+        return _problem(exc)
+    params = {"model_path": str(target.path), "model_display": target.display, "file_path": str(path),
+              "text_column": text_column}
+    job = get_runner().submit(LABEL_KIND, params, title=f"{target.display[:60]} ← {path.name[:60]}")
+    return ToolResult(True, t("training.label_started", name=path.name, model=target.display, id=job.id,
+                              cid=str(job.id)), {"job": job_dict(job)}, job_id=job.id)

@@ -244,7 +244,7 @@ def report_text(report: dict[str, Any], model: str) -> str:
 
 
 def _gain(report: dict[str, Any]) -> str:
-    from assistant.persian import format_percent
+    from assistant.persian import fa_digits
     from prompts import t
 
     tfidf = report["baselines"].get("tfidf_logreg")
@@ -252,7 +252,7 @@ def _gain(report: dict[str, Any]) -> str:
         return t("training.eval_gain_none")
     delta = report["macro_f1"] - tfidf["macro_f1"]
     key = "eval_gain_better" if delta > 0.005 else "eval_gain_worse" if delta < -0.005 else "eval_gain_same"
-    return t(f"training.{key}", points=format_percent(abs(delta)))
+    return t(f"training.{key}", points=fa_digits(f"{abs(delta) * 100:.1f}".rstrip("0").rstrip(".")))
 
 
 def confusion_png(report: dict[str, Any], path: Path, cell: int = 56) -> Path:
@@ -430,3 +430,56 @@ def run(ctx) -> dict[str, Any]:
         "media": [{"kind": "image", "path": str(picture), "name": "confusion.png"}],
         "evaluation": summary, "report": shown(folder / "evaluation.json"),
     }
+
+
+# -- a whole file through a classifier («/try 5» with a CSV) ------------------------------------------------------------
+MAX_LABELLED_ROWS = 100_000
+
+
+def label_file(ctx) -> dict[str, Any]:
+    """The `labelling` job: every row of the person's file through the model; the file comes back with the
+    predicted label and its probability as two new columns (CSV), with the label counts in the chat."""
+    from assistant.config import get_settings
+    from assistant.jobs.context import JobError
+    from assistant.persian import fa_digits, format_percent
+    from assistant.services.files import shown
+    from assistant.services.training.data import pick_text_column, read_file
+    from prompts import t
+
+    p = ctx.params
+    source = Path(p["file_path"])
+    display = p["model_display"]
+    ctx.progress(0.01, t("training.eval_status_data"), force=True)
+    try:
+        df = read_file(source)
+        if len(df) > MAX_LABELLED_ROWS:
+            raise TrainingProblem("label_too_many", count=fa_digits(len(df)), limit=fa_digits(MAX_LABELLED_ROWS))
+        column = pick_text_column(df, p.get("text_column"), exclude=set())
+        texts = ["" if v is None or v != v else str(v) for v in df[column]]
+
+        def on_batch(done: int, total: int) -> None:
+            ctx.check_cancel()
+            ctx.progress(0.03 + 0.9 * done / max(total, 1),
+                         t("training.eval_status_predicting", done=fa_digits(done), total=fa_digits(total)))
+
+        probs, model_labels = predict_probabilities(Path(p["model_path"]), texts, on_batch)
+    except TrainingProblem as exc:
+        raise JobError(exc.message) from exc
+    best = probs.argmax(axis=1)
+    out = df.copy()
+    out["predicted_label"] = [model_labels.get(int(b), str(b)) for b in best]
+    out["predicted_score"] = [round(float(probs[i, b]), 4) for i, b in enumerate(best)]
+    folder = get_settings().data_dir / "labelled" / f"job-{ctx.job_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{source.stem[:80]}-labelled.csv"
+    partial = folder / (target.name + ".partial")
+    out.to_csv(partial, index=False, encoding="utf-8-sig")
+    partial.replace(target)
+    counts = Counter(out["predicted_label"])
+    lines = [t("training.label_header", model=display, count=fa_digits(len(out)), column=column), ""]
+    lines += [t("training.label_count", label=label, count=fa_digits(n), share=format_percent(n / len(out)))
+              for label, n in counts.most_common()]
+    lines += ["", t("training.label_file", name=target.name)]
+    return {"message": t("training.label_done", count=fa_digits(len(out)), name=target.name), "reply": "\n".join(lines),
+            "media": [{"kind": "file", "path": str(target), "name": target.name}],
+            "counts": dict(counts), "rows": len(out), "output": shown(target)}

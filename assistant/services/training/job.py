@@ -67,3 +67,20 @@ def evaluation_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.evaluate import run
 
     return run(ctx)
+
+
+class LabellingParams(BaseModel):
+    model_path: str = Field(min_length=1)
+    model_display: str = Field(min_length=1)
+    file_path: str = Field(min_length=1)
+    text_column: str | None = None
+
+
+LABEL_KIND = "labelling"
+
+
+@job_handler(LABEL_KIND, mode="process", auto_resume=True, params=LabellingParams)
+def labelling_job(ctx: JobContext) -> dict[str, Any]:
+    from assistant.services.training.evaluate import label_file
+
+    return label_file(ctx)
