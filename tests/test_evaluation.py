@@ -145,3 +145,36 @@ def test_a_file_through_a_fine_tuned_model_comes_back_labelled(install, tmp_path
     assert run_agent(f"/try {trained.id} file={upload}").ok
     bad = run_agent(f"/try {trained.id} file=/etc/passwd")
     assert not bad.ok and "Traceback" not in bad.text
+
+
+def test_eval_of_a_fine_tuned_language_model_gives_perplexity_beside_its_base(tiny_hub, tmp_path):
+    import math
+
+    from tests.training_fixtures import write_jsonl
+
+    data = write_jsonl(tmp_path / "متن‌ها.jsonl", [{"text": r["text"]} for r in sentiment_rows(48)])
+    trained = wait_for_job(run_agent(f"/train base={tiny_hub['gpt2']} data={data} epochs=1 lr=۱e-۳ batch=8 "
+                                     "confirm=yes").job_id, timeout=180)
+    assert trained.status == JobStatus.succeeded, trained.error
+    job = wait_for_job(run_agent(f"/eval {trained.id}").job_id, timeout=180)
+    assert job.status == JobStatus.succeeded, job.error
+    out = Path(trained.result["model_dir"])
+    report = json.loads((out / "evaluation" / "evaluation.json").read_text(encoding="utf-8"))
+    assert report["kind"] == "lm" and report["examples"] == trained.result["eval_examples"] and report["tokens"] > 0
+    assert report["perplexity"] == pytest.approx(math.exp(report["loss"]))
+    # The figure is the library's own loss: for one text, exp(the model's mean token loss with labels = inputs).
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from assistant.services.training.evaluate import perplexity
+
+    text = "غذای این رستوران خیلی خوشمزه و تازه بود"
+    tokenizer, model = AutoTokenizer.from_pretrained(out), AutoModelForCausalLM.from_pretrained(out)
+    ids = tokenizer(text, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        expected = math.exp(float(model(input_ids=ids, labels=ids).loss))
+    assert perplexity(out, [text])["perplexity"] == pytest.approx(expected, rel=1e-4)
+    assert report["base"]["perplexity"] > 1 and len(report["samples"]) == 3
+    assert "سرگشتگی" in job.result["reply"] and job.result["base_perplexity"] == pytest.approx(
+        report["base"]["perplexity"], rel=1e-4)
+    assert (out / "README.md").read_text(encoding="utf-8").count("<!-- dastyar:evaluation -->") == 1

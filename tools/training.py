@@ -315,20 +315,22 @@ def evaluate_model(model: str = "", dataset: str | None = None, text_column: str
     from assistant.services.training.data import resolve_dataset
     from assistant.services.training.inference import resolve_target
     from assistant.services.training.job import EVAL_KIND
-    from assistant.services.training.tasks import CLASSIFICATION
+    from assistant.services.training.tasks import CLASSIFICATION, GENERATION
     from tools.jobs import job_dict
 
     if not model:
         return ToolResult(False, t("training.eval_missing_model"), {"error": "missing_model"})
     try:
         target = resolve_target(model)
-        if target.task != CLASSIFICATION:
+        if target.task not in (CLASSIFICATION, GENERATION):
             raise TrainingProblem("eval_not_classifier", model=target.display)
         params: dict[str, Any] = {
-            "model_path": str(target.path), "model_display": target.display,
+            "model_path": str(target.path), "model_display": target.display, "task": target.task,
             "own_folder": target.path.resolve().parent == outputs_dir().resolve(),
             "text_column": text_column, "label_column": label_column,
         }
+        if target.task == GENERATION:
+            params.update(_base_of(target.path))
         if dataset:
             source = resolve_dataset(dataset)
             params.update(dataset_kind=source.kind, dataset_path=str(source.path), dataset_display=source.display,
@@ -425,3 +427,18 @@ def _label_file(model: str, file: str, text_column: str | None) -> ToolResult:
     job = get_runner().submit(LABEL_KIND, params, title=f"{target.display[:60]} ← {path.name[:60]}")
     return ToolResult(True, t("training.label_started", name=path.name, model=target.display, id=job.id,
                               cid=str(job.id)), {"job": job_dict(job)}, job_id=job.id)
+
+
+def _base_of(model_dir: Any) -> dict[str, str]:
+    """A fine-tuned LM's base model, when it is on this machine and the person may read it: its perplexity on the
+    same texts shows what fine-tuning bought."""
+    import json
+
+    from assistant.services.hub.local import resolve_local_model
+
+    try:
+        base = json.loads((model_dir / "dastyar.json").read_text(encoding="utf-8")).get("base_model")
+    except (OSError, ValueError):
+        return {}
+    path = resolve_local_model(str(base)) if base else None
+    return {"base_path": str(path), "base_display": str(base)} if path is not None else {}

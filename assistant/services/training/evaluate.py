@@ -210,6 +210,109 @@ def compare(models: list[tuple[Path, str]], split: Split, on_batch=None) -> dict
             "baselines": baselines(split)}
 
 
+# -- causal language models: perplexity and samples --------------------------------------------------------------------
+def lm_texts(model_dir: Path | None, source, text_column: str | None, cache_dir: Path | None) -> tuple[list[str], str]:
+    """The held-out texts: a fine-tuned LM's own split, or a named dataset's (as a training would hold out)."""
+    from assistant.services.training.data import PreparedData, prepare
+    from assistant.services.training.tasks import GENERATION
+
+    if source is not None:
+        data = prepare(source, GENERATION, text_column=text_column, cache_dir=cache_dir)
+        return list(data.eval["text"]), source.display
+    data = PreparedData.load(model_dir / "data") if model_dir else None
+    if data is None:
+        raise TrainingProblem("eval_need_data", model=model_dir.name if model_dir else "?")
+    return list(data.eval["text"]), ""
+
+
+def perplexity(model_dir: Path, texts: list[str], on_batch=None, batch_size: int = 8) -> dict[str, float]:
+    """exp(mean negative log-likelihood per predicted token) over the texts (each cut at 512 tokens)."""
+    import math
+
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    transformers.utils.logging.set_verbosity_error()
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    model.eval()
+    nll, tokens = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start:start + batch_size], truncation=True, max_length=512, padding=True,
+                              return_tensors="pt")
+            logits = model(**batch).logits[:, :-1].float()
+            target = batch["input_ids"][:, 1:]
+            mask = batch["attention_mask"][:, 1:].bool()
+            losses = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
+                                                       reduction="none").reshape(target.shape)
+            nll += float(losses[mask].sum())
+            tokens += int(mask.sum())
+            if on_batch is not None:
+                on_batch(min(start + batch_size, len(texts)), len(texts))
+    loss = nll / max(tokens, 1)
+    return {"perplexity": math.exp(min(loss, 50.0)), "loss": loss, "tokens": tokens}
+
+
+def samples(model_dir: Path, texts: list[str], n: int = 3, prompt_words: int = 6) -> list[dict[str, str]]:
+    """A few continuations of held-out texts' first words (greedy), to read beside the figure."""
+    from transformers import pipeline
+
+    pipe = pipeline("text-generation", model=str(model_dir), device=-1)
+    tokenizer = pipe.tokenizer
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    out = []
+    for text in [x for x in texts if len(x.split()) > 2][:n]:
+        prompt = " ".join(text.split()[:prompt_words])
+        generated = pipe(prompt, max_new_tokens=30, do_sample=False, return_full_text=False, repetition_penalty=1.3,
+                         pad_token_id=pad)[0]["generated_text"]
+        out.append({"prompt": prompt, "continuation": str(generated).strip()[:300]})
+    return out
+
+
+def evaluate_lm(model_dir: Path, texts: list[str], source: str, base_dir: Path | None, base_name: str | None,
+                on_batch=None) -> dict[str, Any]:
+    """Perplexity on the held-out texts, the base model's on the same texts (what fine-tuning bought), samples."""
+    if not texts:
+        raise TrainingProblem("eval_empty")
+    texts = texts[:MAX_EXAMPLES]
+    share = 0.5 if base_dir else 1.0
+    figures = perplexity(model_dir, texts, (lambda d, t: on_batch(d * share, t)) if on_batch else None)
+    report: dict[str, Any] = {"kind": "lm", "examples": len(texts), "source": source, **figures, "base": None}
+    if base_dir is not None:
+        base = perplexity(base_dir, texts, (lambda d, t: on_batch(t * 0.5 + d * 0.5, t)) if on_batch else None)
+        report["base"] = {"model": base_name, **base}
+    report["samples"] = samples(model_dir, texts)
+    return report
+
+
+def lm_report_text(report: dict[str, Any], model: str) -> str:
+    from assistant.persian import fa_digits, format_number
+    from prompts import t
+
+    source = report["source"] or t("training.eval_own_split")
+    lines = [t("training.eval_lm_header", model=model, source=source, count=fa_digits(report["examples"]),
+               tokens=fa_digits(report["tokens"])), "", t("training.eval_lm_table_head"), "| --- | --- |",
+             t("training.eval_lm_row", name=t("training.eval_model", model=model),
+               ppl=format_number(report["perplexity"], 2))]
+    base = report.get("base")
+    if base:
+        lines.append(t("training.eval_lm_row", name=t("training.eval_lm_base", model=base["model"]),
+                       ppl=format_number(base["perplexity"], 2)))
+        better = report["perplexity"] < base["perplexity"]
+        lines += ["", t("training.eval_lm_better" if better else "training.eval_lm_worse",
+                        ratio=format_number(max(report["perplexity"], base["perplexity"]) /
+                                            max(min(report["perplexity"], base["perplexity"]), 1e-9), 2))]
+    if report["samples"]:
+        lines += ["", t("training.eval_lm_samples")]
+        lines += [t("training.eval_lm_sample", prompt=x["prompt"], continuation=x["continuation"] or "—")
+                  for x in report["samples"]]
+    return "\n".join(lines)
+
+
 # -- what the person reads --------------------------------------------------------------------------------------------
 def report_text(report: dict[str, Any], model: str) -> str:
     """The Persian report: the comparison table first, then per-class figures and the worst mistakes."""
@@ -343,12 +446,16 @@ CARD_START, CARD_END = "<!-- dastyar:evaluation -->", "<!-- /dastyar:evaluation 
 
 def add_to_card(card: Path, report: dict[str, Any], model: str, picture: str) -> None:
     """The evaluation as a section of the model card (replaced, not repeated, when evaluated again)."""
+    _card_section(card, f"{report_text(report, model)}\n\n![]({picture})")
+
+
+def _card_section(card: Path, body: str) -> None:
     from prompts import t
 
     if not card.is_file():
         return
     text = card.read_text(encoding="utf-8")
-    section = f"{CARD_START}\n## {t('training.eval_card_title')}\n\n{report_text(report, model)}\n\n![]({picture})\n{CARD_END}"
+    section = f"{CARD_START}\n## {t('training.eval_card_title')}\n\n{body}\n{CARD_END}"
     if CARD_START in text and CARD_END in text:
         text = text[: text.index(CARD_START)] + section + text[text.index(CARD_END) + len(CARD_END):]
     else:
@@ -381,6 +488,8 @@ def run(ctx) -> dict[str, Any]:
     model_dir = Path(p["model_path"])
     display = p["model_display"]
     ctx.progress(0.01, t("training.eval_status_data"), force=True)
+    if p.get("task") == "text-generation":
+        return _run_lm(ctx, model_dir, display)
     try:
         if p.get("dataset_path"):
             source = DataSource(p["dataset_kind"], Path(p["dataset_path"]), p.get("dataset_display") or "",
@@ -483,3 +592,42 @@ def label_file(ctx) -> dict[str, Any]:
     return {"message": t("training.label_done", count=fa_digits(len(out)), name=target.name), "reply": "\n".join(lines),
             "media": [{"kind": "file", "path": str(target), "name": target.name}],
             "counts": dict(counts), "rows": len(out), "output": shown(target)}
+
+
+def _run_lm(ctx, model_dir: Path, display: str) -> dict[str, Any]:
+    from assistant.config import get_settings
+    from assistant.jobs.context import JobError
+    from assistant.persian import fa_digits, format_number
+    from assistant.services.files import shown
+    from assistant.services.training.data import DataSource
+    from prompts import t
+
+    p = ctx.params
+    source = None
+    if p.get("dataset_path"):
+        source = DataSource(p["dataset_kind"], Path(p["dataset_path"]), p.get("dataset_display") or "",
+                            repo_id=p.get("dataset_repo_id"), fmt=p.get("dataset_format"))
+    try:
+        texts, shown_source = lm_texts(model_dir, source, p.get("text_column"),
+                                       get_settings().data_dir / "cache" / "datasets")
+
+        def on_batch(done: float, total: int) -> None:
+            ctx.check_cancel()
+            ctx.progress(0.05 + 0.8 * done / max(total, 1), t("training.eval_status_lm"))
+
+        report = evaluate_lm(model_dir, texts, shown_source, Path(p["base_path"]) if p.get("base_path") else None,
+                             p.get("base_display"), on_batch)
+    except TrainingProblem as exc:
+        raise JobError(exc.message) from exc
+    report["model"] = display
+    folder = model_dir / "evaluation" if p.get("own_folder") else \
+        get_settings().data_dir / "evaluations" / f"job-{ctx.job_id}"
+    save(report, folder)
+    text = lm_report_text(report, display)
+    if p.get("own_folder"):
+        _card_section(model_dir / "README.md", text)
+    return {"message": t("training.eval_lm_done", ppl=format_number(report["perplexity"], 2),
+                         count=fa_digits(report["examples"])),
+            "reply": text, "perplexity": round(report["perplexity"], 6),
+            "base_perplexity": round(report["base"]["perplexity"], 6) if report.get("base") else None,
+            "report": shown(folder / "evaluation.json")}

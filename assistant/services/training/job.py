@@ -49,6 +49,9 @@ class EvaluationParams(BaseModel):
     model_path: str = Field(min_length=1)
     model_display: str = Field(min_length=1)
     own_folder: bool = False  # a fine-tuned output: the report goes into its folder and its card
+    task: str = "text-classification"  # or text-generation: perplexity and samples
+    base_path: str | None = None  # a fine-tuned LM's base model, scored on the same texts
+    base_display: str | None = None
     dataset_kind: str | None = None
     dataset_path: str | None = None
     dataset_display: str | None = None
