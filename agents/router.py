@@ -80,6 +80,12 @@ def slash_args(command: Command, rest: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     if command.first and rest:
         args[command.first] = rest.split()[0]
+        if command.first == "job_id" and not re.search(r"[0-9۰-۹٠-٩]", args["job_id"]):  # a word, not a number
+            from agents.arguments import job_id
+
+            number = job_id(rest)  # «/cancel کار سه رو», «/job شماره ۷»
+            if number is not None:
+                args["job_id"] = number
     if command.positional or command.words or command.keys:
         kv, positional = _kv_args(rest)
         args.update(zip(command.positional, positional, strict=False))
@@ -104,6 +110,22 @@ def slash_args(command: Command, rest: str) -> dict[str, Any]:
     return args
 
 
+# What people add after a command they ask about: what it does, what it is, how it differs.
+_ABOUT = re.compile(
+    r"(?<!\S)(?:چی\s*کار|چکار|چه\s*کار|کارش|کار\s*(?:می|می\u200c)?\s*کن\S*|چیه|چیست|یعنی\s*چی|فرق\S*|توضیح\S*|"
+    r"منظور\s*از|what\s+does|what\s+is|chi\s*kar|kar\s*mikone|chie)(?!\S)", re.I)
+# Commands whose text is free (a query to search, words to speak or try): a question there is the content.
+_FREE_TEXT = ("search_models", "search_datasets", "speak", "try_model", "transcribe")
+
+
+def _about_the_command(command: Command, rest: str) -> bool:
+    if not rest or command.tool in _FREE_TEXT or command.tool == "help":
+        return False
+    if re.search(r"[0-9۰-۹٠-٩]|https?://|hf_|\w/\w|=", rest):
+        return False  # values: a job number, an id, a URL, a token, key=value
+    return bool(_ABOUT.search(re.sub(r"[؟?!،,.:;]", " ", normalize(rest).replace("\u200c", " "))))
+
+
 def route_slash(text: str) -> Route | None:
     """`/command args`; `None` when the text is not a slash command."""
     stripped = text.strip()
@@ -112,10 +134,15 @@ def route_slash(text: str) -> Route | None:
     head, _, rest = stripped[1:].partition(" ")
     if "/" in head or "." in head:
         return None  # a path («/data/call.wav رو به متن تبدیل کن»), not a command
+    asked = head.rstrip("؟?!")
+    if asked != head and _SLASH.get(_alias_key(asked)) is not None:  # «/status؟ کارش چیه؟»
+        head, rest = asked, f"؟ {rest}"
     command = _SLASH.get(_alias_key(head))
     if command is None:
         return Route(None, {"command": head}, source="slash", reply_key="errors.unknown_command")
     rest = rest.strip()
+    if _about_the_command(command, rest):
+        return Route("help", {}, source="slash")  # «/train چیکار می‌کنه؟»: a question about it, not a use of it
     if command.required and not rest:
         return Route(command.tool, {}, source="slash", missing=command.required)
     return Route(command.tool, slash_args(command, rest), source="slash")

@@ -346,3 +346,19 @@ def test_intent_model_is_keyed_on_the_tools_arguments_not_their_code(tmp_path, m
 
     jobs.write_text(source.replace('    kind: JobKind = ""\n', '    kind: JobKind = "download"\n'), encoding="utf-8")
     assert jobs.read_text(encoding="utf-8") != source and intent._tools_signature() != original
+
+
+@pytest.mark.parametrize("text", [
+    "/train چیکار می‌کنه؟", "/mirror دیگه چیه؟", "/status؟ کارش؟", "/jobs با /status چه فرقی دارن؟",
+    "/download کارش چیه", "/catalog یعنی چی", "/installed what does it do",
+])
+def test_a_question_about_a_command_gets_help_not_the_command(text):
+    assert route(text).tool == "help"
+
+
+@pytest.mark.parametrize("text,tool", [
+    ("/train base=x data=y", "start_training"), ("/search bert چیه", "search_models"), ("/cancel 3", "cancel_job"),
+    ("/speak کارش چیه؟", "speak"), ("/try 5 این چیه؟", "try_model"), ("/mirror https://hf-mirror.com", "set_hub_endpoint"),
+])
+def test_a_command_with_values_or_free_text_stays_the_command(text, tool):
+    assert route(text).tool == tool
