@@ -560,6 +560,15 @@ def eval_args(text: str) -> dict[str, Any]:
     return args
 
 
+def export_args(text: str) -> dict[str, Any]:
+    """«از مدل کار ۵ خروجی onnx بگیر», «HooshvareLab/x رو اکسپورت کن»: the model, and the format when named."""
+    found = eval_args(text)
+    args: dict[str, Any] = {"model": found["model"]} if found.get("model") else {}
+    if re.search(r"onnx|اُ?نیکس|او\s*ان\s*ان\s*ایکس", text, re.I):
+        args["format"] = "onnx"
+    return args
+
+
 _ON_REPO = re.compile(r"(?:روی|روي|بر\s*روی|on|over)\s+(?:دیتاست|دیتای|داده‌?ی?|dataset)?\s*([A-Za-z0-9][\w.\-]*/[\w.\-]+)")
 _FOLDER_REF = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*job[-_]\d+)(?![\w/])", re.I)
 _COUNT = re.compile(r"\s*(?:تا|تای|مدل\s*(?:رو|را)?\s*$)")
@@ -647,7 +656,7 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "model_info": repo_args, "download": repo_args,
     "set_hf_token": token_args, "set_hub_endpoint": endpoint_args,
     "speak": speak_args, "transcribe": transcribe_args, "start_training": training_args, "try_model": try_args,
-    "evaluate_model": eval_args, "compare_models": compare_args,
+    "evaluate_model": eval_args, "compare_models": compare_args, "export_model": export_args,
 }
 
 
@@ -661,7 +670,8 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         return {}
     args = func(text)
     marks = list(_CORRECTION.finditer(text))
-    if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models"):
+    if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models",
+                    "export_model"):
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     if marks:
         last = max(marks, key=lambda m: m.end())

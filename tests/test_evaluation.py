@@ -178,3 +178,33 @@ def test_eval_of_a_fine_tuned_language_model_gives_perplexity_beside_its_base(ti
     assert "سرگشتگی" in job.result["reply"] and job.result["base_perplexity"] == pytest.approx(
         report["base"]["perplexity"], rel=1e-4)
     assert (out / "README.md").read_text(encoding="utf-8").count("<!-- dastyar:evaluation -->") == 1
+
+
+def test_export_to_onnx_is_checked_against_the_original(install, tmp_path):
+    import numpy as np
+    import onnxruntime as ort
+    from transformers import AutoTokenizer
+
+    install(BERT_REPO)
+    install(SENTIMENT_DATASET, "dataset")
+    trained = wait_for_job(run_agent(f"/train base={BERT_REPO} data={SENTIMENT_DATASET} epochs=1 confirm=yes").job_id,
+                           timeout=180)
+    assert trained.status == JobStatus.succeeded, trained.error
+    started = run_agent(f"/export {trained.id} onnx")
+    assert started.ok and started.job_id, started.text
+    job = wait_for_job(started.job_id, timeout=180)
+    assert job.status == JobStatus.succeeded, job.error
+    out = Path(trained.result["model_dir"]) / "onnx"
+    check = json.loads((out / "check.json").read_text())
+    assert check["same_predictions"] == check["predictions"] == trained.result["eval_examples"]
+    assert check["max_abs_diff"] <= 1e-3 and "onnx" in job.result["reply"].lower()
+    # The copy stands on its own: tokenizer and model from the folder, a batch of another size than exported.
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    batch = tokenizer(["غذا خوب بود", "اصلاً راضی نبودم", "معمولی"], padding=True, return_tensors="np")
+    session = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    logits = session.run(["logits"], {k: batch[k].astype(np.int64) for k in check["inputs"]})[0]
+    assert logits.shape == (3, 2)
+    assert not (Path(trained.result["model_dir"]) / "onnx.partial").exists()
+    for text, words in (("/export", "کدام مدل"), (f"/export {trained.id} tflite", "فقط ONNX"), ("/export 9999", "پیدا")):
+        answer = run_agent(text)
+        assert not answer.ok and words in answer.text, (text, answer.text)

@@ -109,6 +109,10 @@ COMMANDS: tuple[Command, ...] = (
         keys={"data": "dataset", "dataset": "dataset", "text": "text_column", "text_column": "text_column",
               "label": "label_column", "label_column": "label_column"},
     ),
+    Command(
+        "export_model", ("export", "اکسپورت"), "package", "training", ("/export <شمارهٔ کار یا مدل> onnx",),
+        positional=("model", "format"), keys={"model": "model", "format": "format"},
+    ),
     Command("set_hf_token", ("token",), "key-round", "hub", ("/token hf_…",), rest="token"),
     Command(
         "set_hub_endpoint", ("mirror", "endpoint", "آینه"), "globe", "hub", ("/mirror https://hf-mirror.com",),

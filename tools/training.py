@@ -442,3 +442,40 @@ def _base_of(model_dir: Any) -> dict[str, str]:
         return {}
     path = resolve_local_model(str(base)) if base else None
     return {"base_path": str(path), "base_display": str(base)} if path is not None else {}
+
+
+class ExportArgs(ToolArgs):
+    model: Annotated[str, BeforeValidator(_name)] = ""
+    format: Annotated[str | None, BeforeValidator(_column)] = None
+
+
+@tool(
+    "export_model",
+    "Write an ONNX copy of a fine-tuned (by training job number) or installed model, checked with onnxruntime to "
+    "give the same predictions as the original.",
+    ExportArgs,
+)
+def export_model(model: str = "", format: str | None = None) -> ToolResult:  # noqa: A002  (the argument's name)
+    from assistant.jobs.runner import get_runner
+    from assistant.services.hub.local import outputs_dir
+    from assistant.services.training.inference import resolve_target
+    from assistant.services.training.job import EXPORT_KIND
+    from assistant.services.training.tasks import CLASSIFICATION, GENERATION
+    from tools.jobs import job_dict
+
+    if not model:
+        return ToolResult(False, t("training.export_missing_model"), {"error": "missing_model"})
+    wanted = (format or "onnx").strip().lower().replace("اُنیکس", "onnx").replace("انیکس", "onnx")
+    if wanted != "onnx":
+        return ToolResult(False, t("training.export_format", format=str(format)[:40]), {"error": "bad_format"})
+    try:
+        target = resolve_target(model)
+        if target.task not in (CLASSIFICATION, GENERATION):
+            raise TrainingProblem("eval_not_classifier", model=target.display)
+    except TrainingProblem as exc:
+        return _problem(exc)
+    params = {"model_path": str(target.path), "model_display": target.display, "task": target.task,
+              "own_folder": target.path.resolve().parent == outputs_dir().resolve(), "format": "onnx"}
+    job = get_runner().submit(EXPORT_KIND, params, title=target.display[:80])
+    return ToolResult(True, t("training.export_started", model=target.display, id=job.id, cid=str(job.id)),
+                      {"job": job_dict(job)}, job_id=job.id)

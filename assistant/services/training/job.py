@@ -87,3 +87,21 @@ def labelling_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.evaluate import label_file
 
     return label_file(ctx)
+
+
+class ExportParams(BaseModel):
+    model_path: str = Field(min_length=1)
+    model_display: str = Field(min_length=1)
+    task: str = "text-classification"
+    own_folder: bool = False
+    format: str = "onnx"
+
+
+EXPORT_KIND = "export"
+
+
+@job_handler(EXPORT_KIND, mode="process", auto_resume=True, params=ExportParams)
+def export_job(ctx: JobContext) -> dict[str, Any]:
+    from assistant.services.training.export import run
+
+    return run(ctx)
