@@ -49,9 +49,20 @@
     new MutationObserver(apply).observe(root, { attributes: true, attributeFilter: ["dir", "lang"] });
   }
 
+  /* Sign in before the widget starts: the copilot otherwise races its own sign-in against its websocket, and a
+   * socket that connects first is refused for good. A refused token still mounts (the widget says so). */
+  function signIn(token) {
+    if (!token) return Promise.resolve();
+    return fetch(server + "/auth/jwt", {
+      method: "POST",
+      credentials: "include",
+      headers: { Authorization: "Bearer " + token }
+    }).catch(function () { /* the widget shows the failure */ });
+  }
+
   function mount(options) {
     addHeadLink(server + "/public/fonts/vazirmatn.css"); /* fonts declared in a shadow root are ignored */
-    return loadCopilot().then(function () {
+    return Promise.all([signIn((options || {}).accessToken), loadCopilot()]).then(function () {
       var config = {
         chainlitServer: server,
         customCssUrl: server + "/public/widget.css",

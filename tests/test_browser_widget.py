@@ -17,6 +17,7 @@ from tests.browser_support import BROWSER_MARKS, chromium, dastyar_server, free_
 from tests.conftest import ROOT
 from tests.hub_fixtures import BIG_REPO
 from tests.hubserver import env_for
+from tests.waiting import wait_until
 
 pytestmark = BROWSER_MARKS
 
@@ -80,12 +81,7 @@ def _widget_texts(page) -> list[str]:
 
 
 def _wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, timeout, poll=0.2, what=what)
 
 
 def _replies_so_far(page) -> str:

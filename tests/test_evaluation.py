@@ -17,6 +17,16 @@ from tests.training_fixtures import drain_runner, install, sentiment_rows, tiny_
 FIXTURES = (drain_runner, install, tiny_hub)
 
 
+def _fine_tuned_classifier(install):
+    """The tiny BERT fine-tuned for one epoch on the test hub's sentiment data (a real training job)."""
+    install(BERT_REPO)
+    install(SENTIMENT_DATASET, "dataset")
+    trained = wait_for_job(run_agent(f"/train base={BERT_REPO} data={SENTIMENT_DATASET} epochs=1 confirm=yes").job_id,
+                           timeout=180)
+    assert trained.status == JobStatus.succeeded, trained.error
+    return trained
+
+
 def _consistent(report: dict) -> None:
     """The figures agree with each other (each computed once, so a wrong one shows here)."""
     matrix = report["confusion"]
@@ -123,11 +133,7 @@ def test_model_labels_meet_data_labels_by_name_then_by_number():
 def test_a_file_through_a_fine_tuned_model_comes_back_labelled(install, tmp_path):
     import pandas as pd
 
-    install(BERT_REPO)
-    install(SENTIMENT_DATASET, "dataset")
-    trained = wait_for_job(run_agent(f"/train base={BERT_REPO} data={SENTIMENT_DATASET} epochs=1 confirm=yes").job_id,
-                           timeout=180)
-    assert trained.status == JobStatus.succeeded, trained.error
+    trained = _fine_tuned_classifier(install)
     rows = [{"id": i, "comment": r["text"]} for i, r in enumerate(sentiment_rows(37, seed=9))]
     upload = write_csv(tmp_path / "نظرات.csv", rows)
     attachment = {"name": upload.name, "path": str(upload), "mime": "text/csv"}
@@ -185,11 +191,7 @@ def test_export_to_onnx_is_checked_against_the_original(install, tmp_path):
     import onnxruntime as ort
     from transformers import AutoTokenizer
 
-    install(BERT_REPO)
-    install(SENTIMENT_DATASET, "dataset")
-    trained = wait_for_job(run_agent(f"/train base={BERT_REPO} data={SENTIMENT_DATASET} epochs=1 confirm=yes").job_id,
-                           timeout=180)
-    assert trained.status == JobStatus.succeeded, trained.error
+    trained = _fine_tuned_classifier(install)
     started = run_agent(f"/export {trained.id} onnx")
     assert started.ok and started.job_id, started.text
     job = wait_for_job(started.job_id, timeout=180)
