@@ -135,11 +135,11 @@ async def _oauth_sign_in(provider_id: str, token: str, raw_user_data: dict, defa
 
 
 def install_header_route() -> None:
-    from chainlit.server import app
     from starlette.routing import Route
 
-    if not any(getattr(r, "name", "") == "dastyar_header_sign_in" for r in app.router.routes):
-        app.router.routes.insert(0, Route("/auth/header", header_sign_in, methods=["POST"], name="dastyar_header_sign_in"))
+    from assistant.ui.routes import put_first
+
+    put_first(Route("/auth/header", header_sign_in, methods=["POST"], name="dastyar_header_sign_in"))
 
 
 class PageSignIn:

@@ -306,9 +306,9 @@ def install_file_route() -> None:
             headers["Content-Disposition"] = "attachment"
         return FileResponse(path, media_type=mime, headers=headers)
 
-    route = APIRoute(FILES_ROUTE + "/{key:path}", serve_file, methods=["GET"], name="dastyar_files")
-    # Before Chainlit's catch-all UI route, which would otherwise answer with the page.
-    app.router.routes.insert(0, route)
+    from assistant.ui.routes import put_first
+
+    put_first(APIRoute(FILES_ROUTE + "/{key:path}", serve_file, methods=["GET"], name="dastyar_files"))
 
 
 async def _owner_of_element(key: str) -> str | None:

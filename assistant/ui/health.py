@@ -97,6 +97,6 @@ def install_health_route() -> None:
     app.router.routes[:] = [r for r in app.router.routes
                             if getattr(r, "path", None) not in ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")]
     app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/health"]
-    route = APIRoute("/health", health_endpoint, methods=["GET"], name="dastyar_health")
-    # Before Chainlit's catch-all UI route, which would otherwise answer with the page.
-    app.router.routes.insert(0, route)
+    from assistant.ui.routes import put_first
+
+    put_first(APIRoute("/health", health_endpoint, methods=["GET"], name="dastyar_health"))

@@ -247,10 +247,9 @@ def install_middleware(app) -> None:
 
 def install_routes() -> None:
     """Before Chainlit's own `/auth/jwt` and its static `/public` (first match wins)."""
-    from chainlit.server import app
     from starlette.routing import Route
 
-    if any(getattr(r, "name", "") == "dastyar_widget_sign_in" for r in app.router.routes):
-        return
-    app.router.routes.insert(0, Route("/auth/jwt", widget_sign_in, methods=["POST"], name="dastyar_widget_sign_in"))
-    app.router.routes.insert(0, Route("/public/theme.json", theme, methods=["GET"], name="dastyar_theme"))
+    from assistant.ui.routes import put_first
+
+    put_first(Route("/auth/jwt", widget_sign_in, methods=["POST"], name="dastyar_widget_sign_in"))
+    put_first(Route("/public/theme.json", theme, methods=["GET"], name="dastyar_theme"))

@@ -43,13 +43,18 @@ def training_job(ctx: JobContext) -> dict[str, Any]:
     return train(ctx)
 
 
-class EvaluationParams(BaseModel):
-    """What the tool resolved at submit (the model and data the person may read)."""
+class ModelJobParams(BaseModel):
+    """A model the tool resolved at submit (one the person may read), for the jobs that use a trained model."""
 
     model_path: str = Field(min_length=1)
     model_display: str = Field(min_length=1)
-    own_folder: bool = False  # a fine-tuned output: the report goes into its folder and its card
-    task: str = "text-classification"  # or text-generation: perplexity and samples
+    task: str = "text-classification"  # or text-generation
+    own_folder: bool = False  # a fine-tuned output: results go into its folder (and its card)
+
+
+class EvaluationParams(ModelJobParams):
+    """… and the data to evaluate on (None: the fine-tuned model's own held-out split)."""
+
     base_path: str | None = None  # a fine-tuned LM's base model, scored on the same texts
     base_display: str | None = None
     dataset_kind: str | None = None
@@ -72,9 +77,7 @@ def evaluation_job(ctx: JobContext) -> dict[str, Any]:
     return run(ctx)
 
 
-class LabellingParams(BaseModel):
-    model_path: str = Field(min_length=1)
-    model_display: str = Field(min_length=1)
+class LabellingParams(ModelJobParams):
     file_path: str = Field(min_length=1)
     text_column: str | None = None
 
@@ -89,11 +92,7 @@ def labelling_job(ctx: JobContext) -> dict[str, Any]:
     return label_file(ctx)
 
 
-class ExportParams(BaseModel):
-    model_path: str = Field(min_length=1)
-    model_display: str = Field(min_length=1)
-    task: str = "text-classification"
-    own_folder: bool = False
+class ExportParams(ModelJobParams):
     format: str = "onnx"
 
 
