@@ -644,6 +644,38 @@ def catalog_args(text: str) -> dict[str, Any]:
     return {"task": found} if found else {}
 
 
+_FAST = re.compile(r"سریع|زود|فوری|عجله|تا\s*(?:امشب|فردا|عصر)|quick|fast|asap", re.I)
+_SMALL = re.compile(r"لپ[\s\u200c]*تاپ|همین\s*(?:سیستم|کامپیوتر|دستگاه|لپ)|بدون\s*(?:جی\s*پی\s*یو|gpu|کارت\s*گرافیک)|سبک|"
+                    r"کوچیک|کوچک|رو(?:ی)?\s*گوشی|موبایل|small|light|laptop|no\s*gpu", re.I)
+
+
+def goal_args(text: str) -> dict[str, Any]:
+    """A goal: its task, what its data is about, constraints, and a file, dataset or model it names."""
+    from agents.lexicon import GOAL_TOPICS
+
+    args: dict[str, Any] = {"goal": text.strip()[:2000]}
+    found = task(text)
+    if found:
+        args["task"] = found
+    if re.search(r"(?<![^\s-])(?:فارسی|پارسی|persian|farsi)(?![a-z])", canonical(text)):
+        args["language"] = "fa"
+    for word, names in GOAL_TOPICS:
+        if _names_in(names, text):
+            args["topic"] = word
+            break
+    if _FAST.search(text):
+        args["fast"] = True
+    if _SMALL.search(text):
+        args["small"] = True
+    file = _DATA_FILE.search(text)
+    if file:
+        args["data"] = file.group(1)
+    for repo, kind in nicknames(text):
+        args["data" if kind == "dataset" else "base_model"] = args.get("data") if kind == "dataset" and "data" in args \
+            else repo
+    return args
+
+
 def job_args(text: str) -> dict[str, Any]:
     number = job_id(text)
     return {"job_id": number} if number is not None else {}
@@ -657,6 +689,7 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "set_hf_token": token_args, "set_hub_endpoint": endpoint_args,
     "speak": speak_args, "transcribe": transcribe_args, "start_training": training_args, "try_model": try_args,
     "evaluate_model": eval_args, "compare_models": compare_args, "export_model": export_args,
+    "plan_goal": goal_args,
 }
 
 
@@ -671,7 +704,7 @@ def extract(tool: str, text: str) -> dict[str, Any]:
     args = func(text)
     marks = list(_CORRECTION.finditer(text))
     if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models",
-                    "export_model"):
+                    "export_model", "plan_goal"):
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     if marks:
         last = max(marks, key=lambda m: m.end())

@@ -105,6 +105,11 @@ def remember(tool: str | None, args: dict[str, Any], result: dict[str, Any] | No
     if tool in ("model_info", "download") and result.get("ok") and args.get("repo_id"):
         key = "last_dataset" if args.get("repo_type") == "dataset" else "last_model"
         update[key] = args["repo_id"]
+    if tool == "plan_goal" and data.get("goal") is not None:
+        update["last_goal"] = data["goal"]
+    if tool == "plan_goal" and result.get("job_id"):
+        update["last_goal"] = None
+        update["last_trained"] = str(result["job_id"])  # the chain stands for the model it trains
     if tool == "start_training" and result.get("ok"):
         if args.get("base_model"):
             update["last_model"] = args["base_model"]

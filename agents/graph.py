@@ -73,6 +73,7 @@ class AgentState(TypedDict, total=False):
     last_model: str | None
     last_dataset: str | None
     last_trained: str | None
+    last_goal: dict[str, Any] | None  # a goal being planned: a file sent next is its data
     llm_notice_shown: bool
 
 
@@ -113,14 +114,24 @@ def action_label(tool: str, args: dict[str, Any]) -> str:
 _ORDINAL_ANSWERS = {
     "اولی": 0, "اول": 0, "یک": 0, "یکی": 0, "1": 0, "۱": 0, "١": 0, "first": 0,
     "دومی": 1, "دوم": 1, "دو": 1, "دوتا": 1, "2": 1, "۲": 1, "٢": 1, "second": 1,
+    "سومی": 2, "سوم": 2, "3": 2, "۳": 2, "٣": 2, "third": 2,
 }
 
 
-def choice_index(text: str, count: int) -> int | None:
-    """«اولی»، «دومی رو»، «۲», a button's «1»: which offered option the user picked."""
+def _answer_key(text: str) -> str:
+    return normalize(text).replace("\u200c", " ").replace("ٔ", "").strip(" .!؟?").lower()
+
+
+def choice_index(text: str, count: int, choices: list[dict[str, Any]] | None = None) -> int | None:
+    """«اولی»، «دومی رو»، «۲», a button's «1», or one of an option's own answers («شروع», «مدل دیگه»): which
+    offered option the user picked."""
     words_ = normalize(text).replace("‌", " ").split()
     if not words_ or len(words_) > 4:
         return None
+    said = _answer_key(text)
+    for i, choice in enumerate(choices or []):
+        if said in {_answer_key(a) for a in choice.get("answers") or ()} or said == _answer_key(choice.get("label", "")):
+            return i
     for word in words_:
         for suffix in ("رو", "را", "ش", "و", "یو"):
             if word.endswith(suffix) and word[: -len(suffix)] in _ORDINAL_ANSWERS:
@@ -152,7 +163,7 @@ def _route(state: AgentState) -> AgentState:
     r: Route = route(text) if text.strip() or not attachments else Route(None)
     if not text.lstrip().startswith("/"):
         r = followups.resolve(state.get("normalized", text), r, dict(state))
-    _use_attachments(r, attachments)
+    _use_attachments(r, attachments, state.get("last_goal"))
     unsure = r.source == "clarify" or (r.tool is None and r.source == "none" and not r.reply_key)
     # With an LLM at hand the offline router keeps only what it is sure of (calibrated: ≥ 0.9 is right ~97% of
     # the time on unseen phrasings, 0.5–0.9 only 60–85%); the LLM decides the rest.
@@ -162,11 +173,18 @@ def _route(state: AgentState) -> AgentState:
     return {"route": _route_dict(r)}
 
 
-def _use_attachments(r: Route, attachments: list[Attachment]) -> None:
-    """An uploaded file fills the argument the message leaves open (audio to transcribe, data to train on)."""
+def _use_attachments(r: Route, attachments: list[Attachment], goal: dict[str, Any] | None = None) -> None:
+    """An uploaded file fills the argument the message leaves open (audio to transcribe, data to train on, the data
+    of the goal being planned)."""
     audio = next((a for a in attachments if is_audio(a)), None)
     data = next((a for a in attachments if is_data_file(a)), None)
-    if r.tool == "transcribe" and audio and not r.args.get("audio"):
+    if r.tool == "plan_goal" and data and not r.args.get("data"):
+        r.args["data"] = data["path"]  # the goal and its file in one message
+    elif goal and data and (r.tool is None or r.tool == "start_training" and not r.args.get("base_model")):
+        # «دادهٔ خودم» → the file: the goal is planned again on it.
+        r.tool, r.source, r.reply_key = "plan_goal", "attachment", None
+        r.args = {**goal, "data": data["path"]}
+    elif r.tool == "transcribe" and audio and not r.args.get("audio"):
         r.args["audio"] = audio["path"]
     elif r.tool == "start_training" and data and not r.args.get("dataset"):
         r.args["dataset"] = data["path"]
@@ -213,6 +231,27 @@ def _clarify(state: AgentState) -> AgentState:
     }
 
 
+def _choose(state: AgentState) -> AgentState:
+    """A reply with buttons of its own (a plan card): wait for the pick, then run the picked action."""
+    from langgraph.types import interrupt
+
+    offered = state["result"]
+    choices = [{"tool": c["tool"], "args": c["args"], "label": c["label"], "answers": list(c.get("answers") or ())}
+               for c in offered["choices"]]
+    answer = interrupt({"question": offered["text"], "choices": choices, "data": offered.get("data") or {},
+                        "media": offered.get("media") or []})
+    if not isinstance(answer, int) or not 0 <= answer < len(choices):
+        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
+    pick = choices[answer]
+    result = _call(pick["tool"], pick["args"])
+    return {
+        "result": result,
+        "job_id": result.get("job_id"),
+        "route": {**state["route"], "tool": pick["tool"], "args": pick["args"], "source": "picked"},
+        **followups.remember(pick["tool"], pick["args"], result),
+    }
+
+
 def _run_tool(state: AgentState) -> AgentState:
     r = state["route"]
     result = _call(r["tool"], r["args"])
@@ -249,6 +288,8 @@ def _llm(state: AgentState) -> AgentState:
 
 def _after_tool(state: AgentState) -> str:
     result = state.get("result") or {}
+    if result.get("choices"):
+        return "choose"
     return "confirm" if result.get("confirm") else "reply"
 
 
@@ -304,17 +345,20 @@ def _builder():
     graph.add_node("llm", _llm)
     graph.add_node("confirm", _confirm)
     graph.add_node("clarify", _clarify)
+    graph.add_node("choose", _choose)
     graph.add_node("reply", _reply)
     graph.add_edge(START, "normalize")
     graph.add_edge("normalize", "route")
     graph.add_conditional_edges(
         "route", _after_route, {"run_tool": "run_tool", "llm": "llm", "clarify": "clarify", "reply": "reply"}
     )
-    graph.add_conditional_edges("run_tool", _after_tool, {"confirm": "confirm", "reply": "reply"})
-    graph.add_conditional_edges("llm", _after_tool, {"confirm": "confirm", "reply": "reply"})
-    # A confirmed or picked action may ask its own question (a large download, a training).
-    graph.add_conditional_edges("confirm", _after_tool, {"confirm": "confirm", "reply": "reply"})
-    graph.add_conditional_edges("clarify", _after_tool, {"confirm": "confirm", "reply": "reply"})
+    after = {"confirm": "confirm", "choose": "choose", "reply": "reply"}
+    graph.add_conditional_edges("run_tool", _after_tool, after)
+    graph.add_conditional_edges("llm", _after_tool, after)
+    # A confirmed or picked action may ask its own question (a large download, a training, another plan).
+    graph.add_conditional_edges("confirm", _after_tool, after)
+    graph.add_conditional_edges("clarify", _after_tool, after)
+    graph.add_conditional_edges("choose", _after_tool, after)
     graph.add_edge("reply", END)
     return graph
 
@@ -383,7 +427,7 @@ def run_agent(
         text = mask_secrets(text)
         pending = pending_confirmation(session_id)
         if pending is not None and pending.get("choices"):
-            index = choice_index(text, len(pending["choices"]))
+            index = choice_index(text, len(pending["choices"]), pending["choices"])
             if index is not None:
                 return _reply_from(_run(graph, Command(resume=index), config, on_token))
             _run(graph, Command(resume=-1), config, None)  # no pick: the question lapses
@@ -410,7 +454,10 @@ def _reply_from(state: dict[str, Any]) -> AgentReply:
     question = state.get("__interrupt__")
     if question is not None and question.get("choices"):
         return AgentReply(
-            text=question["question"], tool=None, args={}, ok=True, source="clarify",
+            text=question["question"], tool=r.get("tool") if "data" in question else None,
+            args=r.get("args") or {} if "data" in question else {}, ok=True,
+            source="clarify" if "data" not in question else r.get("source", "none"),
+            data=question.get("data") or {}, media=question.get("media") or [],
             choices=[{"tool": c["tool"], "args": c["args"], "label": c["label"]} for c in question["choices"]],
         )
     if question is not None:

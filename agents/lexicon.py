@@ -142,6 +142,15 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
 )
 
+# What a goal is about → the words public data for it goes by on the Hub («نظرات مشتری‌ها راضی‌ان یا نه» → sentiment).
+GOAL_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sentiment", ("احساس", "سنتیمنت", "sentiment", "راضی", "ناراضی", "رضایت", "مثبت", "منفی", "عصبانی", "خوشحال",
+                   "ناراحت", "حس")),
+    ("spam", ("اسپم", "spam", "تبلیغاتی", "کلاهبرداری", "هرزنامه")),
+    ("toxic", ("فحش", "توهین", "ناسزا", "آزاردهنده", "ازاردهنده", "toxic")),
+    ("news", ("اخبار", "خبر", "news")),
+)
+
 # Persian topics → the words the Hub uses in repo names.
 TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("wiki", ("ویکی پدیا", "ویکیپدیا", "ویکی", "wikipedia")),

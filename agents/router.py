@@ -115,7 +115,9 @@ _ABOUT = re.compile(
     r"(?<!\S)(?:چی\s*کار|چکار|چه\s*کار|کارش|کار\s*(?:می|می\u200c)?\s*کن\S*|چیه|چیست|یعنی\s*چی|فرق\S*|توضیح\S*|"
     r"منظور\s*از|what\s+does|what\s+is|chi\s*kar|kar\s*mikone|chie)(?!\S)", re.I)
 # Commands whose text is free (a query to search, words to speak or try): a question there is the content.
-_FREE_TEXT = ("search_models", "search_datasets", "speak", "try_model", "transcribe")
+_FREE_TEXT = ("search_models", "search_datasets", "speak", "try_model", "transcribe", "plan_goal")
+# Commands whose free text is read like a typed sentence (`/goal یه مدل تحلیل احساسات …`: its task, its file).
+_READ_AS_SENTENCE = ("plan_goal",)
 
 
 def _about_the_command(command: Command, rest: str) -> bool:
@@ -145,7 +147,12 @@ def route_slash(text: str) -> Route | None:
         return Route("help", {}, source="slash")  # «/train چیکار می‌کنه؟»: a question about it, not a use of it
     if command.required and not rest:
         return Route(command.tool, {}, source="slash", missing=command.required)
-    return Route(command.tool, slash_args(command, rest), source="slash")
+    args = slash_args(command, rest)
+    if command.tool in _READ_AS_SENTENCE and rest:
+        from agents.arguments import extract
+
+        args = {**extract(command.tool, rest), **{k: v for k, v in args.items() if v}}
+    return Route(command.tool, args, source="slash")
 
 
 # ---------------------------------------------------------------------------------------------------

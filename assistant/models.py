@@ -69,6 +69,8 @@ class Job(SQLModel, table=True):
     worker_started: float | None = None  # the worker's start time: a reused pid is not the worker
     session_id: str | None = Field(default=None, index=True)
     owner: str | None = Field(default=None, index=True)  # who made it (None: from before owners existed)
+    # A step of a chain (e.g. the goal job's download, training, evaluation): the chain it belongs to.
+    parent_id: int | None = Field(default=None, index=True)
     run_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None

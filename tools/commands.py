@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 # Help page sections, in the order shown; each has a title `help.section.<id>`.
 SECTIONS = ("hub", "training", "speech", "system")
 # The commands a "didn't understand" reply offers (their first help row each), in this order.
-FALLBACK = ("search_models", "download", "start_training", "speak", "list_jobs", "job_status", "cancel_job")
+FALLBACK = ("plan_goal", "search_models", "download", "start_training", "speak", "list_jobs", "job_status", "cancel_job")
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,10 @@ COMMANDS: tuple[Command, ...] = (
             "eval": "eval_fraction", "eval_fraction": "eval_fraction",
             "confirm": "confirmed", "confirmed": "confirmed", "yes": "confirmed",
         },
+    ),
+    Command(
+        "plan_goal", ("goal", "هدف"), "target", "training",
+        ("/goal یه مدل تحلیل احساسات برای نظرات مشتری‌هام",), rest="goal", required="goal",
     ),
     Command(
         "try_model", ("try",), "flask-conical", "training",

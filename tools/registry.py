@@ -29,11 +29,14 @@ class ToolResult:
     confirm: dict[str, Any] | None = None
     # Files to show in the chat (audio, images, plots): {"kind": "audio"|"image"|"file", "path": ..., "name": ...}.
     media: list[dict[str, Any]] = field(default_factory=list)
+    # Buttons the reply offers (the plan card's «شروع»، «مدل دیگه»، «دادهٔ خودم»): {"tool", "args", "label",
+    # "answers": typed words that pick it}. The agent waits for the pick like a confirmation.
+    choices: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok, "text": self.text, "data": self.data, "job_id": self.job_id, "confirm": self.confirm,
-            "media": self.media,
+            "media": self.media, "choices": self.choices,
         }
 
 
@@ -72,7 +75,7 @@ class Tool:
 
 _TOOLS: dict[str, Tool] = {}
 # The modules whose `@tool` functions make up the registry, imported on the first look-up.
-TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training")
+TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training", "goals")
 _loaded = False
 
 

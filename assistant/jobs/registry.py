@@ -33,6 +33,8 @@ class JobHandler:
     auto_resume: bool = False
     # The kind's parameters, checked at submit and again when a run starts (None: any dict, e.g. test kinds).
     params_model: type[BaseModel] | None = None
+    # A chain that mostly waits for its steps (jobs of their own): it runs beside them, not in one of their slots.
+    coordinator: bool = False
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as the handler will see them; a bad payload raises JobError with a Persian message."""
@@ -57,10 +59,11 @@ _HANDLERS: dict[str, JobHandler] = {}
 
 def job_handler(
     kind: str, *, mode: Literal["thread", "process"] = "thread", auto_resume: bool = False,
-    params: type[BaseModel] | None = None,
+    params: type[BaseModel] | None = None, coordinator: bool = False,
 ) -> Callable[[HandlerFunc], HandlerFunc]:
     def register(func: HandlerFunc) -> HandlerFunc:
-        _HANDLERS[kind] = JobHandler(kind=kind, func=func, mode=mode, auto_resume=auto_resume, params_model=params)
+        _HANDLERS[kind] = JobHandler(kind=kind, func=func, mode=mode, auto_resume=auto_resume, params_model=params,
+                                     coordinator=coordinator)
         return func
 
     return register

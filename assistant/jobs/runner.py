@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 _RUNNER_KEY = "runner.owner"
+COORDINATOR_THREADS = 16
 
 
 def _apscheduler_id(job_id: int) -> str:
@@ -164,7 +165,9 @@ class JobRunner:
                 "default": SQLAlchemyJobStore(url=self.db_url, tablename="apscheduler_jobs"),
                 "memory": MemoryJobStore(),
             },
-            executors={"default": ThreadPoolExecutor(max_workers or settings.max_concurrent_jobs)},
+            # Chains wait on their steps: they get their own threads, so DASTYAR_MAX_JOBS counts only real work.
+            executors={"default": ThreadPoolExecutor(max_workers or settings.max_concurrent_jobs),
+                       "coordinators": ThreadPoolExecutor(COORDINATOR_THREADS)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
         )
@@ -215,12 +218,16 @@ class JobRunner:
         for job in store.list_jobs(statuses=[JobStatus.queued], limit=10_000):
             assert job.id is not None
             if self.scheduler.get_job(_apscheduler_id(job.id)) is None:
-                self.schedule(job.id, job.run_at)
+                self.schedule(job.id, job.run_at, kind=job.kind)
 
     # -- work ------------------------------------------------------------------------------------------
-    def schedule(self, job_id: int, run_at: datetime | None = None) -> None:
+    def schedule(self, job_id: int, run_at: datetime | None = None, *, kind: str | None = None) -> None:
         if self.paused:
             return  # the row is queued; the running runner schedules it
+        if kind is None:
+            job = store.get_job(job_id)
+            kind = job.kind if job else None
+        handler = get_handler(kind) if kind else None
         when = run_at or datetime.now(UTC)
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
@@ -232,6 +239,7 @@ class JobRunner:
             id=_apscheduler_id(job_id),
             replace_existing=True,
             jobstore="default",
+            executor="coordinators" if handler is not None and handler.coordinator else "default",
         )
 
     def submit(self, kind: str, params: dict[str, Any] | None = None, **options: Unpack[store.JobOptions]) -> Job:
@@ -241,7 +249,7 @@ class JobRunner:
             params = handler.check_params(params or {})
         job = store.create_job(kind, params, **options)
         assert job.id is not None
-        self.schedule(job.id, options.get("run_at"))
+        self.schedule(job.id, options.get("run_at"), kind=kind)
         return job
 
     def resume(self, job_id: int) -> Job | None:

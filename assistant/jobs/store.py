@@ -54,6 +54,7 @@ class JobOptions(TypedDict, total=False):
     session_id: str | None
     run_at: datetime | None
     owner: str | None
+    parent_id: int | None  # a step of this chain
 
 
 def create_job(kind: str, params: dict[str, Any] | None = None, **options: Unpack[JobOptions]) -> Job:
@@ -73,18 +74,27 @@ def get_job(job_id: int) -> Job | None:
 
 
 def list_jobs(
-    kind: str | None = None, statuses: list[str] | None = None, limit: int = 20, *, owner: str | None = None
+    kind: str | None = None, statuses: list[str] | None = None, limit: int = 20, *, owner: str | None = None,
+    top_level: bool = False,
 ) -> list[Job]:
-    """Newest first; `owner`: only that person's jobs (None: everyone's)."""
+    """Newest first; `owner`: only that person's jobs (None: everyone's); `top_level`: chains, not their steps."""
     with session_scope() as s:
         query = select(Job)
         if owner is not None:
             query = query.where(Job.owner == owner)
+        if top_level:
+            query = query.where(col(Job.parent_id).is_(None))
         if kind:
             query = query.where(Job.kind == kind)
         if statuses:
             query = query.where(col(Job.status).in_(statuses))
         return list(s.exec(query.order_by(col(Job.id).desc()).limit(limit)))
+
+
+def steps_of(parent_id: int) -> list[Job]:
+    """A chain's steps, oldest first."""
+    with session_scope() as s:
+        return list(s.exec(select(Job).where(Job.parent_id == parent_id).order_by(col(Job.id))))
 
 
 def job_counts() -> dict[str, int]:

@@ -33,7 +33,10 @@ def notify(
 
 @on_job_end
 def add_job_end_notification(session: Session, job: Job) -> None:
-    """Every job's end is a notification, written in the transaction that ends the job."""
+    """Every job's end is a notification, written in the transaction that ends the job — except a chain's steps:
+    the chain's own end says how it went (a failed step's reason included)."""
+    if job.parent_id is not None:
+        return
     session.add(job_end_notification(job))
 
 

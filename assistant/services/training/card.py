@@ -135,3 +135,20 @@ def card_body(path: Path, max_chars: int = 3500) -> str:
     if len(text) > max_chars:
         text = text[:max_chars].rsplit("\n", 1)[0] + "\n…"
     return text
+
+
+def put_section(card: Path, name: str, title: str, body: str) -> None:
+    """A section of the card between `<!-- dastyar:name -->` markers: replaced, not repeated, when written again;
+    the card is swapped in whole, so a crash leaves the old card or the new one."""
+    if not card.is_file():
+        return
+    start, end = f"<!-- dastyar:{name} -->", f"<!-- /dastyar:{name} -->"
+    text = card.read_text(encoding="utf-8")
+    section = f"{start}\n## {title}\n\n{body}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    tmp = card.with_name(card.name + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(card)

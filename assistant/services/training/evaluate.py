@@ -441,28 +441,16 @@ def compare_png(report: dict[str, Any], path: Path) -> Path:
     return path
 
 
-CARD_START, CARD_END = "<!-- dastyar:evaluation -->", "<!-- /dastyar:evaluation -->"
-
-
 def add_to_card(card: Path, report: dict[str, Any], model: str, picture: str) -> None:
     """The evaluation as a section of the model card (replaced, not repeated, when evaluated again)."""
     _card_section(card, f"{report_text(report, model)}\n\n![]({picture})")
 
 
 def _card_section(card: Path, body: str) -> None:
+    from assistant.services.training.card import put_section
     from prompts import t
 
-    if not card.is_file():
-        return
-    text = card.read_text(encoding="utf-8")
-    section = f"{CARD_START}\n## {t('training.eval_card_title')}\n\n{body}\n{CARD_END}"
-    if CARD_START in text and CARD_END in text:
-        text = text[: text.index(CARD_START)] + section + text[text.index(CARD_END) + len(CARD_END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    tmp = card.with_name(card.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(card)
+    put_section(card, "evaluation", t("training.eval_card_title"), body)
 
 
 def save(report: dict[str, Any], folder: Path) -> Path:

@@ -34,6 +34,9 @@ def _job_id(ref: str) -> int | None:
     return parse_int(m.group(1)) if m else None
 
 
+GOAL = "goal"  # the chain's job kind (assistant/services/goals/chain.py): not imported, it imports the trainer
+
+
 def resolve_target(ref: str) -> TryTarget:
     """A training job number, a fine-tuned folder name, a local path or a downloaded Hub model."""
     from assistant.jobs import store
@@ -49,6 +52,12 @@ def resolve_target(ref: str) -> TryTarget:
         job = store.get_job(job_id)
         if job is not None and not can_see(job.owner):
             job = None  # another person's model reads like a missing one
+        if job is not None and job.kind == GOAL:
+            # A goal's chain stands for the model it trained (once its training step has one).
+            trained = (job.result.get("found") or {}).get("train_job")
+            if not trained:
+                raise TrainingProblem("try_job_running", id=job_id, status=t(f"jobs.status.{job.status.value}"))
+            job_id, job = int(trained), store.get_job(int(trained))
         if job is not None:
             if job.kind != TRAINING:
                 raise TrainingProblem("try_job_not_training", id=job_id)

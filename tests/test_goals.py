@@ -1,0 +1,129 @@
+"""From a goal to an evaluated model: the plan card, the chain of linked jobs, its cancel and resume.
+
+Real parts throughout: the local test hub serves the tiny Persian BERT (as HooshvareLab/bert-fa-base-uncased) and
+the tiny sentiment dataset; the chain downloads them with the real client, trains in a child process, evaluates
+beside the two baselines and writes the card.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.graph import run_agent
+from assistant.jobs import store
+from assistant.jobs.runner import wait_for_job
+from assistant.models import JobStatus
+from tests.hub_fixtures import BERT_REPO, SENTIMENT_DATASET
+from tests.training_fixtures import drain_runner, sentiment_rows, write_csv
+
+FIXTURES = (drain_runner,)
+GOAL = "یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام"
+
+
+def _labels(reply) -> list[str]:
+    return [c["label"] for c in reply.choices]
+
+
+def test_a_goal_gets_a_plan_card_and_one_yes_runs_the_whole_chain(online_hub):
+    from assistant.services.notifications import list_notifications
+
+    session = "goal-chain"
+    plan = run_agent(GOAL, session)
+    assert plan.tool == "plan_goal" and plan.ok, plan.text
+    assert _labels(plan)[0] == "شروع" and "دادهٔ خودم" in _labels(plan), plan.choices
+    card = plan.data["plan"]
+    assert card["goal"]["task"] == "text-classification" and card["goal"]["topic"] == "sentiment"
+    # Only the catalog's models the Hub really has are offered; the sentiment data is the catalog's.
+    assert [c["repo_id"] for c in card["candidates"]] == [BERT_REPO], card["candidates"]
+    assert card["data"]["ref"] == SENTIMENT_DATASET and card["ready"]
+    assert card["download_bytes"] > 0 and card["candidates"][0]["est_seconds"] > 0
+    assert BERT_REPO in plan.text and SENTIMENT_DATASET in plan.text and "آموزش ≈" in plan.text
+
+    started = run_agent("شروع", session)  # typed, like the button
+    assert started.ok and started.job_id, started.text
+    chain = wait_for_job(started.job_id, timeout=600)
+    assert chain.status == JobStatus.succeeded, (chain.error, chain.message)
+    steps = chain.result["steps"]
+    assert [s["name"] for s in steps] == ["download_model", "download_data", "check", "train", "evaluate", "card"]
+    assert all(s["state"] == "done" for s in steps), steps
+    children = store.steps_of(chain.id)
+    assert [c.kind for c in children] == ["download", "download", "training", "evaluation"]
+    assert all(c.status == JobStatus.succeeded and c.owner == chain.owner for c in children)
+    # /jobs shows the chain as one line; only the chain's end is a notification.
+    listed = run_agent("/jobs", session)
+    assert [j["id"] for j in listed.data["jobs"]] == [chain.id], listed.data["jobs"]
+    notes = list_notifications(limit=50)
+    assert [n.job_id for n in notes] == [chain.id], [(n.job_id, n.title) for n in notes]
+
+    found = chain.result["found"]
+    model_dir = Path(found["model_dir"])
+    readme = (model_dir / "README.md").read_text(encoding="utf-8")
+    assert readme.count("<!-- dastyar:goal -->") == 1 and GOAL in readme and "TF-IDF" in readme
+    assert readme.count("<!-- dastyar:evaluation -->") == 1
+    assert set(found["evaluation"]["baselines"]) == {"majority", "tfidf_logreg"}
+
+    tried = run_agent("امتحانش کن: غذا عالی و داغ بود", session)  # the chain stands for the model it trained
+    assert tried.tool == "try_model" and tried.ok, tried.text
+    assert tried.data["prediction"]["label"] in ("negative", "positive", "منفی", "مثبت"), tried.data
+
+
+def test_own_file_with_the_goal_plans_on_its_columns_and_trains_on_a_copy(online_hub, tmp_path, data_dir):
+    uploads = data_dir / ".files" / "s1"
+    rows = [{"comment": r["text"], "label": r["label"]} for r in sentiment_rows(60)]
+    upload = write_csv(uploads / "reviews.csv", rows)
+    attachment = {"name": "reviews.csv", "path": str(upload), "mime": "text/csv"}
+    session = "goal-file"
+    plan = run_agent("/goal می‌خوام بفهمم مشتری‌ها از غذا راضی‌ان یا نه", session, [attachment])
+    assert plan.tool == "plan_goal" and plan.ok, plan.text
+    data = plan.data["plan"]["data"]
+    assert data["kind"] == "file" and data["text_column"] == "comment" and data["label_column"] == "label"
+    assert data["rows"] == 60 and "دادهٔ خودم" not in _labels(plan)
+    assert "reviews.csv" in plan.text and "comment" in plan.text
+
+    started = run_agent("بزن بریم", session)
+    assert started.job_id, started.text
+    upload.unlink()  # the chat's upload may go with its session: the chain works on its own copy
+    chain = wait_for_job(started.job_id, timeout=600)
+    assert chain.status == JobStatus.succeeded, (chain.error, chain.message)
+    assert [s["name"] for s in chain.result["steps"]] == ["download_model", "check", "train", "evaluate", "card"]
+    assert chain.params["dataset_kind"] == "file" and Path(chain.params["dataset"]).is_file()
+
+
+def test_other_model_and_own_data_buttons(online_hub, data_dir):
+    session = "goal-buttons"
+    plan = run_agent("/goal یه چت‌بات فارسی می‌خوام که مثل ما جواب بده", session)
+    assert plan.ok and plan.data["plan"]["goal"]["task"] == "text-generation", plan.text
+    # No public data for a chatbot in the person's style: the plan asks for a file, and the file completes it.
+    assert plan.data["plan"]["data"]["kind"] == "needed" and "شروع" not in _labels(plan)
+    asked = run_agent("دادهٔ خودم", session)
+    assert "فایل" in asked.text and asked.ok
+    texts = write_csv(data_dir / ".files" / "s2" / "chats.csv", [{"text": r["text"]} for r in sentiment_rows(40)])
+    replanned = run_agent("", session, [{"name": "chats.csv", "path": str(texts), "mime": "text/csv"}])
+    assert replanned.tool == "plan_goal" and replanned.data["plan"]["ready"], replanned.text
+    assert replanned.data["plan"]["data"]["kind"] == "file" and _labels(replanned)[0] == "شروع"
+
+
+def test_cancel_and_resume_the_chain_as_a_whole(online_hub):
+    online_hub.throttle_bytes_per_sec = 200_000  # the model's download takes a few seconds
+    session = "goal-cancel"
+    assert run_agent("/goal مدل تحلیل احساسات نظرات", session).ok
+    chain_id = run_agent("شروع", session).job_id
+    assert chain_id
+
+    def first_step_running() -> bool:
+        steps = store.steps_of(chain_id)
+        return bool(steps) and steps[0].status == JobStatus.running
+
+    from tests.waiting import wait_until
+
+    wait_until(first_step_running, 60, 0.1, "the chain's first step runs")
+    assert run_agent(f"/cancel {chain_id}", session).ok
+    chain = wait_for_job(chain_id, timeout=60)
+    assert chain.status == JobStatus.cancelled
+    assert all(not s.status.is_active for s in store.steps_of(chain_id))
+    online_hub.throttle_bytes_per_sec = None
+    assert run_agent(f"/resume {chain_id}", session).ok
+    chain = wait_for_job(chain_id, timeout=600)
+    assert chain.status == JobStatus.succeeded, (chain.error, chain.message)
+    # The cancelled download was resumed, not started again as a second job.
+    assert [c.kind for c in store.steps_of(chain_id)] == ["download", "download", "training", "evaluation"]
