@@ -676,6 +676,37 @@ def goal_args(text: str) -> dict[str, Any]:
     return args
 
 
+_PUSH_NAME = re.compile(r"(?:اسم|نام|name|repo|ریپو|مخزن|عنوان)\S{0,3}\s*(?:[:=]|رو|را|ی|به|با)?\s*[«\"']?"
+                        r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)", re.I)
+_PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi", re.I)
+_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|khososi", re.I)
+
+
+def push_args(text: str) -> dict[str, Any]:
+    """The model (a job number or folder), the repo name it goes to, and public or private."""
+    args: dict[str, Any] = {}
+    m = _PUSH_NAME.search(text)
+    span = (m.start(1), m.end(1)) if m else None
+    if span is None:
+        ids = list(REPO_ID.finditer(text))
+        span = (ids[0].start(1), ids[0].end(1)) if ids else None
+    rest = text
+    if span is not None:
+        args["name"] = text[span[0]:span[1]].rstrip(".")
+        rest = text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
+    ref = _model_ref(rest)
+    if ref is not None and not re.fullmatch(r"(?i:hugging-?face|push-?to-?hub)", ref[0]):
+        args["model"] = ref[0]
+    public = _PUBLIC.search(text)
+    if public and re.match(r"\s*(?:نه|نباشه|نباشد|نشه|not)", text[public.end():]):
+        args["private"] = True  # «عمومی نباشه»
+    elif public:
+        args["private"] = False
+    elif _PRIVATE.search(text):
+        args["private"] = True
+    return args
+
+
 def job_args(text: str) -> dict[str, Any]:
     number = job_id(text)
     return {"job_id": number} if number is not None else {}
@@ -689,7 +720,7 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "set_hf_token": token_args, "set_hub_endpoint": endpoint_args,
     "speak": speak_args, "transcribe": transcribe_args, "start_training": training_args, "try_model": try_args,
     "evaluate_model": eval_args, "compare_models": compare_args, "export_model": export_args,
-    "plan_goal": goal_args,
+    "plan_goal": goal_args, "push_model": push_args,
 }
 
 
@@ -704,7 +735,7 @@ def extract(tool: str, text: str) -> dict[str, Any]:
     args = func(text)
     marks = list(_CORRECTION.finditer(text))
     if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models",
-                    "export_model", "plan_goal"):
+                    "export_model", "plan_goal", "push_model"):
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     if marks:
         last = max(marks, key=lambda m: m.end())

@@ -78,7 +78,7 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
             args["dataset"] = memory["last_dataset"]
         if args != r.args:
             return Route("start_training", args, source=r.source)
-    if r.tool in ("try_model", "evaluate_model") and not r.args.get("model"):
+    if r.tool in ("try_model", "evaluate_model", "push_model", "export_model") and not r.args.get("model"):
         # «امتحانش کن», «ارزیابیش کن»: the model this conversation trained (or last named).
         model = memory.get("last_trained") or memory.get("last_model")
         if model:

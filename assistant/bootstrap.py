@@ -17,7 +17,10 @@ def setup() -> None:
     from assistant.jobs import registry
     from assistant.services import notifications  # noqa: F401  (every job's end becomes a notification)
     from assistant.services.goals import chain  # noqa: F401  (a goal's chain of jobs)
-    from assistant.services.hub import download  # noqa: F401  (download jobs; partial files swept at start)
+    from assistant.services.hub import (
+        download,  # noqa: F401  (download jobs; partial files swept at start)
+        upload,  # noqa: F401  (push jobs)
+    )
     from assistant.services.speech import jobs as speech_jobs  # noqa: F401  (transcription jobs)
     from assistant.services.training import job as training_job  # noqa: F401  (fine-tuning jobs)
 

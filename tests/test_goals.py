@@ -127,3 +127,115 @@ def test_cancel_and_resume_the_chain_as_a_whole(online_hub):
     assert chain.status == JobStatus.succeeded, (chain.error, chain.message)
     # The cancelled download was resumed, not started again as a second job.
     assert [c.kind for c in store.steps_of(chain_id)] == ["download", "download", "training", "evaluation"]
+
+
+# -- kill -9 of the server in the middle of the chain -----------------------------------------------------------------
+_SERVER = """
+import json, sys, time
+from assistant import bootstrap
+bootstrap.setup()
+from assistant.jobs.runner import get_runner
+job = get_runner().submit("goal", json.loads(sys.argv[1]), title="drill")
+print(job.id, flush=True)
+time.sleep(600)
+"""
+
+
+def _serve_and_kill(params: dict, when, tmp_path: Path) -> int:
+    """Start a chain in a server process of its own, kill -9 that process once `when(chain_id)` holds."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.waiting import wait_until
+
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, json.dumps(params)], cwd=Path(__file__).parent.parent,
+                              stdout=subprocess.PIPE, stderr=log, text=True, env=os.environ.copy())
+    try:
+        line = server.stdout.readline()
+        assert line.strip().isdigit(), (tmp_path / "server.log").read_text()[-3000:]
+        chain_id = int(line)
+        wait_until(lambda: when(chain_id), 180, 0.05, "the moment to kill the server")
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    return chain_id
+
+
+def _step(chain_id: int, kind: str):
+    return next((s for s in store.steps_of(chain_id) if s.kind == kind), None)
+
+
+def _same_files(snapshot: Path, source: Path) -> None:
+    import hashlib
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    served = {p.relative_to(source).as_posix(): digest(p) for p in source.rglob("*")
+              if p.is_file() and p.name != "dastyar-meta.json"}
+    cached = {p.relative_to(snapshot).as_posix(): digest(p) for p in snapshot.rglob("*") if p.is_file()}
+    assert cached == served
+
+
+def test_kill_9_during_the_download_step_then_the_chain_goes_on(online_hub, hub_tree, tmp_path):
+    from assistant.jobs.runner import get_runner
+    from assistant.services.hub.local import resolve_snapshot
+
+    online_hub.throttle_bytes_per_sec = 150_000
+    params = {"task": "text-classification", "base_model": BERT_REPO, "dataset": SENTIMENT_DATASET,
+              "dataset_kind": "hub", "epochs": 1}
+
+    def mid_download(chain_id: int) -> bool:
+        step = _step(chain_id, "download")
+        return step is not None and (step.result.get("bytes_done") or 0) > 0
+
+    chain_id = _serve_and_kill(params, mid_download, tmp_path)
+    online_hub.throttle_bytes_per_sec = None
+    get_runner()  # the restarted server: the chain and its step were interrupted, and both go on
+    chain = wait_for_job(chain_id, timeout=600)
+    assert chain.status == JobStatus.succeeded, (chain.error, chain.message)
+    kinds = [s.kind for s in store.steps_of(chain_id)]
+    assert kinds == ["download", "download", "training", "evaluation"], kinds  # the download resumed, not doubled
+    _same_files(resolve_snapshot(BERT_REPO, "model"), hub_tree["models"][BERT_REPO])
+    _same_files(resolve_snapshot(SENTIMENT_DATASET, "dataset"), hub_tree["datasets"][SENTIMENT_DATASET])
+    from assistant.services.notifications import list_notifications
+
+    assert [n.job_id for n in list_notifications(limit=50) if n.level == "success"] == [chain_id]
+
+
+def test_kill_9_during_training_then_the_chain_resumes_from_the_checkpoint(online_hub, tmp_path, data_dir):
+    from assistant.jobs.runner import get_runner
+    from assistant.services.training.run import valid_checkpoints
+
+    data = write_csv(data_dir / "goals" / "drill" / "big.csv", sentiment_rows(334, seed=3))
+    params = {"task": "text-classification", "base_model": BERT_REPO, "dataset": str(data), "dataset_kind": "file",
+              "epochs": 1, "batch_size": 1, "learning_rate": 1e-3, "save_steps": 10}
+
+    def checkpointed(chain_id: int) -> bool:
+        step = _step(chain_id, "training")
+        return step is not None and step.result.get("checkpoint_step", 0) >= 10
+
+    chain_id = _serve_and_kill(params, checkpointed, tmp_path)
+    training = _step(chain_id, "training")
+    worker = training.worker_pid
+    import psutil
+
+    from tests.waiting import wait_until
+
+    wait_until(lambda: not psutil.pid_exists(worker) or psutil.Process(worker).status() == psutil.STATUS_ZOMBIE, 15,
+               0.1, "the orphaned worker stops")
+    get_runner()
+    chain = wait_for_job(chain_id, timeout=600)
+    assert chain.status == JobStatus.succeeded, (chain.error, chain.message)
+    training = _step(chain_id, "training")
+    assert training.result["resumed_from_step"] >= 10 and training.result["step"] == 300
+    out = Path(training.result["model_dir"])
+    assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
+    assert valid_checkpoints(out / "checkpoints")
+    assert [s.kind for s in store.steps_of(chain_id)] == ["download", "training", "evaluation"]

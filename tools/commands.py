@@ -97,6 +97,11 @@ COMMANDS: tuple[Command, ...] = (
         ("/goal یه مدل تحلیل احساسات برای نظرات مشتری‌هام",), rest="goal", required="goal",
     ),
     Command(
+        "push_model", ("push", "بارگذاری"), "upload", "training", ("/push <شمارهٔ کار> <نام مخزن> [public]",),
+        positional=("model", "name", "private"), keys={"model": "model", "name": "name", "repo": "name",
+                                                      "private": "private"},
+    ),
+    Command(
         "try_model", ("try",), "flask-conical", "training",
         ("/try <شمارهٔ کار یا مدل> <متن>", "/try <شمارهٔ کار> file=<فایل CSV>"),
         lead=("model", MODEL_REF), rest="text", options={"file": "file", "text": "text_column"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.identity import can_see, owner_filter
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner
+from assistant.jobs.steps import steps_text
 from assistant.models import Job, JobStatus
 from assistant.persian import format_percent, jalali_datetime
 from prompts import job_kind, t
@@ -18,6 +19,8 @@ def status_label(status: str) -> str:
 
 def job_line(job: Job) -> str:
     progress = f" — {format_percent(job.progress)}" if job.status == JobStatus.running else ""
+    if job.status.is_active and (job.result or {}).get("steps") and job.message:
+        progress += f" — {job.message.split(' — ')[0]}"  # a chain: the step it is on
     title = f" `{job.title}`" if job.title else ""
     return t(
         "jobs.line",
@@ -43,6 +46,8 @@ def job_detail(job: Job) -> str:
         lines.append(t("jobs.detail_message", message=job.message))
     if job.error:
         lines.append(t("jobs.detail_error", error=job.error))
+    if (job.result or {}).get("steps"):
+        lines.append(steps_text(job.result["steps"]))
     lines.append(t("jobs.detail_created", when=jalali_datetime(job.created_at)))
     if job.started_at:
         lines.append(t("jobs.detail_started", when=jalali_datetime(job.started_at)))
@@ -59,7 +64,8 @@ class ListJobsArgs(ToolArgs):
 
 @tool("list_jobs", "List recent jobs (downloads, trainings), optionally of one kind.", ListJobsArgs)
 def list_jobs(kind: str = "") -> ToolResult:
-    jobs = store.list_jobs(kind or None, limit=20, owner=owner_filter())
+    # A chain is one line (its steps are in its detail); asked for a kind, the steps of that kind are listed too.
+    jobs = store.list_jobs(kind or None, limit=20, owner=owner_filter(), top_level=not kind)
     if not jobs:
         return ToolResult(True, t("jobs.none"), {"jobs": []})
     header = t("jobs.list_header", count=len(jobs))

@@ -75,7 +75,7 @@ class Tool:
 
 _TOOLS: dict[str, Tool] = {}
 # The modules whose `@tool` functions make up the registry, imported on the first look-up.
-TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training", "goals")
+TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training", "goals", "sharing")
 _loaded = False
 
 

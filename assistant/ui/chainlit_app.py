@@ -275,9 +275,23 @@ class _JobView:
             self.shown = text
             if job.kind == TRAINING:
                 await training_view.update_chart(job, self.msg, self.chart)
+            elif (training := await asyncio.to_thread(_training_step, job)) is not None:
+                await training_view.update_chart(training, self.msg, self.chart)  # a chain's training step
             if not job.status.is_active:
                 self.done = True
                 await _job_outputs(job)
+
+
+def _training_step(job):
+    """The training job a chain is on (its live chart is the chain's too), else None."""
+    steps = (job.result or {}).get("steps") or []
+    current = (job.result or {}).get("current")
+    if not isinstance(current, int) or not 0 <= current < len(steps):
+        return None
+    step = steps[current]
+    if step.get("name") != "train" or not step.get("job_id"):
+        return None
+    return store.get_job(int(step["job_id"]))
 
 
 async def _consume(subscription: events.AsyncSubscription, views: dict[int, _JobView], who: Identity) -> None:

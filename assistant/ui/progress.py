@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.jobs.steps import steps_text
 from assistant.models import Job, JobStatus
 from assistant.persian import format_percent
 from prompts import job_kind, t
@@ -29,6 +30,9 @@ def render_progress(job: Job) -> str:
     lines = [head]
     if job.message:
         lines.append(job.message)
+    steps = (job.result or {}).get("steps")
+    if isinstance(steps, list) and steps:
+        lines.append(steps_text(steps))
     if job.error:
         lines.append(t("jobs.detail_error", error=job.error))
     if status == JobStatus.interrupted:

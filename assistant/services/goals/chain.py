@@ -36,6 +36,7 @@ class GoalParams(BaseModel):
     epochs: float = Field(default=3.0, gt=0, le=100)
     batch_size: int = Field(default=16, ge=1, le=1024)
     learning_rate: float | None = Field(default=None, gt=0, lt=1)
+    save_steps: int | None = Field(default=None, ge=1, le=1_000_000)
     goal: str = Field(default="", max_length=1000)
 
     @field_validator("base_model")
@@ -101,9 +102,11 @@ class Chain:
             self._save(index)
             getattr(self, f"_{step['name']}")(index)
             self._mark(index, "done")
-        model = self.found.get("model_dir", "")
-        return {"steps": self.steps, "found": self.found, "current": len(self.steps),
-                "message": t("goals.done", job=self.found.get("train_job", "?"), model=model)}
+        # What the chat shows at the end: the evaluation report with its picture, and how to try the model.
+        reply = "\n\n".join(x for x in (self.found.get("eval_reply"), t("goals.try_offer", id=self.ctx.job_id)) if x)
+        return {"steps": self.steps, "found": self.found, "current": len(self.steps), "reply": reply,
+                "media": self.found.get("eval_media") or [],
+                "message": t("goals.done", job=self.found.get("train_job", "?"))}
 
     def _download_model(self, index: int) -> None:
         from assistant.services.hub.download import KIND as DOWNLOAD
@@ -123,6 +126,7 @@ class Chain:
             base_model=self.p["base_model"], dataset=self.p["dataset"], task=self.p["task"], epochs=self.p["epochs"],
             learning_rate=self.p.get("learning_rate"), batch_size=self.p["batch_size"],
             text_column=self.p.get("text_column"), label_column=self.p.get("label_column"),
+            save_steps=self.p.get("save_steps"),
         )
         try:
             plan = check(request, cache_dir=get_settings().data_dir / "cache" / "datasets")
