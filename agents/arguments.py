@@ -670,6 +670,8 @@ def goal_args(text: str) -> dict[str, Any]:
     file = _DATA_FILE.search(text)
     if file:
         args["data"] = file.group(1)
+    named = training_args(text)  # «… با ۵ دوره و نرخ یادگیری 5e-4»
+    args.update({k: named[k] for k in ("epochs", "learning_rate", "batch_size") if k in named})
     for repo, kind in nicknames(text):
         args["data" if kind == "dataset" else "base_model"] = args.get("data") if kind == "dataset" and "data" in args \
             else repo

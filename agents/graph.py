@@ -178,8 +178,8 @@ def _use_attachments(r: Route, attachments: list[Attachment], goal: dict[str, An
     of the goal being planned)."""
     audio = next((a for a in attachments if is_audio(a)), None)
     data = next((a for a in attachments if is_data_file(a)), None)
-    if r.tool == "plan_goal" and data and not r.args.get("data"):
-        r.args["data"] = data["path"]  # the goal and its file in one message
+    if r.tool == "plan_goal" and data and (not r.args.get("data") or r.args["data"] == data["name"]):
+        r.args["data"] = data["path"]  # the goal and its file in one message («با فایل reviews.csv …»)
     elif goal and data and (r.tool is None or r.tool == "start_training" and not r.args.get("base_model")):
         # «دادهٔ خودم» → the file: the goal is planned again on it.
         r.tool, r.source, r.reply_key = "plan_goal", "attachment", None

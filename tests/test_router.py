@@ -162,9 +162,9 @@ def test_texts_and_files_come_from_the_sentence():
     assert try_args("«ارسال سریع بود» رو بده به مدل کار ۱۲") == {"model": "12", "text": "ارسال سریع بود"}
 
 
-def test_a_goal_becomes_a_search_for_its_task():
+def test_a_goal_becomes_a_plan_for_its_task():
     r = route("یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام")
-    assert r.tool == "search_models" and r.args["task"] == "text-classification"
+    assert r.tool == "plan_goal" and r.args["task"] == "text-classification" and r.args["topic"] == "sentiment"
 
 
 def test_questions_about_ml_run_no_tool():

@@ -14,7 +14,7 @@ from assistant.persian import fa_digits, format_bytes, format_duration
 from assistant.services.training.errors import TrainingProblem
 from prompts import t
 from tools.registry import ToolArgs, ToolResult, tool
-from tools.training import _column, _confirm, _epochs, _params_text, _task
+from tools.training import _batch, _column, _confirm, _epochs, _learning_rate, _params_text, _task
 
 # Typed answers that pick a button of the plan card (besides «اولی»/«دومی»/«سومی»).
 START_WORDS = ("شروع", "شروع کن", "شروعش کن", "بزن بریم", "بریم", "آره", "اره", "بله", "باشه", "اوکی", "حله",
@@ -51,6 +51,8 @@ class PlanGoalArgs(ToolArgs):
     text_column: Annotated[str | None, BeforeValidator(_column)] = None
     label_column: Annotated[str | None, BeforeValidator(_column)] = None
     epochs: Annotated[float, BeforeValidator(_epochs)] = 3.0
+    learning_rate: Annotated[float | None, BeforeValidator(_learning_rate)] = None
+    batch_size: Annotated[int, BeforeValidator(_batch)] = 16
     confirmed: Annotated[bool, BeforeValidator(_confirm)] = False
 
 
@@ -65,11 +67,13 @@ class PlanGoalArgs(ToolArgs):
 def plan_goal(goal: str = "", task: str | None = None, topic: str = "", language: str | None = None,
               data: str | None = None, base_model: str | None = None, fast: bool = False, small: bool = False,
               pick: int = 0, own_data: bool = False, text_column: str | None = None, label_column: str | None = None,
-              epochs: float = 3.0, confirmed: bool = False) -> ToolResult:
+              epochs: float = 3.0, learning_rate: float | None = None, batch_size: int = 16,
+              confirmed: bool = False) -> ToolResult:
     from assistant.services.goals.planner import Goal, make_plan
 
     asked = {"goal": goal, "task": task, "topic": topic, "language": language, "data": data, "base_model": base_model,
-             "fast": fast, "small": small, "text_column": text_column, "label_column": label_column, "epochs": epochs}
+             "fast": fast, "small": small, "text_column": text_column, "label_column": label_column, "epochs": epochs,
+             "learning_rate": learning_rate, "batch_size": batch_size}
     if confirmed:
         return _start(asked)
     if own_data and not data:
@@ -77,7 +81,7 @@ def plan_goal(goal: str = "", task: str | None = None, topic: str = "", language
     wanted = Goal(task=task, text=goal, topic=topic, fast=fast, small=small, data=data, base_model=base_model,
                   language=language)
     try:
-        plan = make_plan(wanted, pick=pick)
+        plan = make_plan(wanted, pick=pick, epochs=epochs, batch_size=batch_size)
     except TrainingProblem as exc:
         return ToolResult(False, exc.message + "\n\n" + t("goals.file_hint"), {"error": exc.code, "goal": _kept(asked)})
     if not plan.trainable:
@@ -119,7 +123,7 @@ def _card(plan) -> str:
     lines.append(_data_line(plan.data))
     if plan.ready:
         lines.append(t("goals.card_estimates", download=format_bytes(plan.download_bytes),
-                       time=format_duration(model.est_seconds), epochs=fa_digits(int(plan.epochs)),
+                       time=format_duration(model.est_seconds), epochs=fa_digits(f"{plan.epochs:g}"),
                        device=t(f"goals.device.{plan.device}"), disk=format_bytes(plan.disk_bytes)))
         lines.append(t("goals.card_memory", need=format_bytes(model.mem_need), free=format_bytes(plan.memory_free)))
         lines.append(t("goals.card_after"))
@@ -197,7 +201,8 @@ def _start(asked: dict[str, Any]) -> ToolResult:
         dataset, kind = str(_keep_file(path)), "file"
     params = {"task": asked.get("task") or "text-classification", "base_model": base, "dataset": dataset,
               "dataset_kind": kind, "text_column": asked.get("text_column"), "label_column": asked.get("label_column"),
-              "epochs": asked.get("epochs") or 3.0, "goal": (asked.get("goal") or "")[:1000]}
+              "epochs": asked.get("epochs") or 3.0, "learning_rate": asked.get("learning_rate"),
+              "batch_size": asked.get("batch_size") or 16, "goal": (asked.get("goal") or "")[:1000]}
     title = t("goals.title", model=base.split("/")[-1][:50], data=Path(dataset).name[:50] if kind == "file" else
               dataset.split("/")[-1][:50])
     job = get_runner().submit(KIND, params, title=title)

@@ -192,7 +192,8 @@ def _licence_points(licence: str | None) -> tuple[float, str | None]:
     return 0.0, None
 
 
-def candidates(goal: Goal, data: DataChoice, hw, *, hub: bool) -> tuple[list[Candidate], bool, str]:
+def candidates(goal: Goal, data: DataChoice, hw, *, hub: bool, epochs: float = DEFAULT_EPOCHS,
+               batch_size: int = DEFAULT_BATCH) -> tuple[list[Candidate], bool, str]:
     """Ranked base models for the goal; also whether the Hub answered (and its Persian message when not)."""
     task = goal.task or task_mod.CLASSIFICATION
     lora = task_mod.TASKS[task].lora
@@ -214,7 +215,7 @@ def candidates(goal: Goal, data: DataChoice, hw, *, hub: bool) -> tuple[list[Can
         try:
             for tag in tags:
                 for found in search("model", query="", task=tag, language="fa", limit=5):
-                    if found.persian:
+                    if found.persian and not found.gated:  # a gated model waits on its owner's approval
                         pool.append((found.id, "hub", {"license": found.license}))
         except HubError as exc:
             reachable, message = False, exc.user_message
@@ -229,8 +230,8 @@ def candidates(goal: Goal, data: DataChoice, hw, *, hub: bool) -> tuple[list[Can
         seen[repo_id] = cand
     rows = data.rows or 2000
     for cand in seen.values():
-        cand.est_seconds, cand.mem_need = estimate(cand.params, rows, data.avg_chars, DEFAULT_EPOCHS, DEFAULT_BATCH,
-                                                   hw, lora=lora)
+        cand.est_seconds, cand.mem_need = estimate(cand.params, rows, data.avg_chars, epochs, batch_size, hw,
+                                                   lora=lora)
         cand.fits = cand.mem_need <= hw.memory_free
         cand.score = _score(cand, goal)
     ranked = sorted(seen.values(), key=lambda c: -c.score)
@@ -259,8 +260,8 @@ def _candidate(repo_id: str, source: str, entry: dict[str, Any], on_disk: dict[s
         except HubError:
             hub = False  # the Hub stopped answering: the catalog's figures stand
         else:
-            if remote is None:
-                return None  # the Hub answered: not there (or not for this person)
+            if remote is None or not remote["weights"]:
+                return None  # the Hub answered: not there (or not for this person), or no weights to train
     if remote is None and not installed and source not in ("catalog", "named"):
         return None
     size = 0 if installed else int((remote or {}).get("size") or entry.get("size") or 0)
@@ -374,7 +375,8 @@ def public_data(goal: Goal, *, hub: bool) -> tuple[DataChoice, bool, str]:
 # -- the plan ------------------------------------------------------------------------------------------------------
 
 
-def make_plan(goal: Goal, *, pick: int = 0, hub: bool = True) -> GoalPlan:
+def make_plan(goal: Goal, *, pick: int = 0, hub: bool = True, epochs: float = DEFAULT_EPOCHS,
+              batch_size: int = DEFAULT_BATCH) -> GoalPlan:
     """The plan for a goal; `pick`: the n-th best model («مدل دیگه»). TrainingProblem for a file that will not do."""
     hw = _hardware()
     task = goal.task if goal.task in TRAINABLE else None
@@ -391,13 +393,14 @@ def make_plan(goal: Goal, *, pick: int = 0, hub: bool = True) -> GoalPlan:
         data = DataChoice(kind="hub", ref=goal.data, display=goal.data, rows=2000)
     else:
         data, hub, message = public_data(goal, hub=hub)
-    ranked, reachable, found_message = candidates(goal, data, hw, hub=hub)
+    ranked, reachable, found_message = candidates(goal, data, hw, hub=hub, epochs=epochs, batch_size=batch_size)
     message = message or found_message
     if not ranked:
         raise TrainingProblem("goal_no_model")
     pick = pick % len(ranked)
     return GoalPlan(goal=goal, trainable=True, candidates=ranked, pick=pick, data=data, hub_reachable=reachable,
-                    hub_message=message, memory_free=hw.memory_free, device=hw.device)
+                    hub_message=message, memory_free=hw.memory_free, device=hw.device, epochs=epochs,
+                    batch_size=batch_size)
 
 
 def _is_repo(value: str) -> bool:

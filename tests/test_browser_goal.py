@@ -1,0 +1,80 @@
+"""The journey in a real browser: a goal sentence → the plan card → «شروع» → the chain ends with a model and an
+evaluation report beside the two baselines → a try → a push that the test hub then serves back.
+
+The server reaches a hub of its own (tests/hubserver.py, with uploads); screenshots of the plan card, the live
+chain and the evaluation report go to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import BROWSER_MARKS, chromium, dastyar_server, last_reply, open_chat, send
+
+pytestmark = BROWSER_MARKS
+GOAL = "یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام"
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory):
+    from tests.hub_fixtures import build_test_hub
+    from tests.hubserver import HubServer, env_for
+
+    root = tmp_path_factory.mktemp("goal-journey")
+    build_test_hub(root / "hub", big_file_mb=1)
+    with HubServer(root / "hub") as hub:
+        env = {**env_for(hub), "HF_TOKEN": hub.valid_token, "DASTYAR_TRAIN_THREADS": "1"}
+        with dastyar_server(root / "data", **env) as srv:
+            yield {"url": srv["url"], "hub": hub, "data": srv["data"]}
+
+
+def test_from_a_goal_to_an_evaluated_tried_and_shared_model(journey, artifacts, tmp_path):
+    from huggingface_hub import snapshot_download
+
+    with chromium() as browser:
+        page = open_chat(browser, journey["url"])
+        page.set_default_timeout(60_000)
+        send(page, GOAL)
+        card = last_reply(page, "نقشهٔ کار", timeout=60_000)
+        assert "HooshvareLab/bert-fa-base-uncased" in card.inner_text()
+        assert "persiannlp/parsinlu_sentiment" in card.inner_text()
+        page.get_by_role("button", name="شروع").last.wait_for()
+        page.screenshot(path=str(artifacts / "goal-plan.png"), full_page=True)
+        page.get_by_role("button", name="شروع").last.click()
+
+        # The chain's live message: its steps with their marks, one of them running.
+        page.locator("text=مراحل:").last.wait_for(timeout=60_000)
+        page.locator("text=/مرحلهٔ [۱-۶] از ۶/").last.wait_for(timeout=60_000)
+        page.screenshot(path=str(artifacts / "goal-chain-live.png"), full_page=True)
+
+        # The end: the evaluation report beside the baselines, with its confusion picture.
+        report = last_reply(page, "TF-IDF", timeout=300_000)
+        assert "F1" in report.inner_text()
+        page.locator("img[alt='confusion.png'], img[src*='confusion']").last.wait_for(timeout=30_000)
+        page.locator("text=/کار #.* انجام شد/").last.wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "goal-evaluation.png"), full_page=True)
+
+        send(page, "امتحانش کن: غذا عالی و داغ بود")
+        tried = last_reply(page, "برچسب", timeout=60_000)
+        assert "٪" in tried.inner_text() or "%" in tried.inner_text()
+
+        send(page, "مدلمو با اسم my-sentiment بفرست رو هاگینگ‌فیس")
+        last_reply(page, "tester/my-sentiment", timeout=60_000)
+        page.get_by_role("button", name="بله، انجام بده").last.click()
+        last_reply(page, "بارگذاری شد", timeout=120_000)
+        page.screenshot(path=str(artifacts / "goal-push.png"), full_page=True)
+        assert page.locator("text=Traceback").count() == 0
+
+    hub = journey["hub"]
+    pulled = snapshot_download("tester/my-sentiment", endpoint=hub.url, token=hub.valid_token,
+                               cache_dir=tmp_path / "pulled")
+    from pathlib import Path
+
+    pulled = Path(pulled)
+    models = sorted((journey["data"] / "models").glob("job-*"))
+    trained = next(m for m in models if (m / "config.json").is_file())
+    from assistant.services.hub.upload import shared_files
+
+    local = {p.relative_to(trained).as_posix(): p.read_bytes() for p in shared_files(trained)}
+    remote = {p.relative_to(pulled).as_posix(): p.read_bytes() for p in pulled.rglob("*") if p.is_file()}
+    assert remote == local and "README.md" in remote and "model.safetensors" in remote
+    assert not any(name.startswith(("data/", "checkpoints/")) for name in remote)
