@@ -21,18 +21,39 @@ What is implemented (shapes checked against huggingface_hub 1.33):
   (Range support, ETag / X-Linked-Etag / X-Linked-Size / X-Repo-Commit; never any X-Xet-* header)
 * ``GET /api/whoami-v2``
 
+Uploads (legacy LFS protocol only, i.e. ``HF_HUB_DISABLE_XET=1``; every write needs ``valid_token``):
+
+* ``POST /api/repos/create`` (``HfApi.create_repo``; 409 when the repo exists, so ``exist_ok`` works)
+* ``POST /api/validate-yaml`` (README.md front matter check the client runs before committing a card)
+* ``POST /api/{models|datasets}/{repo_id}/preupload/{rev}`` (upload mode "lfs"/"regular", remote oid of regular
+  files so unchanged ones are skipped)
+* ``POST /{repo_id}.git/info/lfs/objects/batch`` and ``/datasets/{repo_id}.git/...`` (operation "upload", basic
+  transfer), then ``PUT`` of the bytes to the returned href (a one-time ticket, checked against sha256 + size) and
+  ``POST .../info/lfs/objects/verify``. Uploaded objects wait in ``root/.lfs-objects/`` (outside every repo).
+* ``POST /api/{models|datasets}/{repo_id}/commit/{rev}`` (NDJSON: header, file, lfsFile, deletedFile,
+  deletedFolder). Files are staged in ``root/.upload-staging/`` and renamed into the repo folder; the answer carries
+  the repo's new (content-derived) commit sha. Paths with ``..``, absolute paths, ``.git/`` and the metadata file are
+  refused with 400. Only the ``main`` branch can be written; no pull requests.
+
 Errors carry the Hub's ``X-Error-Code`` / ``X-Error-Message`` headers, which is what ``hf_raise_for_status`` uses to
 raise ``RepositoryNotFoundError``, ``RevisionNotFoundError``, ``EntryNotFoundError`` and ``GatedRepoError``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import json
 import math
+import os
+import re
+import secrets
+import shutil
 import socket
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -50,8 +71,17 @@ LFS_SUFFIXES = frozenset(
     {".bin", ".safetensors", ".parquet", ".pt", ".pth", ".onnx", ".h5", ".msgpack", ".gguf", ".ckpt", ".arrow"}
 )
 DEFAULT_TIMESTAMP = "2024-01-01T00:00:00.000Z"
-REPO_SUBPATHS = frozenset({"revision", "tree", "paths-info", "refs", "resolve", "commits", "discussions"})
+REPO_SUBPATHS = frozenset(
+    {"revision", "tree", "paths-info", "refs", "resolve", "commits", "discussions", "preupload", "commit"}
+)
 REPO_TYPES = {"models": "model", "datasets": "dataset"}
+LFS_STORE_DIRNAME = ".lfs-objects"  # uploaded LFS objects waiting for a commit (under the server root)
+STAGING_DIRNAME = ".upload-staging"  # a commit's files before they are renamed into the repo folder
+WRITE_BRANCHES = frozenset({"main", "refs/heads/main"})
+FORBIDDEN_PATH_SEGMENTS = frozenset({"", ".", "..", ".git"})
+# The Hub's naming rules for user/org/repo names (no "--" or "..", no leading/trailing "-" or ".", max 96 chars).
+REPO_NAME_RE = re.compile(r"^(?!.*(--|\.\.))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 # pipeline_tag -> transformers auto class, used to build a realistic ``transformersInfo`` block.
 AUTO_MODEL_FOR_PIPELINE = {
@@ -431,6 +461,66 @@ class _Abort(Exception):
     """Raised inside the handler to drop the connection (simulated network failure or server stop)."""
 
 
+class _RequestError(Exception):
+    """Raised by the upload handlers; answered with the Hub's error shape (status + X-Error-* headers)."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+def _validate_commit_path(path: Any) -> str:
+    """A repo-relative posix path a client may write or delete. Raises a 400 for traversal, absolute paths, ..."""
+    if not isinstance(path, str) or not path:
+        raise _RequestError(400, f"Invalid path in commit: {path!r}")
+    if path.startswith(("/", "\\")) or "\\" in path or "\0" in path or re.match(r"^[A-Za-z]:", path):
+        raise _RequestError(400, f"Invalid path in commit (absolute or not a posix path): {path!r}")
+    segments = path.split("/")
+    if any(segment in FORBIDDEN_PATH_SEGMENTS for segment in segments):
+        raise _RequestError(400, f"Invalid path in commit (empty, '.', '..' or '.git' segment): {path!r}")
+    if segments[0] == META_FILENAME:
+        raise _RequestError(400, f"Invalid path in commit ({META_FILENAME} is reserved by the test hub): {path!r}")
+    return path
+
+
+def _inside(folder: Path, path: str) -> Path:
+    """``folder / path``, refusing anything that would resolve outside ``folder`` (e.g. through a symlink)."""
+    target = folder / path
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise _RequestError(400, f"Invalid path in commit (outside the repository): {path!r}")
+    return target
+
+
+def _prune_empty_dirs(folder: Path, directory: Path) -> None:
+    """Remove now-empty directories from ``directory`` up to (not including) the repo folder."""
+    while directory != folder and folder in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
+
+
+@dataclass
+class _CommitAdd:
+    path: str
+    data: bytes | None = None  # "file" entries
+    oid: str | None = None  # "lfsFile" entries
+    size: int | None = None
+    source: Path | None = None  # where the LFS object is now
+    from_store: bool = False  # the source is an uploaded object in the LFS store (moved, not copied)
+    staged: Path | None = None
+
+
+@dataclass
+class _CommitDelete:
+    path: str
+    folder: bool
+    files: list[str] = field(default_factory=list)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # HTTP handler
 # --------------------------------------------------------------------------------------------------------------------
@@ -475,14 +565,16 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def _dispatch(self, method: str) -> None:
         split = urlsplit(self.path)
         self._raw_path = split.path
         self._query = parse_qs(split.query, keep_blank_values=True)
-        self._body = b""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self._body = self.rfile.read(length)  # always drain the body, or keep-alive gets out of sync
+        # Always drain the body, or keep-alive gets out of sync. PUT bodies (LFS objects) are streamed by the handler.
+        self._body_stream = self._iter_body()
+        self._body = b"" if method == "PUT" else b"".join(self._body_stream)
         token = self._bearer_token()
         self._authenticated = token is not None and token == self.hub.valid_token
         self._record = RequestRecord(
@@ -494,7 +586,12 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
         )
         self.hub._log_request(self._record)
         try:
-            self._route(method, token)
+            try:
+                self._route(method, token)
+            except _RequestError as exc:
+                self._drain_body()
+                self._send_error(exc.status, exc.code, exc.message)
+            self._drain_body()
         except _Abort:
             self.close_connection = True
             try:
@@ -507,6 +604,40 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
             if self._record.status == 0:
                 self._send_json(500, {"error": f"test hub server error: {exc!r}"})
             raise
+
+    def _iter_body(self, chunk_size: int = 1024 * 1024) -> Iterable[bytes]:
+        """The request body in chunks: ``Content-Length`` or ``Transfer-Encoding: chunked``. Stops early on EOF."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            while True:
+                try:
+                    size = int(self.rfile.readline(65537).split(b";", 1)[0].strip() or b"0", 16)
+                except ValueError:
+                    self.close_connection = True
+                    return
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return
+                while size > 0:
+                    data = self.rfile.read(min(chunk_size, size))
+                    if not data:
+                        self.close_connection = True
+                        return
+                    size -= len(data)
+                    yield data
+                self.rfile.readline()  # CRLF after each chunk
+        remaining = int(self.headers.get("Content-Length") or 0)
+        while remaining > 0:
+            data = self.rfile.read(min(chunk_size, remaining))
+            if not data:
+                self.close_connection = True
+                return
+            remaining -= len(data)
+            yield data
+
+    def _drain_body(self) -> None:
+        for _chunk in self._body_stream:
+            pass
 
     def _bearer_token(self) -> str | None:
         auth = self.headers.get("Authorization") or ""
@@ -560,12 +691,26 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
             rest = raw_segments[1:]
             if rest == ["whoami-v2"] and method == "GET":
                 return self._whoami(token)
+            if rest == ["repos", "create"] and method == "POST":
+                return self._create_repo(token)
+            if rest == ["validate-yaml"] and method == "POST":
+                return self._validate_yaml()
             if rest and rest[0] in REPO_TYPES:
                 repo_type = REPO_TYPES[rest[0]]
                 if len(rest) == 1 and method == "GET":
                     return self._list_repos(repo_type)
                 if len(rest) >= 2:
                     return self._repo_api(method, repo_type, rest[1:], token)
+            return self._not_found()
+        lfs = _match_lfs_path(raw_segments)
+        if lfs is not None:
+            repo_type, repo_id, action = lfs
+            if method == "POST" and action == ["batch"]:
+                return self._lfs_batch(repo_type, repo_id, token)
+            if method == "POST" and action == ["verify"]:
+                return self._lfs_verify(repo_type, repo_id, token)
+            if method == "PUT" and len(action) == 2 and action[0] == "upload":
+                return self._lfs_upload(repo_type, repo_id, unquote(action[1]))
             return self._not_found()
         if method in {"GET", "HEAD"}:
             repo_type = "model"
@@ -709,6 +854,10 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
             return self._paths_info(repo_type, repo_id, unquote(rest[1]), token)
         if method == "GET" and rest == ["refs"]:
             return self._refs(repo_type, repo_id, token)
+        if method == "POST" and len(rest) == 2 and rest[0] == "preupload":
+            return self._preupload(repo_type, repo_id, unquote(rest[1]), token)
+        if method == "POST" and len(rest) == 2 and rest[0] == "commit":
+            return self._commit(repo_type, repo_id, unquote(rest[1]), token)
         return self._not_found()
 
     def _repo_info(self, repo_type: str, repo_id: str, revision: str, token: str | None) -> None:
@@ -793,6 +942,318 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
                 "pullRequests": [],
             },
         )
+
+    # -- uploads: create repo, validate-yaml, preupload, LFS batch / upload / verify, commit ---------------------
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        return f"http://{host}"
+
+    def _repo_url(self, repo_type: str, repo_id: str) -> str:
+        prefix = "datasets/" if repo_type == "dataset" else ""
+        return f"{self._base_url()}/{prefix}{repo_id}"
+
+    def _json_body(self) -> dict[str, Any]:
+        try:
+            payload = json.loads(self._body or b"{}")
+        except ValueError as exc:
+            raise _RequestError(400, f"Invalid JSON body: {exc}") from None
+        if not isinstance(payload, dict):
+            raise _RequestError(400, "Invalid JSON body: expected an object")
+        return payload
+
+    def _require_write_token(self, token: str | None) -> None:
+        if not self._authenticated:
+            if token is None:
+                raise _RequestError(401, "You must be authenticated (Authorization: Bearer <token>) to write")
+            raise _RequestError(401, "Invalid credentials in Authorization header")
+
+    def _writable_repo(
+        self, repo_type: str, repo_id: str, token: str | None, revision: str | None = None
+    ) -> Repo | None:
+        """The repo if the caller may write to it (valid token, branch ``main``); else answers the error, or None."""
+        repo = self._load_accessible_repo(repo_type, repo_id, token)  # private/missing: same answers as reads
+        if repo is None:
+            return None
+        self._require_write_token(token)
+        if revision is not None and revision not in WRITE_BRANCHES:
+            raise _RequestError(
+                404, f"Invalid rev id: {revision} (the test hub only writes to main)", "RevisionNotFound"
+            )
+        return repo
+
+    def _create_repo(self, token: str | None) -> None:
+        self._require_write_token(token)
+        payload = self._json_body()
+        name = payload.get("name")
+        organization = payload.get("organization") or self.hub.user_name
+        repo_type = payload.get("type") or "model"
+        if repo_type not in REPO_TYPES.values():
+            raise _RequestError(400, f"The test hub only hosts models and datasets, not {repo_type!r}")
+        for part in (organization, name):
+            if not isinstance(part, str) or not REPO_NAME_RE.match(part):
+                raise _RequestError(
+                    400,
+                    f"Invalid repo name {organization}/{name}: use alphanumerics, '-', '_' or '.' ('--' and '..' are"
+                    " forbidden, '-' and '.' cannot start or end the name, max length is 96)",
+                )
+        visibility = payload.get("visibility")
+        if visibility is None:
+            private = bool(payload.get("private", False))
+        elif visibility in {"public", "private"}:
+            private = visibility == "private"
+        else:
+            raise _RequestError(400, f"Invalid visibility {visibility!r}: use 'public' or 'private'")
+        repo_id = f"{organization}/{name}"
+        hub = self.hub
+        folder = hub._repo_folder(repo_type, repo_id)
+        url = self._repo_url(repo_type, repo_id)
+        with hub._write_lock:
+            if folder.exists():
+                message = f"You already created this {repo_type} repo"
+                return self._send_json(409, {"error": message, "url": url}, {"X-Error-Message": message})
+            # Built aside and renamed into place: a reader never sees a private repo without its metadata.
+            new_folder = Path(tempfile.mkdtemp(prefix="repo-", dir=hub._staging_dir()))
+            new_folder.chmod(0o755)
+            if private:
+                (new_folder / META_FILENAME).write_text(
+                    json.dumps({"private": True}, indent=2) + "\n", encoding="utf-8"
+                )
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(new_folder, folder)
+            hub.invalidate(repo_type, repo_id)
+        repo = hub.get_repo(repo_type, repo_id)
+        assert repo is not None
+        self._send_json(200, {"url": url, "name": repo_id, "id": repo.object_id()})
+
+    def _validate_yaml(self) -> None:
+        """What ``HfApi`` asks before committing a README.md: is the YAML front matter a valid mapping?"""
+        content = self._json_body().get("content")
+        if not isinstance(content, str):
+            raise _RequestError(400, "Missing 'content'")
+        errors: list[dict[str, str]] = []
+        end = content.find("\n---", 3) if content.startswith("---") else -1
+        if end >= 0:
+            try:
+                data = yaml.safe_load(content[3:end])
+            except yaml.YAMLError as exc:
+                errors.append({"message": f"Invalid YAML in README.md metadata: {exc}"})
+            else:
+                if data is not None and not isinstance(data, dict):
+                    errors.append({"message": "README.md metadata must be a YAML mapping"})
+        if errors:
+            return self._send_json(400, {"errors": errors, "warnings": []}, {"X-Error-Message": errors[0]["message"]})
+        self._send_json(200, {"errors": [], "warnings": []})
+
+    def _preupload(self, repo_type: str, repo_id: str, revision: str, token: str | None) -> None:
+        repo = self._writable_repo(repo_type, repo_id, token, revision)
+        if repo is None:
+            return
+        files = self._json_body().get("files")
+        if not isinstance(files, list):
+            raise _RequestError(400, "Expected a 'files' list")
+        answers = []
+        for item in files:
+            if not isinstance(item, dict):
+                raise _RequestError(400, "Each entry of 'files' must be an object")
+            path = _validate_commit_path(item.get("path"))
+            size = item.get("size")
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+                raise _RequestError(400, f"Invalid size for {path}: {size!r}")
+            mode = "lfs" if is_lfs_path(path, size) else "regular"
+            existing = repo.files.get(path)
+            # The remote git oid of a regular file lets the client skip unchanged files (LFS files: null).
+            oid = existing.blob_id if mode == "regular" and existing is not None and not existing.is_lfs else None
+            answers.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+        self._send_json(200, {"files": answers, "commitOid": repo.commit})
+
+    def _lfs_batch(self, repo_type: str, repo_id: str, token: str | None) -> None:
+        repo = self._writable_repo(repo_type, repo_id, token)
+        if repo is None:
+            return
+        payload = self._json_body()
+        if payload.get("operation") != "upload":
+            raise _RequestError(400, "The test hub only supports the LFS 'upload' operation")
+        if "basic" not in (payload.get("transfers") or ["basic"]):
+            raise _RequestError(400, "The test hub only supports the 'basic' LFS transfer")
+        objects = payload.get("objects")
+        if not isinstance(objects, list):
+            raise _RequestError(400, "Expected an 'objects' list")
+        lfs_url = f"{self._repo_url(repo_type, repo_id)}.git/info/lfs/objects"
+        answers: list[dict[str, Any]] = []
+        for obj in objects:
+            oid = obj.get("oid") if isinstance(obj, dict) else None
+            size = obj.get("size") if isinstance(obj, dict) else None
+            if not isinstance(oid, str) or not SHA256_RE.match(oid) or not isinstance(size, int) or size < 0:
+                answers.append(
+                    {
+                        "oid": str(oid),
+                        "size": size if isinstance(size, int) else 0,
+                        "error": {"code": 422, "message": "Invalid object: oid must be a sha256, size an integer"},
+                    }
+                )
+                continue
+            answer: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
+            found = self.hub._find_lfs_object(repo, oid)
+            if found is None or found[0].stat().st_size != size:
+                # Not there yet: a one-time "presigned" URL (the PUT carries no token, like an S3 upload).
+                ticket = self.hub._new_lfs_ticket(repo_type, repo_id, oid, size)
+                answer["actions"] = {
+                    "upload": {"href": f"{lfs_url}/upload/{ticket}", "expires_in": 3600},
+                    "verify": {"href": f"{lfs_url}/verify", "expires_in": 3600},
+                }
+            answers.append(answer)
+        self._send_json(
+            200,
+            {"transfer": "basic", "objects": answers, "hash_algo": "sha256"},
+            {"Content-Type": "application/vnd.git-lfs+json"},
+        )
+
+    def _lfs_upload(self, repo_type: str, repo_id: str, ticket: str) -> None:
+        hub = self.hub
+        claim = hub._lfs_ticket(ticket)
+        if claim is None or claim[:2] != (repo_type, repo_id):
+            raise _RequestError(403, "Invalid or already used upload URL")
+        oid, size = claim[2], claim[3]
+        hub.lfs_store.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{oid[:16]}-", suffix=".part", dir=hub.lfs_store)
+        tmp = Path(tmp_name)
+        try:
+            os.fchmod(fd, 0o644)
+            digest = hashlib.sha256()
+            received = 0
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in self._body_stream:
+                    digest.update(chunk)
+                    fh.write(chunk)
+                    received += len(chunk)
+            if received != size:
+                raise _RequestError(400, f"Size mismatch for LFS object {oid}: expected {size}, got {received} bytes")
+            if digest.hexdigest() != oid:
+                raise _RequestError(400, f"sha256 mismatch for LFS object {oid}: got {digest.hexdigest()}")
+            os.replace(tmp, hub.lfs_object_path(oid))
+        finally:
+            tmp.unlink(missing_ok=True)
+        hub._use_lfs_ticket(ticket)
+        self._send_headers(200, {"Content-Length": "0", "ETag": f'"{oid}"'})
+
+    def _lfs_verify(self, repo_type: str, repo_id: str, token: str | None) -> None:
+        repo = self._writable_repo(repo_type, repo_id, token)
+        if repo is None:
+            return
+        payload = self._json_body()
+        oid, size = payload.get("oid"), payload.get("size")
+        found = self.hub._find_lfs_object(repo, oid) if isinstance(oid, str) and SHA256_RE.match(oid) else None
+        if found is None or found[0].stat().st_size != size:
+            raise _RequestError(404, f"LFS object {oid} (size {size}) was not uploaded")
+        self._send_json(200, {"oid": oid, "size": size}, {"Content-Type": "application/vnd.git-lfs+json"})
+
+    def _commit(self, repo_type: str, repo_id: str, revision: str, token: str | None) -> None:
+        if self._writable_repo(repo_type, repo_id, token, revision) is None:
+            return
+        if self._bool_param("create_pr"):
+            raise _RequestError(400, "The test hub does not support pull requests (create_pr)")
+        header, operations = _parse_commit_body(self._body)
+        hub = self.hub
+        with hub._write_lock:
+            hub.invalidate(repo_type, repo_id)
+            repo = hub.get_repo(repo_type, repo_id)
+            if repo is None:
+                raise _RequestError(404, "Repository not found", "RepoNotFound")
+            parent = header.get("parentCommit")
+            if parent is not None and parent != repo.commit:
+                raise _RequestError(412, "A commit has happened since. Please refresh and try again.")
+            adds = self._plan_commit(repo, operations)
+            self._apply_commit(repo, operations, adds)
+            hub.invalidate(repo_type, repo_id)
+            new_repo = hub.get_repo(repo_type, repo_id)
+        assert new_repo is not None
+        self._send_json(
+            200,
+            {
+                "success": True,
+                "commitOid": new_repo.commit,
+                "commitUrl": f"{self._repo_url(repo_type, repo_id)}/commit/{new_repo.commit}",
+                "hookOutput": "",
+                "pullRequestUrl": None,
+            },
+        )
+
+    def _plan_commit(self, repo: Repo, operations: list[_CommitAdd | _CommitDelete]) -> list[_CommitAdd]:
+        """Check every operation against the repo as it will be at that point; nothing on disk changes yet."""
+        files = set(repo.files)
+        adds: list[_CommitAdd] = []
+        for op in operations:
+            _inside(repo.folder, op.path)
+            if isinstance(op, _CommitDelete):
+                if op.folder:
+                    op.files = sorted(f for f in files if f.startswith(op.path + "/"))
+                else:
+                    op.files = [op.path] if op.path in files else []
+                if not op.files:
+                    kind = "folder" if op.folder else "file"
+                    raise _RequestError(404, f"A {kind} with this name doesn't exist: {op.path}", "EntryNotFound")
+                files.difference_update(op.files)
+                continue
+            parts = op.path.split("/")
+            if any(f.startswith(op.path + "/") for f in files) or any(
+                "/".join(parts[:i]) in files for i in range(1, len(parts))
+            ):
+                raise _RequestError(400, f"Cannot add {op.path}: a file and a folder would have the same path")
+            if op.oid is not None:
+                found = self.hub._find_lfs_object(repo, op.oid)
+                if found is None:
+                    raise _RequestError(400, f"LFS object {op.oid} for {op.path} was not uploaded")
+                op.source, op.from_store = found
+                if op.size is not None and op.source.stat().st_size != op.size:
+                    raise _RequestError(400, f"Size mismatch for {op.path}: the LFS object {op.oid} is not {op.size}")
+            files.add(op.path)
+            adds.append(op)
+        return adds
+
+    def _apply_commit(self, repo: Repo, operations: list[_CommitAdd | _CommitDelete], adds: list[_CommitAdd]) -> None:
+        """Stage every new file outside the repo, then apply the operations in order (renames and unlinks)."""
+        staging = Path(tempfile.mkdtemp(prefix="commit-", dir=self.hub._staging_dir()))
+        try:
+            moved: list[tuple[Path, Path]] = []  # (staged, store path): uploaded objects taken from the LFS store
+            try:
+                staged_by_oid: dict[str, Path] = {}
+                for i, op in enumerate(adds):
+                    op.staged = staging / str(i)
+                    if op.data is not None:
+                        op.staged.write_bytes(op.data)
+                        continue
+                    assert op.oid is not None and op.source is not None
+                    if op.oid in staged_by_oid:
+                        shutil.copyfile(staged_by_oid[op.oid], op.staged)
+                    elif op.from_store:
+                        os.replace(op.source, op.staged)  # the uploaded object moves into the commit
+                        moved.append((op.staged, op.source))
+                    else:
+                        shutil.copyfile(op.source, op.staged)  # already in the repo (unchanged file, copy)
+                    staged_by_oid.setdefault(op.oid, op.staged)
+            except BaseException:
+                for staged, store_path in moved:  # give uploaded objects back, so a retry can use them
+                    try:
+                        os.replace(staged, store_path)
+                    except OSError:
+                        pass
+                raise
+            for op in operations:
+                if isinstance(op, _CommitDelete):
+                    for path in op.files:
+                        target = repo.folder / path
+                        target.unlink(missing_ok=True)
+                        _prune_empty_dirs(repo.folder, target.parent)
+                    continue
+                assert op.staged is not None
+                target = repo.folder / op.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.is_dir() and not target.is_symlink():
+                    target.rmdir()  # an empty leftover directory (a non-empty one was refused by _plan_commit)
+                os.replace(op.staged, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     # -- /{repo_id}/resolve/{revision}/{filename} ----------------------------------------------------------------
 
@@ -884,6 +1345,81 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
                         raise _Abort()
 
 
+def _parse_commit_body(body: bytes) -> tuple[dict[str, Any], list[_CommitAdd | _CommitDelete]]:
+    """The NDJSON body of ``POST .../commit/{rev}``: a header line, then one operation per line."""
+    header: dict[str, Any] | None = None
+    operations: list[_CommitAdd | _CommitDelete] = []
+    for number, line in enumerate(body.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise _RequestError(400, f"Invalid NDJSON commit payload (line {number})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
+            raise _RequestError(400, f"Invalid commit payload line {number}: expected {{'key': ..., 'value': {{...}}}}")
+        key, value = item.get("key"), item["value"]
+        if key == "header":
+            if header is not None or operations:
+                raise _RequestError(400, "The commit header must come first, once")
+            summary = value.get("summary")
+            if not isinstance(summary, str) or not summary.strip():
+                raise _RequestError(400, "A commit summary (commit message) is required")
+            header = value
+            continue
+        if header is None:
+            raise _RequestError(400, "The first line of a commit payload must be its header")
+        if key == "file":
+            path = _validate_commit_path(value.get("path"))
+            content, encoding = value.get("content"), value.get("encoding", "base64")
+            if not isinstance(content, str):
+                raise _RequestError(400, f"Missing content for {path}")
+            if encoding == "base64":
+                try:
+                    data = base64.b64decode(content, validate=True)
+                except (binascii.Error, ValueError):
+                    raise _RequestError(400, f"Invalid base64 content for {path}") from None
+            elif encoding in {"utf-8", "utf8"}:
+                data = content.encode("utf-8")
+            else:
+                raise _RequestError(400, f"Unsupported encoding {encoding!r} for {path}")
+            operations.append(_CommitAdd(path, data=data))
+        elif key == "lfsFile":
+            path = _validate_commit_path(value.get("path"))
+            oid, size = value.get("oid"), value.get("size")
+            if value.get("algo", "sha256") != "sha256" or not isinstance(oid, str) or not SHA256_RE.match(oid):
+                raise _RequestError(400, f"Invalid LFS oid for {path}: expected a sha256")
+            if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+                raise _RequestError(400, f"Invalid LFS size for {path}: {size!r}")
+            operations.append(_CommitAdd(path, oid=oid, size=size))
+        elif key in {"deletedFile", "deletedFolder"}:
+            raw = value.get("path")
+            if key == "deletedFolder" and isinstance(raw, str):
+                raw = raw.rstrip("/")
+            operations.append(_CommitDelete(_validate_commit_path(raw), folder=key == "deletedFolder"))
+        else:
+            raise _RequestError(400, f"Unknown commit operation {key!r} (line {number})")
+    if header is None:
+        raise _RequestError(400, "Empty commit payload: a header line is required")
+    return header, operations
+
+
+def _match_lfs_path(segments: list[str]) -> tuple[str, str, list[str]] | None:
+    """``[datasets/]{repo_id}.git/info/lfs/objects/<action...>`` -> (repo_type, repo_id, action segments)."""
+    repo_type = "model"
+    if segments and segments[0] == "datasets":
+        repo_type, segments = "dataset", segments[1:]
+    for idx in (0, 1):  # repo ids are "name" or "org/name"
+        if (
+            len(segments) > idx + 4
+            and segments[idx].endswith(".git")
+            and segments[idx + 1 : idx + 4] == ["info", "lfs", "objects"]
+        ):
+            repo_id = "/".join(unquote(s) for s in segments[: idx + 1])[: -len(".git")]
+            return repo_type, repo_id, segments[idx + 4 :]
+    return None
+
+
 def _tag_matches(filter_value: str, tags: set[str]) -> bool:
     """``language:fa`` matches tag ``fa`` (models) and ``fa`` matches ``language:fa`` (datasets), like the Hub UI."""
     if filter_value in tags:
@@ -950,7 +1486,10 @@ class HubServer:
     * ``fail_after_bytes`` + ``fail_times``: drop the connection after N body bytes of a file response, for the
       next ``fail_times`` responses longer than N (``None`` = every time). Used to test resume.
     * ``page_size``: paginate list/tree endpoints with a ``Link: <...>; rel="next"`` header.
-    * ``valid_token``: the only bearer token accepted for private/gated repos and whoami.
+    * ``valid_token``: the only bearer token accepted for private/gated repos, whoami and every write.
+
+    Writes (see the module docstring) change the repo folders on disk; ``root/.lfs-objects/`` and
+    ``root/.upload-staging/`` are the server's own bookkeeping, outside every repo.
 
     Observability: ``bytes_sent`` (file key -> bytes written, see :meth:`file_key`), ``total_bytes_sent``,
     ``requests`` (list of :class:`RequestRecord`).
@@ -984,6 +1523,8 @@ class HubServer:
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._repo_cache: dict[tuple[str, str], tuple[Any, Repo]] = {}
+        self._write_lock = threading.RLock()  # one repo creation / commit / repo load at a time
+        self._lfs_tickets: dict[str, tuple[str, str, str, int]] = {}  # upload ticket -> (type, repo_id, oid, size)
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._httpd: _HubHTTPServer | None = None
@@ -1043,22 +1584,37 @@ class HubServer:
         if not repo_id or ".." in repo_id.split("/") or repo_id.count("/") > 1:
             return None
         folder = self._repo_folder(repo_type, repo_id)
-        if not folder.is_dir():
-            return None
-        meta = folder / META_FILENAME
-        signature = (
-            tuple((rel, size, mtime) for rel, _p, size, mtime in _scan_files(folder)),
-            meta.stat().st_mtime_ns if meta.is_file() else None,
-        )
-        key = (repo_type, repo_id)
+        # Under the write lock: a request never sees half of a commit being applied (see _apply_commit).
+        with self._write_lock:
+            if not folder.is_dir():
+                return None
+            meta = folder / META_FILENAME
+            signature = (
+                tuple((rel, size, mtime) for rel, _p, size, mtime in _scan_files(folder)),
+                meta.stat().st_mtime_ns if meta.is_file() else None,
+            )
+            key = (repo_type, repo_id)
+            with self._lock:
+                cached = self._repo_cache.get(key)
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            repo = load_repo(repo_type, repo_id, folder)
+            with self._lock:
+                self._repo_cache[key] = (signature, repo)
+            return repo
+
+    def invalidate(self, repo_type: str, repo_id: str) -> None:
+        """Forget the cached repo: the next request re-reads the folder (commits call this)."""
         with self._lock:
-            cached = self._repo_cache.get(key)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        repo = load_repo(repo_type, repo_id, folder)
-        with self._lock:
-            self._repo_cache[key] = (signature, repo)
-        return repo
+            self._repo_cache.pop((repo_type, repo_id), None)
+
+    @property
+    def lfs_store(self) -> Path:
+        """Uploaded LFS objects (``<sha256>`` files) that no commit has moved into a repo yet."""
+        return self.root / LFS_STORE_DIRNAME
+
+    def lfs_object_path(self, oid: str) -> Path:
+        return self.lfs_store / oid
 
     def all_repos(self, repo_type: str) -> list[Repo]:
         base = self.root / f"{repo_type}s"
@@ -1139,6 +1695,35 @@ class HubServer:
                     return None
                 self.fail_times -= 1
             return limit
+
+    def _staging_dir(self) -> Path:
+        staging = self.root / STAGING_DIRNAME  # same filesystem as the repos: renames out of it are atomic
+        staging.mkdir(parents=True, exist_ok=True)
+        return staging
+
+    def _find_lfs_object(self, repo: Repo, oid: str) -> tuple[Path, bool] | None:
+        """Where an LFS object is: (path, True) in the upload store, (path, False) as a file of ``repo``."""
+        stored = self.lfs_object_path(oid)
+        if stored.is_file():
+            return stored, True
+        for entry in repo.files.values():
+            if entry.sha256 == oid and entry.abspath.is_file():
+                return entry.abspath, False
+        return None
+
+    def _new_lfs_ticket(self, repo_type: str, repo_id: str, oid: str, size: int) -> str:
+        ticket = secrets.token_urlsafe(24)
+        with self._lock:
+            self._lfs_tickets[ticket] = (repo_type, repo_id, oid, size)
+        return ticket
+
+    def _lfs_ticket(self, ticket: str) -> tuple[str, str, str, int] | None:
+        with self._lock:
+            return self._lfs_tickets.get(ticket)
+
+    def _use_lfs_ticket(self, ticket: str) -> None:
+        with self._lock:
+            self._lfs_tickets.pop(ticket, None)
 
     def _track_connection(self, conn: socket.socket, add: bool) -> None:
         with self._lock:

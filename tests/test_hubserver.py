@@ -11,12 +11,15 @@ enough inside an already-running pytest process):
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -457,3 +460,245 @@ def test_new_commit_when_files_change_and_clean_stop(tmp_path: Path) -> None:
     # stop() returned despite the client's pooled keep-alive connection, and the port is closed now.
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=2)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Uploads: create_repo, upload_folder / upload_file / create_commit (legacy LFS protocol, Xet disabled)
+# --------------------------------------------------------------------------------------------------------------------
+
+UPLOAD_REPO = "tester/uploaded-model"
+WEIGHTS_PARAMS = 400_000  # float32 => 1.6 MB: above LFS_THRESHOLD, and a .safetensors name anyway
+
+
+@pytest.fixture
+def upload_hub(tmp_path: Path) -> Iterator[HubServer]:
+    """A private server per test (uploads change the folders on disk; the shared session hub must stay intact)."""
+    root = tmp_path / "upload-root"
+    root.mkdir()
+    with HubServer(root) as server:
+        yield server
+
+
+def _make_upload_folder(folder: Path, *, seed: int = 0) -> Path:
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "notes.txt").write_text("یادداشت‌های مدل: نسخهٔ اول\n", encoding="utf-8")
+    (folder / "README.md").write_text(
+        "---\nlanguage: fa\nlicense: mit\npipeline_tag: text-classification\n---\n# مدل آزمایشی\n", encoding="utf-8"
+    )
+    weights = np.random.default_rng(seed).standard_normal(WEIGHTS_PARAMS).astype(np.float32)
+    save_file({"weight": weights}, str(folder / "model.safetensors"))
+    assert (folder / "model.safetensors").stat().st_size >= 1.5 * 1024 * 1024
+    return folder
+
+
+def _local_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _create_and_upload(hub: HubServer, tmp_path: Path) -> tuple[HfApi, Path, str]:
+    api = HfApi(endpoint=hub.url, token=hub.valid_token)
+    url = api.create_repo(UPLOAD_REPO, private=True)
+    assert url.repo_id == UPLOAD_REPO and url.startswith(hub.url)
+    folder = _make_upload_folder(tmp_path / "to-upload")
+    info = api.upload_folder(repo_id=UPLOAD_REPO, folder_path=folder, commit_message="first upload")
+    return api, folder, info.oid
+
+
+def test_create_repo_upload_folder_then_download_identical(
+    upload_hub: HubServer, tmp_path: Path, hf_client_env: Path
+) -> None:
+    api, folder, first_sha = _create_and_upload(upload_hub, tmp_path)
+    assert first_sha == upload_hub.repo_commit(UPLOAD_REPO)
+    repo_dir = upload_hub.root / "models" / UPLOAD_REPO
+    assert json.loads((repo_dir / "dastyar-meta.json").read_text(encoding="utf-8")) == {"private": True}
+
+    # The weights went the LFS way: batch -> one PUT of the bytes -> lfsFile in the commit; never Xet.
+    assert len(upload_hub.requests_matching("POST", f"/{UPLOAD_REPO}.git/info/lfs/objects/batch")) == 1
+    puts = upload_hub.requests_matching("PUT")
+    assert [p.status for p in puts] == [200] and not puts[0].authenticated  # a presigned-style URL, no token
+    assert [r.status for r in upload_hub.requests_matching("POST", "/commit/main")] == [200]
+    assert not any("xet" in r.path.lower() for r in upload_hub.requests)
+    assert not any(upload_hub.lfs_store.iterdir())  # the uploaded object was moved into the repo
+
+    path = snapshot_download(
+        UPLOAD_REPO, endpoint=upload_hub.url, cache_dir=hf_client_env, token=upload_hub.valid_token
+    )
+    assert Path(path).name == first_sha
+    assert _local_files(Path(path)) == _local_files(folder)
+
+    info = api.model_info(UPLOAD_REPO, files_metadata=True)
+    assert info.private is True and info.sha == first_sha
+    siblings = {s.rfilename: s for s in info.siblings or []}
+    assert siblings["model.safetensors"].lfs is not None
+    assert siblings["model.safetensors"].lfs.sha256 == _sha256(folder / "model.safetensors")
+    assert siblings["docs/notes.txt"].lfs is None and siblings["README.md"].lfs is None
+    assert info.safetensors is not None and info.safetensors.total == WEIGHTS_PARAMS
+    assert info.card_data is not None and info.card_data.language == "fa"
+
+    # Private: invisible without the token.
+    anonymous = HfApi(endpoint=upload_hub.url, token=False)
+    with pytest.raises(RepositoryNotFoundError) as excinfo:
+        anonymous.repo_info(UPLOAD_REPO)
+    assert excinfo.value.response.status_code == 401
+    assert UPLOAD_REPO not in {m.id for m in anonymous.list_models()}
+
+    # create_repo: 409 when it exists (exist_ok swallows it); no organization => the token's user namespace.
+    with pytest.raises(HfHubHTTPError) as conflict:
+        api.create_repo(UPLOAD_REPO)
+    assert conflict.value.response.status_code == 409
+    assert api.create_repo(UPLOAD_REPO, private=True, exist_ok=True).repo_id == UPLOAD_REPO
+    assert api.create_repo("no-namespace", private=False).repo_id == "tester/no-namespace"
+    assert anonymous.model_info("tester/no-namespace").private is False
+    assert not (upload_hub.root / "models" / "tester" / "no-namespace" / "dastyar-meta.json").exists()
+
+
+def test_second_upload_makes_a_new_commit_served_at_once(
+    upload_hub: HubServer, tmp_path: Path, hf_client_env: Path
+) -> None:
+    api, folder, first_sha = _create_and_upload(upload_hub, tmp_path)
+    puts_before = len(upload_hub.requests_matching("PUT"))
+    new_notes = "یادداشت‌های مدل: نسخهٔ دوم، با تغییر\n"
+    (folder / "docs" / "notes.txt").write_text(new_notes, encoding="utf-8")
+
+    second = api.upload_folder(repo_id=UPLOAD_REPO, folder_path=folder, commit_message="update notes")
+    assert second.oid != first_sha and second.oid == upload_hub.repo_commit(UPLOAD_REPO)
+    assert second.commit_url == f"{upload_hub.url}/{UPLOAD_REPO}/commit/{second.oid}"
+    assert len(upload_hub.requests_matching("PUT")) == puts_before  # the unchanged weights were not re-sent
+    assert api.model_info(UPLOAD_REPO).sha == second.oid
+
+    notes = hf_hub_download(
+        UPLOAD_REPO, "docs/notes.txt", endpoint=upload_hub.url, cache_dir=hf_client_env, token=upload_hub.valid_token
+    )
+    assert Path(notes).read_text(encoding="utf-8") == new_notes
+    path = snapshot_download(
+        UPLOAD_REPO, endpoint=upload_hub.url, cache_dir=hf_client_env, token=upload_hub.valid_token
+    )
+    assert Path(path).name == second.oid and _local_files(Path(path)) == _local_files(folder)
+
+    # upload_file (bytes) and delete_file / delete_folder are commits too.
+    added = api.upload_file(path_or_fileobj=b"extra\n", path_in_repo="docs/extra.txt", repo_id=UPLOAD_REPO)
+    assert "docs/extra.txt" in api.list_repo_files(UPLOAD_REPO) and added.oid != second.oid
+    api.delete_file("docs/extra.txt", repo_id=UPLOAD_REPO)
+    assert api.model_info(UPLOAD_REPO).sha == second.oid  # content-derived sha: back to the same tree
+    api.delete_folder("docs", repo_id=UPLOAD_REPO)
+    assert api.list_repo_files(UPLOAD_REPO) == ["README.md", "model.safetensors"]
+    assert not (upload_hub.root / "models" / UPLOAD_REPO / "docs").exists()
+    with pytest.raises(RemoteEntryNotFoundError):
+        api.delete_file("docs/notes.txt", repo_id=UPLOAD_REPO)
+
+
+def test_dataset_upload_with_lfs_file(upload_hub: HubServer, tmp_path: Path, hf_client_env: Path) -> None:
+    api = HfApi(endpoint=upload_hub.url, token=upload_hub.valid_token)
+    repo_id = api.create_repo("tester/uploaded-dataset", repo_type="dataset").repo_id
+    data = os.urandom(64 * 1024)
+    api.upload_file(path_or_fileobj=data, path_in_repo="data/train.parquet", repo_id=repo_id, repo_type="dataset")
+    assert len(upload_hub.requests_matching("POST", f"/datasets/{repo_id}.git/info/lfs/objects/batch")) == 1
+    info = api.dataset_info(repo_id, files_metadata=True)
+    (parquet,) = [s for s in info.siblings or [] if s.rfilename == "data/train.parquet"]
+    assert parquet.lfs is not None and parquet.lfs.sha256 == hashlib.sha256(data).hexdigest()
+    path = hf_hub_download(
+        repo_id,
+        "data/train.parquet",
+        repo_type="dataset",
+        endpoint=upload_hub.url,
+        cache_dir=hf_client_env,
+        token=False,
+    )
+    assert Path(path).read_bytes() == data
+
+
+def test_uploads_need_the_valid_token(upload_hub: HubServer, tmp_path: Path) -> None:
+    owner = HfApi(endpoint=upload_hub.url, token=upload_hub.valid_token)
+    owner.create_repo("tester/public-model")
+    owner.upload_file(path_or_fileobj=b"v1\n", path_in_repo="file.txt", repo_id="tester/public-model")
+    owner.create_repo("tester/secret-model", private=True)
+    sha = upload_hub.repo_commit("tester/public-model")
+
+    for token in (False, "hf_wrong"):
+        stranger = HfApi(endpoint=upload_hub.url, token=token)
+        with pytest.raises(HfHubHTTPError) as refused:
+            stranger.upload_file(path_or_fileobj=b"v2\n", path_in_repo="file.txt", repo_id="tester/public-model")
+        assert refused.value.response.status_code == 401
+        with pytest.raises(HfHubHTTPError) as weights:
+            stranger.upload_file(path_or_fileobj=os.urandom(1024), path_in_repo="w.bin", repo_id="tester/public-model")
+        assert weights.value.response.status_code == 401
+        with pytest.raises(RepositoryNotFoundError):  # a private repo is not even visible
+            stranger.upload_file(path_or_fileobj=b"x", path_in_repo="file.txt", repo_id="tester/secret-model")
+        with pytest.raises(HfHubHTTPError) as create:
+            stranger.create_repo("tester/not-allowed")
+        assert create.value.response.status_code == 401
+    assert upload_hub.repo_commit("tester/public-model") == sha
+    assert not (upload_hub.root / "models" / "tester" / "not-allowed").exists()
+    assert not upload_hub.requests_matching("PUT")
+
+    # The LFS batch endpoint checks the token too, and an upload URL only works with a ticket the server handed out.
+    batch = {"operation": "upload", "transfers": ["basic"], "objects": [{"oid": "a" * 64, "size": 1}]}
+    response = httpx.post(f"{upload_hub.url}/tester/public-model.git/info/lfs/objects/batch", json=batch)
+    assert response.status_code == 401
+    bogus = f"{upload_hub.url}/tester/public-model.git/info/lfs/objects/upload/not-a-ticket"
+    assert httpx.put(bogus, content=b"x").status_code == 403
+
+
+def test_commit_paths_are_checked(upload_hub: HubServer, tmp_path: Path) -> None:
+    api = HfApi(endpoint=upload_hub.url, token=upload_hub.valid_token)
+    api.create_repo("tester/paths")
+    api.upload_file(path_or_fileobj=b"ok\n", path_in_repo="ok.txt", repo_id="tester/paths")
+    sha = upload_hub.repo_commit("tester/paths")
+    auth = {"Authorization": f"Bearer {upload_hub.valid_token}"}
+
+    def commit(*operations: dict[str, Any]) -> httpx.Response:
+        lines = [{"key": "header", "value": {"summary": "sneaky", "description": ""}}, *operations]
+        body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+        headers = {**auth, "Content-Type": "application/x-ndjson"}
+        return httpx.post(f"{upload_hub.url}/api/models/tester/paths/commit/main", content=body, headers=headers)
+
+    content = base64.b64encode(b"pwned\n").decode()
+    for bad in ("../evil.txt", "a/../../evil.txt", "/tmp/evil.txt", "./evil.txt", "a//evil.txt", ".git/config"):
+        response = commit({"key": "file", "value": {"path": bad, "content": content, "encoding": "base64"}})
+        assert response.status_code == 400, bad
+        assert response.headers["x-error-message"].startswith("Invalid path")
+    assert commit({"key": "deletedFile", "value": {"path": "../upload-root"}}).status_code == 400
+    assert commit({"key": "deletedFolder", "value": {"path": "../../"}}).status_code == 400
+    assert (
+        commit({"key": "lfsFile", "value": {"path": "../w.bin", "algo": "sha256", "oid": "a" * 64}}).status_code == 400
+    )
+    preupload = httpx.post(
+        f"{upload_hub.url}/api/models/tester/paths/preupload/main",
+        json={"files": [{"path": "../evil.bin", "sample": "", "size": 5}]},
+        headers=auth,
+    )
+    assert preupload.status_code == 400
+    assert not list(tmp_path.rglob("evil*")) and upload_hub.repo_commit("tester/paths") == sha
+
+    # A valid raw commit still works, and an LFS entry must name an object that was uploaded.
+    assert commit({"key": "file", "value": {"path": "dir/new.txt", "content": content}}).status_code == 200
+    missing = commit({"key": "lfsFile", "value": {"path": "w.bin", "algo": "sha256", "oid": "b" * 64, "size": 3}})
+    assert missing.status_code == 400
+    assert api.list_repo_files("tester/paths") == ["dir/new.txt", "ok.txt"]
+
+
+def test_lfs_put_checks_sha256_and_size(upload_hub: HubServer) -> None:
+    HfApi(endpoint=upload_hub.url, token=upload_hub.valid_token).create_repo("tester/lfs")
+    data = os.urandom(2048)
+    oid = hashlib.sha256(data).hexdigest()
+    auth = {"Authorization": f"Bearer {upload_hub.valid_token}"}
+    batch_url = f"{upload_hub.url}/tester/lfs.git/info/lfs/objects/batch"
+    batch = {"operation": "upload", "transfers": ["basic", "multipart"], "objects": [{"oid": oid, "size": len(data)}]}
+    answer = httpx.post(batch_url, json=batch, headers=auth).json()
+    assert answer["transfer"] == "basic"
+    actions = answer["objects"][0]["actions"]
+    href = actions["upload"]["href"]
+    assert href.startswith(f"{upload_hub.url}/") and "chunk_size" not in actions["upload"].get("header", {})
+
+    assert httpx.put(href, content=data[:-1]).status_code == 400  # short
+    assert httpx.put(href, content=os.urandom(len(data))).status_code == 400  # wrong sha256
+    assert not upload_hub.lfs_object_path(oid).exists()
+    assert httpx.put(href, content=data).status_code == 200
+    assert upload_hub.lfs_object_path(oid).read_bytes() == data
+    assert httpx.put(href, content=data).status_code == 403  # one-time URL
+    verify = httpx.post(actions["verify"]["href"], json={"oid": oid, "size": len(data)}, headers=auth)
+    assert verify.status_code == 200
+    assert "actions" not in httpx.post(batch_url, json=batch, headers=auth).json()["objects"][0]  # already there
