@@ -239,3 +239,84 @@ def test_kill_9_during_training_then_the_chain_resumes_from_the_checkpoint(onlin
     assert (out / "config.json").is_file() and (out / "model.safetensors").is_file()
     assert valid_checkpoints(out / "checkpoints")
     assert [s.kind for s in store.steps_of(chain_id)] == ["download", "training", "evaluation"]
+
+
+# -- /push: to a hub of this module's own (the shared one stays as the other tests expect it) -------------------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def _upload_hub(tmp_path_factory):
+    from tests.hub_fixtures import build_test_hub
+    from tests.hubserver import HubServer
+
+    root = tmp_path_factory.mktemp("push-hub")
+    build_test_hub(root, big_file_mb=1)
+    with HubServer(root) as server:
+        yield server
+
+
+@pytest.fixture
+def upload_hub(_upload_hub, monkeypatch, data_dir):
+    import os
+
+    from huggingface_hub import constants
+
+    from assistant.config import reset_settings
+
+    hf_home = Path(os.environ["HF_HOME"])
+    monkeypatch.setenv("HF_ENDPOINT", _upload_hub.url)
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+    # constants.ENDPOINT stays: hf_hub_url swaps an explicit endpoint in only for URLs that start with it.
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hf_home / "hub"))
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(hf_home / "token"))
+    reset_settings()
+    return _upload_hub
+
+
+def test_push_asks_first_uploads_privately_and_a_second_push_sends_nothing(upload_hub, monkeypatch, tmp_path):
+    from huggingface_hub import HfApi, snapshot_download
+
+    from assistant.config import reset_settings
+    from assistant.services.hub.upload import shared_files
+
+    session = "push"
+    assert run_agent("/goal مدل تحلیل احساسات نظرات", session).ok
+    chain = wait_for_job(run_agent("شروع", session).job_id, timeout=600)
+    assert chain.status == JobStatus.succeeded, chain.error
+    model_dir = Path(chain.result["found"]["model_dir"])
+
+    refused = run_agent(f"/push {chain.id} my-sentiment", session)  # no token yet
+    assert not refused.ok and "/token" in refused.text
+
+    monkeypatch.setenv("HF_TOKEN", upload_hub.valid_token)
+    reset_settings()
+    asked = run_agent("مدلمو با اسم my-sentiment بفرست رو هاگینگ‌فیس", session)  # the model this chat trained
+    assert asked.tool == "push_model" and asked.confirm, asked.text
+    assert "tester/my-sentiment" in asked.text and "خصوصی" in asked.text
+    assert upload_hub.valid_token not in asked.text
+    pushed = run_agent("بله", session)
+    assert pushed.job_id, pushed.text
+    job = wait_for_job(pushed.job_id, timeout=120)
+    assert job.status == JobStatus.succeeded, (job.error, job.message)
+    assert job.result["url"].endswith("/tester/my-sentiment") and job.result["private"] is True
+    assert job.result["sent_files"] == job.result["files"] > 3
+
+    with pytest.raises(Exception):  # private: not for anonymous eyes
+        HfApi(endpoint=upload_hub.url, token=False).model_info("tester/my-sentiment")
+    pulled = Path(snapshot_download("tester/my-sentiment", endpoint=upload_hub.url, token=upload_hub.valid_token,
+                                    cache_dir=tmp_path / "pulled"))
+    local = {p.relative_to(model_dir).as_posix(): p.read_bytes() for p in shared_files(model_dir)}
+    remote = {p.relative_to(pulled).as_posix(): p.read_bytes() for p in pulled.rglob("*") if p.is_file()}
+    assert remote == local and {"README.md", "model.safetensors", "config.json"} <= set(remote)
+    assert not any(name.startswith(("data/", "checkpoints/")) or name == "metrics.jsonl" for name in remote)
+
+    again = run_agent(f"/push {chain.id} my-sentiment confirm=yes", session)
+    assert again.ok
+    if again.confirm:
+        again = run_agent("بله", session)
+    second = wait_for_job(again.job_id, timeout=120)
+    assert second.status == JobStatus.succeeded and second.result["sent_files"] == 0  # what is there is not sent again
