@@ -27,8 +27,11 @@ def journey(tmp_path_factory):
             yield {"url": srv["url"], "hub": hub, "data": srv["data"]}
 
 
-def test_from_a_goal_to_an_evaluated_tried_and_shared_model(journey, artifacts, tmp_path):
-    from huggingface_hub import snapshot_download
+def test_from_a_goal_to_an_evaluated_tried_and_shared_model(journey, artifacts, tmp_path, monkeypatch):
+    from huggingface_hub import constants, snapshot_download
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # this process pulls the pushed repo back at the end
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
 
     with chromium() as browser:
         page = open_chat(browser, journey["url"])
@@ -47,8 +50,8 @@ def test_from_a_goal_to_an_evaluated_tried_and_shared_model(journey, artifacts, 
         page.screenshot(path=str(artifacts / "goal-chain-live.png"), full_page=True)
 
         # The end: the evaluation report beside the baselines, with its confusion picture.
-        report = last_reply(page, "TF-IDF", timeout=300_000)
-        assert "F1" in report.inner_text()
+        report = last_reply(page, "امتحانش کنید", timeout=300_000)
+        assert "TF-IDF" in report.inner_text() and "F1" in report.inner_text()
         page.locator("img[alt='confusion.png'], img[src*='confusion']").last.wait_for(timeout=30_000)
         page.locator("text=/کار #.* انجام شد/").last.wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts / "goal-evaluation.png"), full_page=True)

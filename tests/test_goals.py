@@ -305,7 +305,9 @@ def test_push_asks_first_uploads_privately_and_a_second_push_sends_nothing(uploa
     assert job.result["url"].endswith("/tester/my-sentiment") and job.result["private"] is True
     assert job.result["sent_files"] == job.result["files"] > 3
 
-    with pytest.raises(Exception):  # private: not for anonymous eyes
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    with pytest.raises(RepositoryNotFoundError):  # private: not for anonymous eyes
         HfApi(endpoint=upload_hub.url, token=False).model_info("tester/my-sentiment")
     pulled = Path(snapshot_download("tester/my-sentiment", endpoint=upload_hub.url, token=upload_hub.valid_token,
                                     cache_dir=tmp_path / "pulled"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from assistant.persian import fa_digits
 from prompts import t
 
-_STEP_MARKS = {"done": "✅", "running": "⏳", "failed": "❌", "cancelled": "⏹️", "interrupted": "⏸️"}
+# Plain marks that every font draws (emoji need an emoji font, which a server's browser may lack).
+_STEP_MARKS = {"done": "✓", "running": "●", "failed": "✗", "cancelled": "■", "interrupted": "‖"}
 
 
 def steps_text(steps: list[dict]) -> str:
@@ -12,7 +14,7 @@ def steps_text(steps: list[dict]) -> str:
     rows = [t("goals.steps_header")]
     for step in steps:
         name = step.get("name", "")
-        job = f" (#{step['job_id']})" if step.get("job_id") else ""
-        rows.append(t("goals.step_row", mark=_STEP_MARKS.get(step.get("state", ""), "▫️"),
+        job = f" (#{fa_digits(step['job_id'])})" if step.get("job_id") else ""
+        rows.append(t("goals.step_row", mark=_STEP_MARKS.get(step.get("state", ""), "○"),
                       step=t(f"goals.step.{name}") if name else "?", job=job))
     return "\n".join(rows)
