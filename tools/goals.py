@@ -74,6 +74,15 @@ def plan_goal(goal: str = "", task: str | None = None, topic: str = "", language
     asked = {"goal": goal, "task": task, "topic": topic, "language": language, "data": data, "base_model": base_model,
              "fast": fast, "small": small, "text_column": text_column, "label_column": label_column, "epochs": epochs,
              "learning_rate": learning_rate, "batch_size": batch_size}
+    from assistant.services.goals.planner import _is_repo
+    from assistant.services.hub.client import validate_repo_id
+
+    try:  # a named model or dataset is a Hub id (or the person's file), checked before anything looks it up
+        for named in (base_model, data if data and _is_repo(data) else None):
+            if named:
+                validate_repo_id(named)
+    except ValueError as exc:
+        return ToolResult(False, str(exc), {"error": "bad_repo_id"})
     if confirmed:
         return _start(asked)
     if own_data and not data:
