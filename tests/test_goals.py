@@ -322,3 +322,15 @@ def test_push_asks_first_uploads_privately_and_a_second_push_sends_nothing(uploa
         again = run_agent("بله", session)
     second = wait_for_job(again.job_id, timeout=120)
     assert second.status == JobStatus.succeeded and second.result["sent_files"] == 0  # what is there is not sent again
+
+
+def test_a_goal_without_a_task_is_asked_one_question_with_buttons(online_hub):
+    session = "goal-ask"
+    asked = run_agent("/goal یه مدل می‌خوام", session)
+    assert asked.ok and len(asked.choices) == 4 and "چه کاری" in asked.text, asked.text
+    picked = run_agent("اولی", session)  # like the first button
+    assert picked.tool == "plan_goal" and picked.data["plan"]["goal"]["topic"] == "sentiment", picked.text
+    assert picked.data["plan"]["data"]["ref"] == SENTIMENT_DATASET and _labels(picked)[0] == "شروع"
+    speech = run_agent("/goal یه مدل می‌خوام", session)
+    ready = run_agent("چهارمی", session)  # speech: a task Dastyar does not fine-tune gets ready models
+    assert speech.choices and ready.ok and "مدل‌های آمادهٔ" in ready.text, ready.text

@@ -13,8 +13,9 @@ from assistant.config import get_settings
 from assistant.persian import fa_digits, format_bytes, format_duration
 from assistant.services.training.errors import TrainingProblem
 from prompts import t
+from tools.hub import _task
 from tools.registry import ToolArgs, ToolResult, tool
-from tools.training import _batch, _column, _confirm, _epochs, _learning_rate, _params_text, _task
+from tools.training import _batch, _column, _confirm, _epochs, _learning_rate, _params_text
 
 # Typed answers that pick a button of the plan card (besides «اولی»/«دومی»/«سومی»).
 START_WORDS = ("شروع", "شروع کن", "شروعش کن", "بزن بریم", "بریم", "آره", "اره", "بله", "باشه", "اوکی", "حله",
@@ -87,6 +88,8 @@ def plan_goal(goal: str = "", task: str | None = None, topic: str = "", language
         return _start(asked)
     if own_data and not data:
         return ToolResult(True, t("goals.send_file"), {"goal": _kept(asked), "waiting_for": "file"})
+    if not task and not topic and not data and not base_model:
+        return _ask_task(asked)  # «یه مدل می‌خوام»: what should it do? — one question, with buttons
     wanted = Goal(task=task, text=goal, topic=topic, fast=fast, small=small, data=data, base_model=base_model,
                   language=language)
     try:
@@ -111,6 +114,21 @@ def plan_goal(goal: str = "", task: str | None = None, topic: str = "", language
         choices.append({"tool": "plan_goal", "args": {**kept, "own_data": True}, "label": t("goals.button_own_data"),
                         "answers": OWN_DATA_WORDS})
     return ToolResult(True, text, {"plan": plan.to_dict(), "goal": kept}, choices=choices)
+
+
+# The tasks a goal is most often about, offered when the sentence names none.
+_TASK_CHOICES = (("text-classification", "sentiment"), ("text-classification", ""), ("text-generation", ""),
+                 ("automatic-speech-recognition", ""))
+
+
+def _ask_task(asked: dict[str, Any]) -> ToolResult:
+    kept = _kept(asked)
+    choices = []
+    for i, (task, topic) in enumerate(_TASK_CHOICES):
+        label = t(f"goals.task_choice.{i}")
+        choices.append({"tool": "plan_goal", "args": {**kept, "task": task, **({"topic": topic} if topic else {})},
+                        "label": label, "answers": (label,)})
+    return ToolResult(True, t("goals.ask_task"), {"goal": kept, "waiting_for": "task"}, choices=choices)
 
 
 def _kept(asked: dict[str, Any]) -> dict[str, Any]:

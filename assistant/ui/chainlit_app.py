@@ -154,7 +154,7 @@ async def _on_confirm(action: cl.Action) -> None:
     await respond(answer)
 
 
-_PICKS = ("اولی", "دومی", "سومی")
+_PICKS = ("اولی", "دومی", "سومی", "چهارمی")
 
 
 @cl.action_callback("choose")
