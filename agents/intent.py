@@ -303,7 +303,7 @@ def held_out_logits(records: Sequence[dict[str, Any]], k: int = 5) -> tuple[list
     return labels, out, [labels.index(r["label"]) for r in records]
 
 
-TASK_TOOLS = ("search_models", "search_datasets", "catalog", "start_training")
+TASK_TOOLS = ("search_models", "search_datasets", "catalog", "start_training", "plan_goal")
 
 
 def fit_router(records: Sequence[dict[str, Any]], temperature: float = 1.0) -> IntentModel:
