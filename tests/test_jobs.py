@@ -192,13 +192,16 @@ def test_counts_and_concurrency_limit(monkeypatch):
 
     reset_settings()
     runner = get_runner()
-    first = runner.submit("test_count", {"steps": 20, "delay": 0.05})
+    # The first job runs until it is stopped (not for a while): a busy machine cannot make it end before it is seen.
+    first = runner.submit("test_count", {"steps": 100_000, "delay": 0.05})
     second = runner.submit("test_count", {"steps": 1, "delay": 0})
     _wait(lambda: store.get_job(first.id).status == JobStatus.running)
     assert store.get_job(second.id).status == JobStatus.queued
     counts = store.job_counts()
     assert counts["running"] == 1 and counts["queued"] == 1
+    assert runner.cancel(first.id) == store.CancelOutcome.requested
     assert wait_for_job(second.id, timeout=60).status == JobStatus.succeeded
+    assert store.get_job(first.id).status == JobStatus.cancelled
     assert store.get_job(first.id).finished_at <= store.get_job(second.id).started_at
 
 
