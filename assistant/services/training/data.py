@@ -32,6 +32,7 @@ FORMATS = {
 TEXT_FORMATS = {"CSV", "TSV", "JSONL", "JSON", "TXT"}
 MIN_ROWS = 8
 MAX_LABELS = 200
+MAX_COLUMNS = 2000  # a table wider than this is not training data (and every column would be examined)
 EVAL_SPLITS = ("validation", "valid", "dev", "val", "eval", "test")
 TEXT_NAMES = (
     "text", "sentence", "comment", "review", "content", "body", "document", "tweet", "sentence1", "input", "question",
@@ -91,9 +92,12 @@ class RawData:
 
 
 def _check_utf8(path: Path) -> None:
+    """UTF-8 text, and text at all: a NUL byte means a binary file (a zip, a sparse file) named like a table."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as fh:
         while chunk := fh.read(4 * 1024 * 1024):
+            if b"\x00" in chunk:
+                raise TrainingProblem("file_binary", name=path.name)
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
@@ -127,6 +131,10 @@ def read_file(path: Path, fmt: str | None = None) -> pd.DataFrame:
         raise TrainingProblem("file_too_big", name=path.name, size=format_bytes(size), limit=format_bytes(limit))
     if fmt in TEXT_FORMATS:
         _check_utf8(path)
+    if fmt in ("CSV", "TSV"):
+        _check_width(path, fmt)
+    elif fmt == "parquet":
+        _check_parquet(path, limit)
     try:
         if fmt in ("CSV", "TSV"):
             sep = "\t" if fmt == "TSV" else _sniff_sep(path)
@@ -151,6 +159,51 @@ def read_file(path: Path, fmt: str | None = None) -> pd.DataFrame:
     if len(df) == 0 or len(df.columns) == 0:
         raise TrainingProblem("file_empty", name=path.name)
     return df
+
+
+def _check_width(path: Path, fmt: str) -> None:
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        head = fh.readline(4 * 1024 * 1024)
+    sep = "\t" if fmt == "TSV" else _sniff_sep(path)
+    if head.count(sep) + 1 > MAX_COLUMNS:
+        raise TrainingProblem("too_many_columns", name=path.name, count=head.count(sep) + 1, limit=MAX_COLUMNS)
+
+
+def _check_parquet(path: Path, limit: int) -> None:
+    """What the file becomes in memory, before it is read: a small file may expand a thousandfold. The footer gives
+    the pages' decoded size; a dictionary-encoded text column (one long string repeated) is measured from its
+    dictionary and indices, which stay small."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+        if meta.num_columns > MAX_COLUMNS:
+            raise TrainingProblem("too_many_columns", name=path.name, count=meta.num_columns, limit=MAX_COLUMNS)
+        expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if expanded <= limit:
+            schema = pq.ParquetFile(path).schema_arrow
+            texts = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                     or pa.types.is_binary(f.type) or pa.types.is_dictionary(f.type)]
+            reader = pq.ParquetFile(path, read_dictionary=texts)
+            expanded = 0
+            for i in range(meta.num_row_groups):
+                for column in reader.read_row_group(i, columns=texts).columns:
+                    for chunk in column.chunks:
+                        if pa.types.is_dictionary(chunk.type):
+                            lengths = pc.binary_length(chunk.dictionary.cast(pa.large_string()))
+                            expanded += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
+                        else:
+                            expanded += chunk.nbytes
+                if expanded > limit:
+                    break
+    except TrainingProblem:
+        raise
+    except Exception as exc:  # not a parquet file, or a broken one
+        raise TrainingProblem("file_unreadable", name=path.name, fmt="parquet") from exc
+    if expanded > limit:
+        raise TrainingProblem("file_expands", name=path.name, size=format_bytes(expanded), limit=format_bytes(limit))
 
 
 def _read_json(path: Path) -> pd.DataFrame:
