@@ -8,6 +8,8 @@ from typing import Any
 from assistant.config import get_settings
 
 _lock = threading.Lock()
+# A turn waits this long for another process's write lock (the same as the job store's) instead of failing.
+LOCK_WAIT_SECONDS = 30
 _savers: dict[str, Any] = {}
 
 
@@ -28,7 +30,7 @@ def _build(url: str) -> Any:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         path = url.split(":///", 1)[1]
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=10)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=LOCK_WAIT_SECONDS)
         conn.execute("PRAGMA journal_mode=WAL")
         saver = SqliteSaver(conn)
     elif url.startswith(("postgresql", "postgres")):

@@ -47,11 +47,21 @@ class JobContext:
             self._last_write = now
 
     def flush(self) -> None:
-        from assistant.jobs.store import update_progress
+        """Write what is pending. Progress is not worth stopping the work for: while another process holds the
+        database locked, it stays pending (newer values over older) and goes with the next write."""
+        from assistant.jobs.store import is_locked, update_progress
 
         if self._pending:
             pending, self._pending = self._pending, {}
-            update_progress(self.job_id, **pending)
+            try:
+                update_progress(self.job_id, **pending)
+            except Exception as exc:
+                if not is_locked(exc):
+                    raise
+                result = {**pending.get("result", {}), **self._pending.get("result", {})}
+                self._pending = {**pending, **self._pending}
+                if result:
+                    self._pending["result"] = result
 
     def cancelled(self) -> bool:
         if self._cancelled:

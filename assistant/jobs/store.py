@@ -22,6 +22,39 @@ from prompts import t
 log = logging.getLogger(__name__)
 
 
+LOCK_RETRY_SECONDS = 300.0
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's «database is locked/busy» after its own busy timeout: another process holds the write lock."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _until_unlocked(func):
+    """A state change that must not be lost (a job's end, its claim) waits out a long lock instead of failing."""
+    import functools
+    import time
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+        pause = 0.2
+        while True:
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                if not is_locked(exc) or time.monotonic() > deadline:
+                    raise
+                log.warning("database locked by another process: %s waits and tries again", func.__name__)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    return wrapper
+
+
 class CancelOutcome(StrEnum):
     not_found = "not_found"
     already_final = "already_final"
@@ -103,6 +136,7 @@ def job_counts() -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in JobStatus}
 
 
+@_until_unlocked
 def claim_job(job_id: int) -> bool:
     """Atomically move a queued job to running for this process; False if someone else has it."""
     pid, started = process_identity()
@@ -195,6 +229,7 @@ def reset_for_resume(job_id: int) -> Job | None:
     return job
 
 
+@_until_unlocked
 def finish_job(
     job_id: int,
     status: JobStatus,
@@ -232,6 +267,7 @@ def _run_job_end_hooks(session: Session, job: Job) -> None:
         hook(session, job)
 
 
+@_until_unlocked
 def mark_interrupted(job: Job) -> None:
     with session_scope() as s:
         row = s.get(Job, job.id)
