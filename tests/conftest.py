@@ -92,6 +92,7 @@ def hub(_hub_session):
     server.fail_after_bytes = None
     server.fail_times = 1
     server.page_size = None
+    server.faults = []
     server.reset_stats()
     return server
 

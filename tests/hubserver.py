@@ -1306,16 +1306,23 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{entry.size}"
         length = max(end - start + 1, 0)
+        fault = self.hub._next_fault() if method == "GET" and length else None
+        if fault == "500":
+            return self._send_error(500, None, "Internal Error (injected)")
+        if fault == "stall" and self.hub._stopping.wait(self.hub.stall_seconds):
+            raise _Abort()
         headers["Content-Length"] = str(length)
         self._send_headers(status, headers)
         if method == "HEAD" or length == 0:
             return
-        self._stream_file(entry, repo, start, length)
+        self._stream_file(entry, repo, start, length, cut=length // 2 if fault == "drop" else None,
+                          corrupt=fault == "corrupt")
 
-    def _stream_file(self, entry: RepoFileEntry, repo: Repo, start: int, length: int) -> None:
+    def _stream_file(self, entry: RepoFileEntry, repo: Repo, start: int, length: int, *, cut: int | None = None,
+                     corrupt: bool = False) -> None:
         hub = self.hub
         key = hub.file_key(repo.repo_id, entry.path, repo.repo_type)
-        fail_at = hub._claim_failure(length)
+        fail_at = cut if cut else hub._claim_failure(length)
         rate = hub.throttle_bytes_per_sec
         # Small chunks when throttled so the rate is smooth (~20 writes/s) and cancellation is noticed quickly.
         chunk_size = max(1024, min(64 * 1024, int(rate / 20))) if rate else 64 * 1024
@@ -1332,6 +1339,8 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
                 data = fh.read(n)
                 if not data:  # file shrank under us; the client will see a short body
                     raise _Abort()
+                if corrupt and sent == 0:
+                    data = bytes([data[0] ^ 0xFF]) + data[1:]  # the right length, the wrong bytes
                 self.wfile.write(data)
                 sent += len(data)
                 self._record.body_bytes += len(data)
@@ -1520,6 +1529,10 @@ class HubServer:
         if valid_token is not None:
             self.valid_token = valid_token
         self.bytes_sent: dict[str, int] = {}
+        # Faults for the next file GETs, one per response, in order: "500" (an error), "stall" (no answer for
+        # ``stall_seconds``), "drop" (connection cut halfway through the body), "corrupt" (one byte flipped).
+        self.faults: list[str] = []
+        self.stall_seconds: float = 5.0
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._repo_cache: dict[tuple[str, str], tuple[Any, Repo]] = {}
@@ -1683,6 +1696,10 @@ class HubServer:
     def _count_bytes(self, key: str, n: int) -> None:
         with self._lock:
             self.bytes_sent[key] = self.bytes_sent.get(key, 0) + n
+
+    def _next_fault(self) -> str | None:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else None
 
     def _claim_failure(self, length: int) -> int | None:
         """Decide whether this response gets cut, consuming one of ``fail_times``."""

@@ -45,6 +45,8 @@ PARTIAL_SUFFIX = ".dastyar-partial"
 INCOMPLETE_MARKER = ".dastyar-incomplete"
 CHUNK = 1024 * 1024
 MAX_ATTEMPTS = 6
+READ_TIMEOUT = 30.0  # seconds without a byte before a connection counts as dropped (and is retried)
+VERIFY_ATTEMPTS = 2  # a file whose bytes do not match the Hub's hash is fetched once more before failing
 PARALLEL_FILES = 4
 DISK_MARGIN = 50 * 1024 * 1024
 
@@ -192,11 +194,15 @@ def _fetch(
             for block in iter(lambda: fh.read(CHUNK), b""):
                 hasher.update(block)
     attempt = 0
-    with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0, connect=10.0), headers=auth_headers()) as client:
+    timeout = httpx.Timeout(READ_TIMEOUT, connect=10.0)
+    with httpx.Client(follow_redirects=True, timeout=timeout, headers=auth_headers()) as client:
         while offset < rf.size:
             headers = {"Range": f"bytes={offset}-"} if offset else {}
             try:
                 with client.stream("GET", file_url(plan, rf.path), headers=headers) as resp:
+                    if resp.status_code >= 500 or resp.status_code == 429:
+                        resp.read()  # the Hub's hiccup or its rate limit: worth another try, after a pause
+                        raise httpx.StreamError(f"HTTP {resp.status_code}")
                     if resp.status_code >= 400:
                         resp.read()
                         raise translate_error(httpx.HTTPStatusError("", request=resp.request, response=resp), plan.repo_id)
@@ -221,13 +227,21 @@ def _fetch(
             except (httpx.TransportError, httpx.StreamError) as exc:
                 attempt += 1
                 if attempt >= MAX_ATTEMPTS:
+                    if isinstance(exc, httpx.StreamError) and str(exc).startswith("HTTP "):
+                        raise HubError(t("hub.server_error", endpoint=current_endpoint()), "unreachable") from exc
                     raise translate_error(exc, plan.repo_id) from exc
                 log.info("download of %s dropped at %d bytes; retrying (%d)", rf.path, offset, attempt)
                 time.sleep(min(2**attempt * 0.25, 5))
     size = partial.stat().st_size
     if size != rf.size or hasher.hexdigest() != (rf.sha256 or rf.etag):
         partial.unlink(missing_ok=True)
-        raise JobError(t("hub.verify_failed", file=rf.path))
+        with lock:
+            meter.done -= size  # those bytes are fetched again (or not at all)
+        raise _Mismatch(rf.path)
+
+
+class _Mismatch(Exception):
+    """The bytes that arrived are not the ones the Hub vouches for (size or hash)."""
 
 
 def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str | None) -> dict[str, Any]:
@@ -305,7 +319,15 @@ def download_repo(ctx: JobContext, repo_id: str, repo_type: str, revision: str |
         rf = group[0]
         blob = blobs / rf.etag
         partial = blobs / (rf.etag + PARTIAL_SUFFIX)
-        _fetch(ctx, plan, rf, partial, meter, report, failed, lock)
+        for verify in range(VERIFY_ATTEMPTS):
+            try:
+                _fetch(ctx, plan, rf, partial, meter, report, failed, lock)
+                break
+            except _Mismatch:
+                log.warning("%s: the bytes did not match the Hub's hash (%d of %d)", rf.path, verify + 1,
+                            VERIFY_ATTEMPTS)
+                if verify + 1 == VERIFY_ATTEMPTS:
+                    raise JobError(t("hub.verify_failed", file=rf.path)) from None
         os.replace(partial, blob)
         for same in group:
             _place(folder, plan, same, blob)
