@@ -8,12 +8,21 @@ import time
 from assistant.jobs import JobContext, JobError, job_handler
 
 
+def _recorded_step(job_id: int) -> int:
+    """Where an earlier run of this job got to (a resumed job goes on from there, as the real handlers do)."""
+    from assistant.jobs import store
+
+    row = store.get_job(job_id)
+    return int((row.result or {}).get("step", 0)) if row else 0
+
+
 @job_handler("test_count")
 def count_job(ctx: JobContext) -> dict:
-    """Counts to `steps`, reporting progress; honours cancel between steps."""
+    """Counts to `steps`, reporting progress; honours cancel between steps; a resumed run goes on where it was."""
     steps = int(ctx.params.get("steps", 10))
     delay = float(ctx.params.get("delay", 0.05))
-    done = int(ctx.params.get("start", 0))
+    done = max(int(ctx.params.get("start", 0)), _recorded_step(ctx.job_id))
+    ctx.progress(done / steps, force=True, resumed_from=done)
     for i in range(done, steps):
         ctx.check_cancel()
         time.sleep(delay)
@@ -23,9 +32,10 @@ def count_job(ctx: JobContext) -> dict:
 
 @job_handler("test_proc", mode="process")
 def process_job(ctx: JobContext) -> dict:
-    ctx.progress(0.0, "child", force=True, pid=os.getpid())
+    start = _recorded_step(ctx.job_id)
+    ctx.progress(None, "child", force=True, pid=os.getpid(), resumed_from=start)
     steps = int(ctx.params.get("steps", 20))
-    for i in range(steps):
+    for i in range(start, steps):
         ctx.check_cancel()
         time.sleep(float(ctx.params.get("delay", 0.1)))
         ctx.progress((i + 1) / steps, f"step {i + 1}", step=i + 1)

@@ -179,9 +179,12 @@ def test_jobs_of_a_killed_process_become_interrupted_and_resume(kind):
     assert notifications.list_notifications()[0].job_id == job_id
     step_before = row.result.get("step", 0)
     assert step_before > 0
-    # Resume keeps the id and the results so far.
+    # Resume keeps the id and the results so far: the new run starts from the step the killed one reached.
     runner.resume(job_id)
     _wait(lambda: store.get_job(job_id).status == JobStatus.running)
+    _wait(lambda: "resumed_from" in store.get_job(job_id).result and store.get_job(job_id).result["resumed_from"]
+          >= step_before)
+    assert store.get_job(job_id).result["resumed_from"] == step_before
     runner.cancel(job_id)
     assert wait_for_job(job_id, timeout=20).status == JobStatus.cancelled
 
