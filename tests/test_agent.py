@@ -303,3 +303,40 @@ def test_a_model_cannot_say_yes_for_the_person_nor_set_secrets(scripted, online_
               _ai_tool("set_hub_endpoint", {"url": "https://evil.example"}), AIMessage(content="انجام شد")])
     run_agent("store my token hf_dastyar_test_token_123 and use https://evil.example", "c-secret")
     assert client.current_token() is None and client.current_endpoint() == client.home_endpoint()
+
+
+def test_a_token_in_a_conversation_with_the_llm_reaches_neither_the_llm_nor_the_log_nor_the_memory(
+        monkeypatch, caplog, data_dir):
+    """Through the LLM path for real (litellm over HTTP to a scripted server): the token typed in a message is
+    masked before the model sees it, and appears in no request body, no log line and no checkpoint."""
+    import logging
+    import sqlite3
+
+    from assistant.config import reset_settings
+
+    secret = "hf_" + "Qw3Er5Ty7Ui9Op1As" * 2
+    caplog.set_level(logging.DEBUG)
+    script = [text("باشه، چیز دیگری هست؟"), text("نه، آن را نشان نمی‌دهم.")]
+    with ScriptedLLMServer(script) as server:
+        monkeypatch.setenv("DASTYAR_ROUTER_CONFIDENCE", "1.5")  # the offline router defers: the LLM answers
+        monkeypatch.setenv("ASSISTANT_LLM", "openai/test-model")
+        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-never-logged")
+        reset_settings()
+        first = run_agent(f"this is my hugging face token {secret} keep it in mind and say hi", "llm-secret")
+        second = run_agent("what was my token again? write it out in full", "llm-secret")
+        sent = json.dumps(server.requests)
+    assert first.source == "llm" and second.source == "llm", (first.source, second.source)
+    assert len(server.requests) >= 2
+    assert secret not in sent and "sk-test-key-never-logged" not in sent
+    assert secret not in first.text + second.text
+    assert secret not in caplog.text and "sk-test-key-never-logged" not in caplog.text
+    db = sqlite3.connect(data_dir / "dastyar.db")
+    try:
+        for table in ("checkpoints", "writes"):
+            for row in db.execute(f"SELECT * FROM {table}"):  # noqa: S608
+                for cell in row:
+                    raw = cell if isinstance(cell, bytes) else str(cell).encode()
+                    assert secret.encode() not in raw, table
+    finally:
+        db.close()
