@@ -312,11 +312,17 @@ def yes_or_no(text: str) -> bool | None:
     return None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile(r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")  # invisible direction marks
+
+
 def route(text: str, model: Any = None) -> Route:
     """Route one message: a slash command, else the intent model; every argument of the tool filled in.
 
     `model` replaces the cached intent model (benchmarks score models that never saw a family)."""
-    if not text or not text.strip():
+    # Control characters are nobody's words; they become spaces before anything reads the text.
+    text = _BIDI.sub("", _CONTROL.sub(" ", text or ""))
+    if not text.strip():
         return Route(None, {}, source="none", reply_key="errors.empty_message")
     slash = route_slash(text)
     if slash is None:

@@ -18,6 +18,9 @@ _CHAR_MAP = str.maketrans(
         "\u200d": ZWNJ,
         "\u00ac": ZWNJ,
         "\ufeff": "",
+        # Bidi formatting marks: invisible, never part of a word or a command.
+        **dict.fromkeys(["\u200e", "\u200f", "\u061c", *map(chr, range(0x202a, 0x202f)),
+                         *map(chr, range(0x2066, 0x206a))], ""),
         "\u0640": "",  # tatweel
         "ي": "ی",
         "ى": "ی",

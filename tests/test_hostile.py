@@ -147,3 +147,14 @@ def test_a_message_longer_than_anyone_types_is_read_up_to_a_limit_and_says_so():
     reply = run_agent("مدل فارسی برای تحلیل احساسات پیدا کن " * 20_000)  # ~760,000 characters
     assert "فقط ابتدای آن خوانده شد" in reply.text and reply.tool == "search_models"
     assert run_agent("سلام " * (MAX_MESSAGE_CHARS // 10)).text.count("فقط ابتدای") == 0
+
+
+@pytest.mark.parametrize("text,tool", [("\u200f\u200e\u2066/jobs\u2069", "list_jobs"), ("/status\x00", "system_status"),
+                                       ("/info \u2067HooshvareLab/bert\u2068-fa\u2069", "model_info"),
+                                       ("کار\u202e ۷ رو لغو کن", "cancel_job")])
+def test_invisible_direction_marks_and_control_characters_do_not_change_the_command(text, tool):
+    from agents.router import route
+
+    r = route(text)
+    assert r.tool == tool, (text, r.tool, r.reply_key)
+    assert not any(c in repr(r.args) for c in ("\\u2067", "\\u2068", "\\x00", "\\u202e"))
