@@ -414,3 +414,30 @@ def test_speech_status_and_doctor(stt):
     names = {c.name: c for c in run_checks()}
     assert names["speech_stt"].level == "ok" and names["speech_tts"].level == "ok"
     assert names["speech_tts_mms"].level == "warn" and "mms-tts-fas" in names["speech_tts_mms"].detail
+
+
+def test_a_truncated_speech_model_shows_broken_in_doctor_and_installed_with_a_persian_reason(tiny_whisper, tmp_path,
+                                                                                             monkeypatch, capfd):
+    """The health check loads the model and decodes a second for real: a folder whose weights were cut short is ✘
+    with a Persian reason (not ✔ because the files are there), with no traceback on stderr."""
+    import shutil
+
+    from assistant.services.doctor import run_checks
+    from tools import call_tool
+
+    broken = tmp_path / "broken-whisper"
+    shutil.copytree(tiny_whisper, broken)
+    weights = broken / "model.bin"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])
+    monkeypatch.setenv("DASTYAR_STT_MODEL", str(broken))
+    reset_settings()
+    row = {c.name: c for c in run_checks()}["speech_stt"]
+    assert row.level == "error" and "بارگذاری نشد" in row.detail, (row.level, row.detail)
+    installed = call_tool("list_installed")
+    assert "✘ تشخیص گفتار" in installed.text, installed.text
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err[-2000:]
+
+    monkeypatch.setenv("DASTYAR_STT_MODEL", str(tiny_whisper))  # the whole model: ✔
+    reset_settings()
+    assert {c.name: c for c in run_checks()}["speech_stt"].level == "ok"

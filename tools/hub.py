@@ -270,7 +270,7 @@ def list_installed() -> ToolResult:
         if not item.complete:
             line += " — " + t("hub.installed_partial", size=format_bytes(item.partial_bytes))
         lines.append(line)
-    lines += ["", t("hub.installed_speech"), *(f"- {line}" for line in speech_status_lines(speech))]
+    lines += ["", t("hub.installed_speech"), *(f"- {line}" for line in speech_status_lines(speech, try_model=True))]
     data = {
         "items": [{**item.__dict__, "last_used": item.last_used.isoformat() if item.last_used else None} for item in items],
         "speech": speech,

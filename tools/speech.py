@@ -158,12 +158,18 @@ def _keep_upload(path: Path) -> Path:
     return target
 
 
-def speech_status_lines(status: dict[str, Any] | None = None) -> list[str]:
-    """The speech engines' readiness in Persian, one markdown line per engine (for `/installed`)."""
+def speech_status_lines(status: dict[str, Any] | None = None, *, try_model: bool = False) -> list[str]:
+    """The speech engines' readiness in Persian, one markdown line per engine (for `/installed`); `try_model`:
+    the recognizer is loaded and decodes a second of silence, so a broken model folder says so."""
+    from assistant.services.speech import stt
+
     status = status or speech_status()
     s, tt = status["stt"], status["tts"]
     lines = []
-    if s["ready"]:
+    works, reason = stt.health() if s["ready"] and try_model else (True, "")
+    if s["ready"] and not works:
+        lines.append(t("speech.status_stt_broken", reason=reason))
+    elif s["ready"]:
         lines.append(t("speech.status_stt_ready", model=s["model"], device=s["device"], compute=s["compute_type"],
                        language=s["language"]))
     else:

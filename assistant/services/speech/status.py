@@ -61,12 +61,16 @@ def speech_status() -> dict[str, Any]:
 
 def doctor_checks() -> list[dict[str, str]]:
     """Rows for `dastyar doctor`: {"name", "level" (ok|warn|error), "detail"}."""
+    from assistant.services.speech import stt
     from prompts import t
 
     status = speech_status()
     s, tt = status["stt"], status["tts"]
     rows = []
-    if s["ready"]:
+    works, reason = stt.health() if s["ready"] else (False, "")
+    if s["ready"] and not works:
+        rows.append({"name": "speech_stt", "level": "error", "detail": reason})
+    elif s["ready"]:
         rows.append({"name": "speech_stt", "level": "ok",
                      "detail": f"faster-whisper {s['version']} — {s['model']} ({s['path']}) — {s['device']}/{s['compute_type']}, "
                                f"language={s['language']}"})

@@ -281,6 +281,18 @@ def get_model():
         return model
 
 
+def health() -> tuple[bool, str]:
+    """Load the model for real and decode one second of silence: (works, a Persian reason when it does not)."""
+    try:
+        transcribe_array(np.zeros(SAMPLE_RATE, dtype=np.float32))
+    except SpeechError as exc:
+        return False, str(exc)
+    except Exception as exc:  # a model folder that loads but cannot decode
+        log.warning("the speech model failed a one-second decode: %s", type(exc).__name__)
+        return False, str(SpeechError("stt_model_broken", model=str(resolve_model().path)))
+    return True, ""
+
+
 def model_loaded() -> bool:
     return bool(_loaded)
 
@@ -303,10 +315,11 @@ def _load_whisper(path: Path, device: str, compute_type: str):
         try:
             return WhisperModel(str(path), device=device, compute_type="default", cpu_threads=threads)
         except Exception as exc:
-            log.exception("cannot load the speech model %s", path)
+            log.warning("cannot load the speech model %s: %s", path, type(exc).__name__)
             raise SpeechError("stt_model_broken", model=str(path)) from exc
     except Exception as exc:
-        log.exception("cannot load the speech model %s", path)
+        # One line, no traceback: the Persian reason is what the person sees (the CLI prints the log to stderr).
+        log.warning("cannot load the speech model %s: %s", path, type(exc).__name__)
         raise SpeechError("stt_model_broken", model=str(path)) from exc
 
 
