@@ -213,13 +213,13 @@ def _after_route(state: AgentState) -> str:
     return "reply"
 
 
-def _clarify(state: AgentState) -> AgentState:
-    """Ask which of the likeliest actions was meant (an interrupt, like a confirmation); run the one picked."""
+def _ask_and_run(state: AgentState, question: dict[str, Any], source: str) -> AgentState:
+    """Wait for the person's pick among `question["choices"]` (an interrupt: it survives a reload and a restart),
+    then run the picked action; no pick reads as «no»."""
     from langgraph.types import interrupt
 
-    choices = [{**c, "label": action_label(c["tool"], c["args"])} for c in state["route"]["choices"]]
-    options = "\n".join(t("agent.clarify_option", n=i + 1, label=c["label"]) for i, c in enumerate(choices))
-    answer = interrupt({"question": t("agent.clarify", options=options), "choices": choices})
+    choices = question["choices"]
+    answer = interrupt(question)
     if not isinstance(answer, int) or not 0 <= answer < len(choices):
         return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
     pick = choices[answer]
@@ -227,30 +227,26 @@ def _clarify(state: AgentState) -> AgentState:
     return {
         "result": result,
         "job_id": result.get("job_id"),
-        "route": {**state["route"], "tool": pick["tool"], "args": pick["args"], "source": "clarified"},
+        "route": {**state["route"], "tool": pick["tool"], "args": pick["args"], "source": source},
         **followups.remember(pick["tool"], pick["args"], result),
     }
+
+
+def _clarify(state: AgentState) -> AgentState:
+    """Ask which of the likeliest actions was meant (like a confirmation); run the one picked."""
+    choices = [{**c, "label": action_label(c["tool"], c["args"])} for c in state["route"]["choices"]]
+    options = "\n".join(t("agent.clarify_option", n=i + 1, label=c["label"]) for i, c in enumerate(choices))
+    return _ask_and_run(state, {"question": t("agent.clarify", options=options), "choices": choices}, "clarified")
 
 
 def _choose(state: AgentState) -> AgentState:
     """A reply with buttons of its own (a plan card): wait for the pick, then run the picked action."""
-    from langgraph.types import interrupt
-
     offered = state["result"]
     choices = [{"tool": c["tool"], "args": c["args"], "label": c["label"], "answers": list(c.get("answers") or ())}
                for c in offered["choices"]]
-    answer = interrupt({"question": offered["text"], "choices": choices, "data": offered.get("data") or {},
-                        "media": offered.get("media") or []})
-    if not isinstance(answer, int) or not 0 <= answer < len(choices):
-        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
-    pick = choices[answer]
-    result = _call(pick["tool"], pick["args"])
-    return {
-        "result": result,
-        "job_id": result.get("job_id"),
-        "route": {**state["route"], "tool": pick["tool"], "args": pick["args"], "source": "picked"},
-        **followups.remember(pick["tool"], pick["args"], result),
-    }
+    question = {"question": offered["text"], "choices": choices, "data": offered.get("data") or {},
+                "media": offered.get("media") or []}
+    return _ask_and_run(state, question, "picked")
 
 
 def _run_tool(state: AgentState) -> AgentState:
