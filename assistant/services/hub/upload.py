@@ -136,7 +136,7 @@ def push_job(ctx: JobContext) -> dict[str, Any]:
     visibility = t("hub.private") if p["private"] else t("hub.public")
     return {"repo_id": repo_id, "url": url, "commit": commit, "files": len(files), "bytes": total,
             "sent_files": len(todo), "private": p["private"],
+            # The closing line is the job's message (its progress message and its notification show it): no
+            # separate reply, or the chat would say it three times.
             "message": t("hub.push_done", repo=repo_id, url=url, visibility=visibility, files=fa_digits(len(files)),
-                         size=format_bytes(total)),
-            "reply": t("hub.push_done", repo=repo_id, url=url, visibility=visibility, files=fa_digits(len(files)),
-                       size=format_bytes(total))}
+                         size=format_bytes(total))}
