@@ -93,6 +93,7 @@ def hub(_hub_session):
     server.fail_times = 1
     server.page_size = None
     server.faults = []
+    server.ignore_range = False
     server.reset_stats()
     return server
 

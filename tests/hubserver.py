@@ -1297,7 +1297,7 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
         start, end = 0, entry.size - 1
         status = 200
         range_header = self.headers.get("Range")
-        if range_header and method == "GET":
+        if range_header and method == "GET" and not self.hub.ignore_range:
             parsed = _parse_range(range_header, entry.size)
             if parsed is None:
                 headers["Content-Range"] = f"bytes */{entry.size}"
@@ -1494,6 +1494,7 @@ class HubServer:
     * ``throttle_bytes_per_sec``: slow file bodies down (progress / cancel / kill tests).
     * ``fail_after_bytes`` + ``fail_times``: drop the connection after N body bytes of a file response, for the
       next ``fail_times`` responses longer than N (``None`` = every time). Used to test resume.
+    * ``ignore_range``: answer a Range request with the whole file and 200, as some proxies and mirrors do.
     * ``page_size``: paginate list/tree endpoints with a ``Link: <...>; rel="next"`` header.
     * ``valid_token``: the only bearer token accepted for private/gated repos, whoami and every write.
 
@@ -1533,6 +1534,7 @@ class HubServer:
         # ``stall_seconds``), "drop" (connection cut halfway through the body), "corrupt" (one byte flipped).
         self.faults: list[str] = []
         self.stall_seconds: float = 5.0
+        self.ignore_range = False
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._repo_cache: dict[tuple[str, str], tuple[Any, Repo]] = {}
