@@ -130,41 +130,10 @@ def test_cancel_and_resume_the_chain_as_a_whole(online_hub):
 
 
 # -- kill -9 of the server in the middle of the chain -----------------------------------------------------------------
-_SERVER = """
-import json, sys, time
-from assistant import bootstrap
-bootstrap.setup()
-from assistant.jobs.runner import get_runner
-job = get_runner().submit("goal", json.loads(sys.argv[1]), title="drill")
-print(job.id, flush=True)
-time.sleep(600)
-"""
-
-
 def _serve_and_kill(params: dict, when, tmp_path: Path) -> int:
-    """Start a chain in a server process of its own, kill -9 that process once `when(chain_id)` holds."""
-    import json
-    import os
-    import signal
-    import subprocess
-    import sys
+    from tests.server_kill import serve_and_kill
 
-    from tests.waiting import wait_until
-
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-c", _SERVER, json.dumps(params)], cwd=Path(__file__).parent.parent,
-                              stdout=subprocess.PIPE, stderr=log, text=True, env=os.environ.copy())
-    try:
-        line = server.stdout.readline()
-        assert line.strip().isdigit(), (tmp_path / "server.log").read_text()[-3000:]
-        chain_id = int(line)
-        wait_until(lambda: when(chain_id), 180, 0.05, "the moment to kill the server")
-        os.kill(server.pid, signal.SIGKILL)
-        server.wait(10)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    return chain_id
+    return serve_and_kill({"kind": "goal", "params": params}, tmp_path, when=when)
 
 
 def _step(chain_id: int, kind: str):
