@@ -455,6 +455,7 @@ class RequestRecord:
     body_bytes: int = 0  # file-body bytes actually written for this response
     authenticated: bool = False  # a valid token was sent
     started_at: float = field(default_factory=time.monotonic)
+    ended: bool = False  # the handler is done with this request (answered, failed, or its client went away)
 
 
 class _Abort(Exception):
@@ -604,6 +605,8 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
             if self._record.status == 0:
                 self._send_json(500, {"error": f"test hub server error: {exc!r}"})
             raise
+        finally:
+            self._record.ended = True
 
     def _iter_body(self, chunk_size: int = 1024 * 1024) -> Iterable[bytes]:
         """The request body in chunks: ``Content-Length`` or ``Transfer-Encoding: chunked``. Stops early on EOF."""

@@ -210,9 +210,9 @@ def test_two_hour_recording_is_a_job_with_bounded_memory_and_stops_on_cancel(stt
     reset_settings()
     proc = psutil.Process()
     baseline = proc.memory_info().rss
-    started = time.monotonic()
     reply = run_agent("/transcribe " + str(path))
-    assert reply.ok and reply.job_id is not None and time.monotonic() - started < 5  # only probed, not decoded
+    assert reply.ok and reply.job_id is not None  # only probed, not decoded: the job has barely begun
+    assert store.get_job(reply.job_id).progress < 0.2
     assert "۲ ساعت" in reply.text
     peak = baseline
     deadline = time.monotonic() + 60
