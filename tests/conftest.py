@@ -28,27 +28,33 @@ from assistant import bootstrap  # noqa: E402  (after the environment above)
 bootstrap.setup()  # the app's job handlers and hooks, as every entry point loads them
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def use_data_dir(monkeypatch: pytest.MonkeyPatch, data: Path, hf_home: Path) -> None:
+    """Point this process at a data directory and HF home: fresh settings, database engine, event feed and chat
+    checkpointers (the autouse `data_dir` does it per test; a test may move to another disk before it starts)."""
     from agents.checkpoint import reset_checkpointers
     from assistant import events
     from assistant.config import reset_settings
     from assistant.db import dispose_engines
     from assistant.jobs import runner
 
-    data = tmp_path / "data"
     monkeypatch.setenv("DASTYAR_DATA_DIR", str(data))
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("DASTYAR_CANCEL_GRACE", "3")
+    monkeypatch.setenv("HF_HOME", str(hf_home))
     reset_settings()
     events.reset_feed()
     dispose_engines()
     runner.set_runner_mode(paused=False)
     reset_checkpointers()
-    yield data
-    # Stop what this test left running before the next test's database takes over: a runner thread still ending a
-    # job would otherwise write that job's end into the next test's job with the same id.
+
+
+def release_data_dir() -> None:
+    """Stop what the test left running and close the database before the next test's database takes over: a runner
+    thread still ending a job would otherwise write that job's end into the next test's job with the same id."""
+    from agents.checkpoint import reset_checkpointers
+    from assistant import events
+    from assistant.config import reset_settings
+    from assistant.db import dispose_engines
+    from assistant.jobs import runner
+
     if runner.runner_active():
         from assistant.jobs import store
         from assistant.models import JobStatus
@@ -60,6 +66,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     reset_checkpointers()
     dispose_engines()
     reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DASTYAR_CANCEL_GRACE", "3")
+    use_data_dir(monkeypatch, data, tmp_path / "hf-home")
+    yield data
+    release_data_dir()
 
 
 @pytest.fixture
@@ -94,6 +110,7 @@ def hub(_hub_session):
     server.page_size = None
     server.faults = []
     server.ignore_range = False
+    server.reset_hold()
     server.reset_stats()
     return server
 

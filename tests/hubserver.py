@@ -1330,6 +1330,7 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
         # Small chunks when throttled so the rate is smooth (~20 writes/s) and cancellation is noticed quickly.
         chunk_size = max(1024, min(64 * 1024, int(rate / 20))) if rate else 64 * 1024
         sent = 0
+        hold = hub.hold_after_bytes if hub.hold_after_bytes and length > hub.hold_after_bytes else None
         t0 = time.monotonic()
         with entry.abspath.open("rb") as fh:
             fh.seek(start)
@@ -1339,6 +1340,8 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
                 n = min(chunk_size, length - sent)
                 if fail_at is not None:
                     n = min(n, fail_at - sent)
+                if hold is not None and sent < hold:
+                    n = min(n, hold - sent)
                 data = fh.read(n)
                 if not data:  # file shrank under us; the client will see a short body
                     raise _Abort()
@@ -1350,6 +1353,12 @@ class _HubRequestHandler(BaseHTTPRequestHandler):
                 hub._count_bytes(key, len(data))
                 if fail_at is not None and sent >= fail_at:
                     raise _Abort()  # simulated network drop: short body vs Content-Length
+                if hold is not None and sent == hold:
+                    hub.holding.set()
+                    while not hub._released.wait(0.05):
+                        if hub._stopping.is_set():
+                            raise _Abort()
+                    t0 = time.monotonic() - sent / rate if rate else t0
                 rate = hub.throttle_bytes_per_sec  # re-read: tests may change it mid-transfer
                 if rate:
                     delay = sent / rate - (time.monotonic() - t0)
@@ -1497,6 +1506,8 @@ class HubServer:
     * ``throttle_bytes_per_sec``: slow file bodies down (progress / cancel / kill tests).
     * ``fail_after_bytes`` + ``fail_times``: drop the connection after N body bytes of a file response, for the
       next ``fail_times`` responses longer than N (``None`` = every time). Used to test resume.
+    * ``hold_after_bytes``: a file response longer than this stops there (``holding`` is set) until
+      :meth:`release` — a download that is certainly mid-file, whatever the machine's speed.
     * ``ignore_range``: answer a Range request with the whole file and 200, as some proxies and mirrors do.
     * ``page_size``: paginate list/tree endpoints with a ``Link: <...>; rel="next"`` header.
     * ``valid_token``: the only bearer token accepted for private/gated repos, whoami and every write.
@@ -1538,6 +1549,9 @@ class HubServer:
         self.faults: list[str] = []
         self.stall_seconds: float = 5.0
         self.ignore_range = False
+        self.hold_after_bytes: int | None = None
+        self.holding = threading.Event()
+        self._released = threading.Event()
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._repo_cache: dict[tuple[str, str], tuple[Any, Repo]] = {}
@@ -1705,6 +1719,16 @@ class HubServer:
     def _next_fault(self) -> str | None:
         with self._lock:
             return self.faults.pop(0) if self.faults else None
+
+    def release(self) -> None:
+        """Let held responses go on (and hold no more)."""
+        self.hold_after_bytes = None
+        self._released.set()
+
+    def reset_hold(self) -> None:
+        self.hold_after_bytes = None
+        self.holding.clear()
+        self._released.clear()
 
     def _claim_failure(self, length: int) -> int | None:
         """Decide whether this response gets cut, consuming one of ``fail_times``."""

@@ -141,13 +141,15 @@ def test_progress_cancel_and_resume_without_refetching(online_hub, hub_tree):
     hub = online_hub
     size = _big_size(hub_tree)
     hub.throttle_bytes_per_sec = 2 * 1024 * 1024
+    hub.hold_after_bytes = size // 2  # the file stops halfway until released: mid-file whatever the machine's speed
     reply = run_agent(f"/download {BIG_REPO}")
     job_id = reply.job_id
     row = _wait(lambda: (r := store.get_job(job_id)).result.get("bytes_done", 0) > size * 0.3 and r)
     assert 0 < row.progress < 1 and row.result["speed"] > 0 and row.result["eta"] is not None
     assert row.result["current_file"] == BIG_FILE and "سرعت" in row.message
     assert run_agent(f"/cancel {job_id}").ok
-    assert wait_for_job(job_id, timeout=15).status == JobStatus.cancelled
+    hub.release()  # the next chunk is where the download sees the cancel
+    assert wait_for_job(job_id, timeout=120).status == JobStatus.cancelled
     sent_before = hub.sent(BIG_REPO, BIG_FILE)
     assert 0 < sent_before < size
     assert resolve_snapshot(BIG_REPO) is None  # never reported as present while incomplete
@@ -174,16 +176,16 @@ def test_dropped_connection_is_resumed_with_range(online_hub, hub_tree):
 
 def test_same_repo_twice_attaches_and_different_repos_run_at_once(online_hub):
     hub = online_hub
-    hub.throttle_bytes_per_sec = 3 * 1024 * 1024
+    hub.hold_after_bytes = 1024 * 1024  # only the big file is longer: it waits halfway until released
     first = run_agent(f"/download {BIG_REPO}")
     again = run_agent(f"{BIG_REPO} رو دانلود کن")
     assert again.job_id == first.job_id and again.data.get("attached")
     other = run_agent(f"/download {BERT_REPO}")
     assert other.job_id != first.job_id
-    _wait(lambda: store.get_job(other.job_id).status == JobStatus.succeeded)
+    _wait(lambda: store.get_job(other.job_id).status == JobStatus.succeeded, timeout=120)
     # The big one was still running while the small one finished: they ran side by side.
-    assert store.get_job(first.job_id).status == JobStatus.running
-    hub.throttle_bytes_per_sec = None
+    assert hub.holding.is_set() and store.get_job(first.job_id).status == JobStatus.running
+    hub.release()
     assert wait_for_job(first.job_id, timeout=60).status == JobStatus.succeeded
 
 
@@ -263,12 +265,12 @@ time.sleep(600)
 def test_killed_process_leaves_an_interrupted_download_that_resumes_on_start(online_hub, hub_tree):
     hub = online_hub
     size = _big_size(hub_tree)
-    hub.throttle_bytes_per_sec = 2 * 1024 * 1024
+    hub.hold_after_bytes = size // 2  # killed while the file is certainly half there, however slow the machine
     env = {**os.environ, **env_for(hub)}
     proc = subprocess.Popen([sys.executable, "-c", _SERVER, BIG_REPO], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:
         job_id = int(proc.stdout.readline())
-        assert hub.wait_for(lambda: hub.sent(BIG_REPO, BIG_FILE) > size // 2, timeout=60), "half the file was sent"
+        assert hub.holding.wait(120), "half the file was sent"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -278,7 +280,7 @@ def test_killed_process_leaves_an_interrupted_download_that_resumes_on_start(onl
     partials = list((repo_folder(BIG_REPO) / "blobs").glob("*.dastyar-partial"))
     kept = max((p.stat().st_size for p in partials), default=0)
     assert kept > 0, "nothing was written before the kill: the test would not test a resume"
-    hub.throttle_bytes_per_sec = None
+    hub.release()
     # Starting again: the job of the dead process is interrupted, then resumed automatically.
     get_runner()
     job = wait_for_job(job_id, timeout=60)
