@@ -371,3 +371,19 @@ def test_time_budget_keeps_the_first_pass_of_a_window_in_fallback(stt, clips, fa
     passes.after = None
     utterance = engine.transcribe_array(decode_file(path))
     assert not utterance.timed_out and passes.temperatures == [0.0, 0.2, 0.4]
+
+
+def test_without_fallback_a_loop_is_still_cut(stt, monkeypatch):
+    """DASTYAR_STT_FALLBACK=false: no second pass catches a loop, so the decoder's own n-gram guard and the
+    transcript's clean-up must (a loop of one word or letter becomes one)."""
+    from assistant.services.speech import stt as engine
+
+    monkeypatch.setenv("DASTYAR_STT_FALLBACK", "false")
+    reset_settings()
+    options = engine.transcribe_options()
+    assert options["temperature"] == 0.0 and options["no_repeat_ngram_size"] == 20
+    assert engine._clean("ممنون " * 40 + "از شما") == "ممنون از شما"
+    assert engine._clean("سلام علیکم " * 6) == "سلام علیکم"
+    assert engine._clean("خوب" + "ب" * 30) == "خوب"
+    # Speech repeats a word two or three times; that stays.
+    assert engine._clean("خیلی خیلی خیلی خوب بود، بله بله") == "خیلی خیلی خیلی خوب بود، بله بله"

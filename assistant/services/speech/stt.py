@@ -327,10 +327,18 @@ def _load_whisper(path: Path, device: str, compute_type: str):
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]")
 
 
+# A decoding loop: the same one to four words four times or more in a row («ممنون ممنون ممنون ممنون …»), or the same
+# one to three letters six times or more inside a word. Real speech repeats a word twice or three times, not more.
+_LOOP_WORDS = re.compile(r"(?<!\S)(\S+(?:\s+\S+){0,3}?)(?:\s+\1){3,}(?!\S)")
+_LOOP_LETTERS = re.compile(r"(\S{1,3}?)\1{5,}")
+
+
 def _clean(text: str) -> str:
     text = _CONTROL.sub("", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cs", "Co"))
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _LOOP_LETTERS.sub(r"\1", text)
+    return _LOOP_WORDS.sub(r"\1", text)
 
 
 def transcribe_options(model=None) -> dict[str, Any]:
