@@ -5,7 +5,9 @@
                        └──────────────────────────────────────────────────────────┘
 
 Routing order: a slash command; the offline Persian rules when they are confident; follow-ups from the
-conversation's memory; the LLM when `ASSISTANT_LLM` is set; else a short Persian "what I can do" reply.
+conversation's memory; the LLM when `ASSISTANT_LLM` is set; else a short Persian "what I can do" reply. When the LLM
+fails (timeout, rate limit, server error, malformed output) the offline router's own answer is given, as without an
+LLM, under a one-time notice.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class AgentState(TypedDict, total=False):
     result: dict[str, Any] | None
     reply: str
     job_id: int | None
+    notice: str  # a line above this turn's reply (the LLM was not available)
     # The conversation (kept by the checkpointer between turns and restarts)
     messages: Annotated[list[AnyMessage], add_messages]
     last_results: list[dict[str, Any]]
@@ -154,7 +157,7 @@ def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def _normalize(state: AgentState) -> AgentState:
     text = state.get("text", "")
-    turn: AgentState = {"result": None, "reply": "", "job_id": None, "route": {}}
+    turn: AgentState = {"result": None, "reply": "", "job_id": None, "route": {}, "notice": ""}
     return {**turn, "normalized": normalize(text)}
 
 
@@ -170,7 +173,10 @@ def _route(state: AgentState) -> AgentState:
     # the time on unseen phrasings, 0.5–0.9 only 60–85%); the LLM decides the rest.
     unsure = unsure or (r.source in ("rules", "smalltalk") and r.confidence < LLM_DEFER)
     if unsure and llm_configured():
+        # The router's own answer is kept: if the LLM fails, the person gets it, as they would without an LLM.
+        offline = _route_dict(r)
         r.source, r.tool, r.reply_key = "llm", None, None
+        return {"route": {**_route_dict(r), "offline": offline}}
     return {"route": _route_dict(r)}
 
 
@@ -220,11 +226,13 @@ def _ask_and_run(state: AgentState, question: dict[str, Any], source: str) -> Ag
 
     choices = question["choices"]
     answer = interrupt(question)
+    # The answer is a turn of its own: a notice shown with the question is not shown again.
     if not isinstance(answer, int) or not 0 <= answer < len(choices):
-        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
+        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}, "notice": ""}
     pick = choices[answer]
     result = _call(pick["tool"], pick["args"])
     return {
+        "notice": "",
         "result": result,
         "job_id": result.get("job_id"),
         "route": {**state["route"], "tool": pick["tool"], "args": pick["args"], "source": source},
@@ -271,8 +279,11 @@ def _llm(state: AgentState) -> AgentState:
     try:
         out = run_llm(history, state.get("text", ""), _call)
     except LLMFailure:
-        notice = "" if state.get("llm_notice_shown") else t("errors.llm_unavailable") + "\n\n"
-        return {"reply": notice + _fallback(), "llm_notice_shown": True}
+        # The offline router answers instead (a tool it was less sure of, its clarifying question or the "what I can
+        # do" text), as it would with no LLM configured; the notice says so once per conversation.
+        notice = "" if state.get("llm_notice_shown") else t("errors.llm_unavailable")
+        offline = state["route"].get("offline") or _route_dict(Route(None))
+        return {"route": offline, "notice": notice, "llm_notice_shown": True}
     update: AgentState = {"messages": out["messages"], "reply": out["reply"]}
     result = out["result"]
     if result is not None:
@@ -281,6 +292,12 @@ def _llm(state: AgentState) -> AgentState:
         update.update(followups.remember(result["tool"], result["args"], result))
         update["route"] = {**state["route"], "tool": result["tool"], "args": result["args"]}
     return update
+
+
+def _after_llm(state: AgentState) -> str:
+    if (state.get("route") or {}).get("source") != "llm":
+        return _after_route(state)  # the LLM failed: the offline route goes on
+    return _after_tool(state)
 
 
 def _after_tool(state: AgentState) -> str:
@@ -297,9 +314,10 @@ def _confirm(state: AgentState) -> AgentState:
     pending = state["result"]["confirm"]
     answer = interrupt({"question": state["result"]["text"], "tool": pending["tool"]})
     if answer != "yes":
-        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}}
+        return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}, "notice": ""}
     result = _call(pending["tool"], pending["args"])
     return {
+        "notice": "",
         "result": result,
         "job_id": result.get("job_id"),
         "route": {**state["route"], "tool": pending["tool"], "args": pending["args"]},
@@ -351,7 +369,7 @@ def _builder():
     )
     after = {"confirm": "confirm", "choose": "choose", "reply": "reply"}
     graph.add_conditional_edges("run_tool", _after_tool, after)
-    graph.add_conditional_edges("llm", _after_tool, after)
+    graph.add_conditional_edges("llm", _after_llm, {**after, "run_tool": "run_tool", "clarify": "clarify"})
     # A confirmed or picked action may ask its own question (a large download, a training, another plan).
     graph.add_conditional_edges("confirm", _after_tool, after)
     graph.add_conditional_edges("clarify", _after_tool, after)
@@ -446,6 +464,13 @@ def run_agent(
 
 
 def _reply_from(state: dict[str, Any]) -> AgentReply:
+    reply = _reply_of(state)
+    if state.get("notice"):
+        reply.text = state["notice"] + "\n\n" + reply.text
+    return reply
+
+
+def _reply_of(state: dict[str, Any]) -> AgentReply:
     r = state.get("route") or {}
     result = state.get("result") or {}
     question = state.get("__interrupt__")

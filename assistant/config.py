@@ -21,7 +21,12 @@ class Settings(BaseSettings):
     hf_home: Path | None = Field(default=None, validation_alias="HF_HOME")
     assistant_llm: str | None = Field(default=None, validation_alias="ASSISTANT_LLM")
     assistant_llm_base_url: str | None = Field(default=None, validation_alias="ASSISTANT_LLM_BASE_URL")
-    llm_timeout_seconds: float = Field(default=60.0, validation_alias="ASSISTANT_LLM_TIMEOUT")
+    # Seconds the LLM server may stay silent (before its answer starts, or between two streamed pieces of it); then
+    # the offline router answers. Not retried: a server that hung once is not waited for twice.
+    llm_timeout_seconds: float = Field(default=60.0, gt=0, validation_alias="ASSISTANT_LLM_TIMEOUT")
+    # Further tries after a rate limit (429) or a server error (5xx), each after a short wait (the server's
+    # Retry-After when it is a few seconds; a longer one is not waited out in a chat).
+    llm_retries: int = Field(default=1, ge=0, le=5, validation_alias="ASSISTANT_LLM_RETRIES")
     host: str = Field(default="127.0.0.1", validation_alias="DASTYAR_HOST")
     # Sign-in mode: "local" (the person at this machine, no form; loopback only), "password" (accounts) or "header"
     # (a reverse proxy that signs people in says who they are).

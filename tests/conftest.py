@@ -135,6 +135,26 @@ def online_hub(hub, monkeypatch: pytest.MonkeyPatch, data_dir: Path):
     return hub
 
 
+# The agent's LLM path (litellm over HTTP) pointed at a scripted OpenAI-compatible server, with a fake key
+# (llmserver.LLM_TEST_KEY) that tests look for wherever it must never appear (replies, logs, memory, request bodies).
+@pytest.fixture
+def llm_server(monkeypatch: pytest.MonkeyPatch, data_dir: Path):
+    """A ScriptedLLMServer (tests/llmserver.py) as `ASSISTANT_LLM`; fill `server.script`, break it with its knobs.
+
+    The offline router defers every free-text message (DASTYAR_ROUTER_CONFIDENCE above 1), so the model decides;
+    slash commands still go straight to their tools."""
+    from assistant.config import reset_settings
+    from tests.llmserver import LLM_TEST_KEY, ScriptedLLMServer
+
+    with ScriptedLLMServer() as server:
+        monkeypatch.setenv("DASTYAR_ROUTER_CONFIDENCE", "1.5")
+        monkeypatch.setenv("ASSISTANT_LLM", "openai/test-model")
+        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_KEY", LLM_TEST_KEY)
+        reset_settings()
+        yield server
+
+
 # Browser tests: one Chromium per module, a fresh tab on the module's `server` fixture per test.
 @pytest.fixture(scope="module")
 def browser():

@@ -20,7 +20,7 @@ from assistant.jobs import store
 from assistant.jobs.runner import wait_for_job
 from assistant.models import JobStatus
 from tests.hub_fixtures import BERT_REPO, BIG_REPO
-from tests.llmserver import ScriptedLLMServer, text, tool_call
+from tests.llmserver import LLM_TEST_KEY, text, tool_call
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,41 +91,26 @@ def test_offline_router_comes_before_the_llm(scripted):
     assert run_agent("کارها رو نشون بده", "c4").tool == "list_jobs"
 
 
-def test_litellm_over_http_streams_and_calls_tools(monkeypatch):
-    from assistant.config import reset_settings
-
-    script = [tool_call("list_jobs", {}), text("هنوز هیچ کاری ثبت نشده؛ می‌توانید یک مدل دانلود کنید.")]
-    with ScriptedLLMServer(script) as server:
-        monkeypatch.setenv("DASTYAR_ROUTER_CONFIDENCE", "1.5")  # the offline router defers: the LLM decides
-        monkeypatch.setenv("ASSISTANT_LLM", "openai/test-model")
-        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
-        reset_settings()
-        tokens: list[str] = []
-        reply = run_agent("what have I got running?", "h1", on_token=tokens.append)
-        assert reply.tool == "list_jobs" and reply.source == "llm"
-        assert reply.text.startswith("هنوز هیچ کاری ثبت نشده")
-        assert len(tokens) > 3 and "".join(tokens) == reply.text
-        # The tools went to the model with the registry's names and schemas; the system prompt is Persian.
-        first = server.requests[0]
-        names = {t["function"]["name"] for t in first["tools"]}
-        assert {"download", "list_jobs", "search_models", "system_status"} <= names
-        assert first["messages"][0]["role"] == "system" and "دستیار" in first["messages"][0]["content"]
-        # The tool result went back to the model.
-        assert any(m.get("role") == "tool" for m in server.requests[1]["messages"])
+def test_litellm_over_http_streams_and_calls_tools(llm_server):
+    llm_server.script = [tool_call("list_jobs", {}), text("هنوز هیچ کاری ثبت نشده؛ می‌توانید یک مدل دانلود کنید.")]
+    tokens: list[str] = []
+    reply = run_agent("what have I got running?", "h1", on_token=tokens.append)
+    assert reply.tool == "list_jobs" and reply.source == "llm"
+    assert reply.text.startswith("هنوز هیچ کاری ثبت نشده")
+    assert len(tokens) > 3 and "".join(tokens) == reply.text
+    # The tools went to the model with the registry's names and schemas; the system prompt is Persian.
+    first = llm_server.requests[0]
+    names = {t["function"]["name"] for t in first["tools"]}
+    assert {"download", "list_jobs", "search_models", "system_status"} <= names
+    assert first["messages"][0]["role"] == "system" and "دستیار" in first["messages"][0]["content"]
+    # The tool result went back to the model.
+    assert any(m.get("role") == "tool" for m in llm_server.requests[1]["messages"])
 
 
-def test_litellm_server_error_is_a_persian_message(monkeypatch):
-    from assistant.config import reset_settings
-
-    with ScriptedLLMServer(status=500) as server:
-        monkeypatch.setenv("ASSISTANT_LLM", "openai/test-model")
-        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
-        monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "5")
-        reset_settings()
-        reply = run_agent("what is going on?", "h2")
-        assert "مسیریاب آفلاین" in reply.text and "Traceback" not in reply.text and "sk-test" not in reply.text
+def test_litellm_server_error_is_a_persian_message(llm_server):
+    llm_server.status = 500  # more server faults: tests/drills/test_llm_faults.py
+    reply = run_agent("what is going on?", "h2")
+    assert "مسیریاب آفلاین" in reply.text and "Traceback" not in reply.text and "sk-test" not in reply.text
 
 
 def test_llm_remembers_the_conversation(scripted):
@@ -306,31 +291,23 @@ def test_a_model_cannot_say_yes_for_the_person_nor_set_secrets(scripted, online_
 
 
 def test_a_token_in_a_conversation_with_the_llm_reaches_neither_the_llm_nor_the_log_nor_the_memory(
-        monkeypatch, caplog, data_dir):
+        llm_server, caplog, data_dir):
     """Through the LLM path for real (litellm over HTTP to a scripted server): the token typed in a message is
     masked before the model sees it, and appears in no request body, no log line and no checkpoint."""
     import logging
     import sqlite3
 
-    from assistant.config import reset_settings
-
     secret = "hf_" + "Qw3Er5Ty7Ui9Op1As" * 2
     caplog.set_level(logging.DEBUG)
-    script = [text("باشه، چیز دیگری هست؟"), text("نه، آن را نشان نمی‌دهم.")]
-    with ScriptedLLMServer(script) as server:
-        monkeypatch.setenv("DASTYAR_ROUTER_CONFIDENCE", "1.5")  # the offline router defers: the LLM answers
-        monkeypatch.setenv("ASSISTANT_LLM", "openai/test-model")
-        monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", server.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key-never-logged")
-        reset_settings()
-        first = run_agent(f"this is my hugging face token {secret} keep it in mind and say hi", "llm-secret")
-        second = run_agent("what was my token again? write it out in full", "llm-secret")
-        sent = json.dumps(server.requests)
+    llm_server.script = [text("باشه، چیز دیگری هست؟"), text("نه، آن را نشان نمی‌دهم.")]
+    first = run_agent(f"this is my hugging face token {secret} keep it in mind and say hi", "llm-secret")
+    second = run_agent("what was my token again? write it out in full", "llm-secret")
+    sent = json.dumps(llm_server.requests)
     assert first.source == "llm" and second.source == "llm", (first.source, second.source)
-    assert len(server.requests) >= 2
-    assert secret not in sent and "sk-test-key-never-logged" not in sent
+    assert len(llm_server.requests) >= 2
+    assert secret not in sent and LLM_TEST_KEY not in sent
     assert secret not in first.text + second.text
-    assert secret not in caplog.text and "sk-test-key-never-logged" not in caplog.text
+    assert secret not in caplog.text and LLM_TEST_KEY not in caplog.text
     db = sqlite3.connect(data_dir / "dastyar.db")
     try:
         for table in ("checkpoints", "writes"):
