@@ -74,10 +74,40 @@ def canonical(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _latin_words() -> dict[str, list[str]]:
+    """Persian written in Latin letters («lotfan kar 3 ro cancel kon») and English words people mix in, each to the
+    Persian word it stands for (agents/finglish.tsv), in canonical form."""
+    path = Path(__file__).resolve().parent / "finglish.tsv"
+    table: dict[str, list[str]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            latin, sep, persian = line.partition("\t")
+            if sep and not latin.startswith("#"):
+                table[latin.strip().lower()] = canonical(persian).split()
+    return table
+
+
+def _read_latin(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Latin words the table knows become their Persian words, so that the model reads a message typed in Latin
+    letters as it reads the same words in Persian; the Latin words themselves are kept as features too."""
+    table = _latin_words()
+    out: list[str] = []
+    kept: list[str] = []
+    for w in tokens:
+        persian = table.get(w.strip(".,;:!")) if w.isascii() else None
+        if persian:
+            out += persian
+            kept.append(w)
+        else:
+            out.append(w)
+    return out, kept
+
+
 def features(text: str) -> list[str]:
     """Word unigrams and bigrams, character 2–5-grams inside words, the last words (Persian verbs come last)."""
-    tokens = [w for w in canonical(text).split() if w not in ("،",)]
-    feats = [f"w:{w}" for w in tokens]
+    tokens, latin = _read_latin([w for w in canonical(text).split() if w not in ("،",)])
+    feats = [f"w:{w}" for w in tokens] + [f"w:{w}" for w in latin]
     feats += [f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     for w in tokens:
         if w.startswith("‹"):
@@ -377,7 +407,7 @@ def model_path() -> Path:
 
     cache = get_settings().cache_dir
     here = Path(__file__).resolve().parent
-    key = _fingerprint([*CORPUS_DIR.glob("*.jsonl"), here / "intent.py", here / "lexicon.py"])
+    key = _fingerprint([*CORPUS_DIR.glob("*.jsonl"), *here.glob("*.tsv"), here / "intent.py", here / "lexicon.py"])
     key = hashlib.sha256(f"{key}:{_tools_signature()}".encode()).hexdigest()[:16]
     return cache / f"intent-{key}.npz"
 
