@@ -88,14 +88,56 @@ def _latin_words() -> dict[str, list[str]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _latin_skeletons() -> dict[str, list[str]]:
+    """Chat shorthand drops the vowels («krdm», «bgrd», «kn»): each table word's consonants, where only one
+    Persian word has them."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for latin, persian in _latin_words().items():
+        skeleton = re.sub(r"[aeiou'\-]", "", latin)
+        if len(skeleton) >= 2:
+            found.setdefault(skeleton, set()).add(tuple(persian))
+    return {k: list(next(iter(v))) for k, v in found.items() if len(v) == 1}
+
+
+# Persian endings written onto a Latin word: «model-haye», «dataset-am», «download‌های» (ZWNJ, then canonical join).
+_LATIN_SUFFIX = {"ha": "ها", "haa": "ها", "hay": "ها", "hai": "ها", "haye": "های", "hayi": "هایی", "am": "م",
+                 "m": "م", "at": "ت", "et": "ت", "ash": "ش", "esh": "ش", "emun": "مون", "amun": "مون",
+                 "etun": "تون", "atun": "تون", "e": "", "ye": "", "i": "ی", "o": "و"}
+_LATIN_THEN_PERSIAN = re.compile(r"^([a-z][a-z'\-]*?)-?(ها|های|هایی|هام|هات|هاش|مون|تون|ام|ای|ات|اش|م|ت|ش|ی|و)$")
+
+
 def _read_latin(tokens: list[str]) -> tuple[list[str], list[str]]:
     """Latin words the table knows become their Persian words, so that the model reads a message typed in Latin
     letters as it reads the same words in Persian; the Latin words themselves are kept as features too."""
     table = _latin_words()
     out: list[str] = []
     kept: list[str] = []
+
+    def word(latin: str) -> list[str] | None:
+        latin = latin.strip(".,;:!")
+        if latin in table:
+            return list(table[latin])
+        if len(latin) >= 2 and not re.search(r"[aeiou]", latin) and latin in _latin_skeletons():
+            return list(_latin_skeletons()[latin])
+        head, _, tail = latin.partition("-")
+        if tail and head in table:  # «model-e», «dataset-haye», «list-e model-ha»
+            words = list(table[head])
+            for part in tail.split("-"):
+                if part in _LATIN_SUFFIX:
+                    words[-1] += _LATIN_SUFFIX[part]
+                elif part in table:
+                    words += table[part]
+            return words
+        return None
+
     for w in tokens:
-        persian = table.get(w.strip(".,;:!")) if w.isascii() else None
+        persian = None
+        if w.isascii():
+            persian = word(w)
+        elif m := _LATIN_THEN_PERSIAN.match(w):
+            stem = word(m.group(1))
+            persian = stem[:-1] + [stem[-1] + m.group(2)] if stem else None
         if persian:
             out += persian
             kept.append(w)
