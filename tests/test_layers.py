@@ -17,6 +17,7 @@ FORBIDDEN = {
     "tools": ("assistant.ui", "agents"),
     "agents": ("assistant.ui",),
     "assistant/db.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
+    "assistant/disk.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
     "assistant/models.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
     "assistant/events.py": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),
     "assistant/migrations": ("assistant.jobs", "assistant.services", "assistant.ui", "tools", "agents"),

@@ -48,7 +48,9 @@ class JobContext:
 
     def flush(self) -> None:
         """Write what is pending. Progress is not worth stopping the work for: while another process holds the
-        database locked, it stays pending (newer values over older) and goes with the next write."""
+        database locked, or its disk is full, it stays pending (newer values over older) and goes with the next
+        write. (A full disk stops the work where the work writes, with a reason the job's end can record.)"""
+        from assistant.disk import is_disk_full
         from assistant.jobs.store import is_locked, update_progress
 
         if self._pending:
@@ -56,7 +58,7 @@ class JobContext:
             try:
                 update_progress(self.job_id, **pending)
             except Exception as exc:
-                if not is_locked(exc):
+                if not (is_locked(exc) or is_disk_full(exc)):
                     raise
                 result = {**pending.get("result", {}), **self._pending.get("result", {})}
                 self._pending = {**pending, **self._pending}

@@ -6,7 +6,6 @@ queue a job; the process that claims it (an atomic queued→running update) runs
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import multiprocessing
@@ -19,6 +18,7 @@ from typing import Any, Unpack
 import psutil
 
 from assistant.config import get_settings
+from assistant.disk import ensure_reserve, is_disk_full
 from assistant.jobs import store
 from assistant.jobs.context import JobCancelled, JobContext, JobError
 from assistant.jobs.registry import (
@@ -72,13 +72,17 @@ def _run_handler(job_id: int, func: HandlerFunc) -> None:
         store.finish_job(job_id, JobStatus.failed, error=exc.user_message)
     except MemoryError:
         store.finish_job(job_id, JobStatus.failed, error=t("errors.out_of_memory"))
-    except OSError as exc:
+    except Exception as exc:
+        # A full disk has many shapes (OSError 28, SQLite's «database or disk is full», a library's text); each is
+        # one Persian sentence the person can act on, and one log line, not a traceback.
+        if is_disk_full(exc):
+            log.warning("job %s stopped: the disk is full (%s: %s)", job_id, type(exc).__name__, exc)
+            ctx.flush()  # the progress kept pending while the database could not be written
+            store.finish_job(job_id, JobStatus.failed, error=t("errors.disk_full"))
+            return
         log.exception("job %s failed", job_id)
-        key = "errors.disk_full" if exc.errno == errno.ENOSPC else "errors.io"
+        key = "errors.io" if isinstance(exc, OSError) else "errors.job_unexpected"
         store.finish_job(job_id, JobStatus.failed, error=t(key))
-    except Exception:
-        log.exception("job %s failed", job_id)
-        store.finish_job(job_id, JobStatus.failed, error=t("errors.job_unexpected"))
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -119,7 +123,9 @@ def _run_in_child(job: Job, target: str) -> None:
             proc.kill()
             proc.join(5)
     after = store.get_job(job.id)
-    if after is None or after.status.is_final:
+    # Ended by the worker, or already another run's: the worker may take a while to exit after writing its end,
+    # and a `/resume` in that while queues (or starts) the job again — that run is not this worker's to judge.
+    if after is None or after.status != JobStatus.running or after.worker_pid != proc.pid:
         return
     if store.is_cancel_requested(job.id):
         store.finish_job(job.id, JobStatus.cancelled)
@@ -137,6 +143,7 @@ def execute_job(job_id: int) -> None:
         return
     if not store.claim_job(job_id):
         return  # another process runs it, or it is no longer queued
+    ensure_reserve()  # the room a job's end may need on a full disk (made again once the disk has space)
     handler = get_handler(job.kind)
     if handler is None:
         store.finish_job(job_id, JobStatus.failed, error=t("errors.unknown_job_kind", kind=job.kind))

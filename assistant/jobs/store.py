@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypedDict, Unpack
+from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 
 import psutil
 from sqlalchemy import update
@@ -15,11 +17,14 @@ from sqlmodel import Session, col, select
 
 from assistant import events, identity
 from assistant.db import session_scope
+from assistant.disk import is_disk_full, release_reserve
 from assistant.jobs.registry import job_end_hooks
 from assistant.models import Job, JobStatus, utcnow
 from prompts import t
 
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 LOCK_RETRY_SECONDS = 300.0
@@ -51,6 +56,22 @@ def _until_unlocked(func):
                 log.warning("database locked by another process: %s waits and tries again", func.__name__)
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
+
+    return wrapper
+
+
+def _lands_on_a_full_disk(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A job's end must be written even when the disk is full (else the job stays `running` with no word to anyone):
+    the write gives up the database's disk reserve and tries once more."""
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            if not is_disk_full(exc) or not release_reserve():
+                raise
+            return func(*args, **kwargs)
 
     return wrapper
 
@@ -230,6 +251,7 @@ def reset_for_resume(job_id: int) -> Job | None:
 
 
 @_until_unlocked
+@_lands_on_a_full_disk
 def finish_job(
     job_id: int,
     status: JobStatus,
@@ -268,6 +290,7 @@ def _run_job_end_hooks(session: Session, job: Job) -> None:
 
 
 @_until_unlocked
+@_lands_on_a_full_disk
 def mark_interrupted(job: Job) -> None:
     with session_scope() as s:
         row = s.get(Job, job.id)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.disk import is_disk_full, nearly_full
 from assistant.jobs import JobCancelled, JobContext, JobError
 from assistant.persian import fa_digits, format_duration, format_number, format_percent
 from assistant.services.files import shown
@@ -62,6 +63,14 @@ def last_checkpoint(folder: Path) -> Path | None:
 
 def _step_of(checkpoint: Path) -> int:
     return int(checkpoint.name.split("-")[-1])
+
+
+def _disk_full_message(folder: Path, job_id: int) -> str:
+    """The disk filled up during the run (mostly while a checkpoint was written): what is kept, and how to go on.
+    A checkpoint cut halfway is never counted (`valid_checkpoints`); the resume removes it."""
+    kept = valid_checkpoints(folder) if folder.is_dir() else []
+    where = t("training.disk_full_kept", step=_step_of(kept[-1])) if kept else t("training.disk_full_nothing_kept")
+    return t("training.disk_full", kept=where, cid=str(job_id))
 
 
 def _fmt_lr(value: float | None) -> str:
@@ -388,6 +397,10 @@ def train(ctx: JobContext) -> dict[str, Any]:
     except Exception as exc:
         if _is_oom(exc):
             raise JobError(t("training.oom"), detail=str(exc)[:500]) from exc
+        # torch.save on a full disk raises a bare RuntimeError («unexpected pos …»): the free space says why.
+        if is_disk_full(exc) or nearly_full(ckpt_dir):
+            detail = f"{type(exc).__name__}: {exc}"[:500]
+            raise JobError(_disk_full_message(ckpt_dir, ctx.job_id), detail=detail) from exc
         raise
     if reporter.stopping:
         ctx.progress(force=True, **{**reporter.fields(trainer.state), "phase": "cancelled"})
