@@ -147,10 +147,13 @@ def _read_latin(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 
 def features(text: str) -> list[str]:
-    """Word unigrams and bigrams, character 2–5-grams inside words, the last words (Persian verbs come last)."""
+    """Word unigrams, bigrams and pairs one word apart, character 2–5-grams inside words, the last words
+    (Persian verbs come last)."""
     tokens, latin = _read_latin([w for w in canonical(text).split() if w not in ("،",)])
     feats = [f"w:{w}" for w in tokens] + [f"w:{w}" for w in latin]
     feats += [f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    # Pairs one word apart: a pair of words stays a feature when a word is slipped in between or one is left out.
+    feats += [f"s:{a}_{b}" for a, b in zip(tokens, tokens[2:], strict=False)]
     for w in tokens:
         if w.startswith("‹"):
             continue
