@@ -126,7 +126,18 @@ def test_microphone_speech_becomes_a_user_message_the_agent_answers(page, artifa
     assert user_messages.count() > before, "no transcript arrived from the microphone:\n" + log
     spoken = user_messages.last.inner_text().strip()
     assert any("\u0600" <= ch <= "\u06ff" for ch in spoken)
-    # The same agent answers it, as it would a typed message.
-    page.locator('[data-step-type="assistant_message"]').last.wait_for()
+    # The same agent answers it, as it would a typed message: its reply to that very text (the router's, offline),
+    # not just any message.
+    import re
+
+    from agents.graph import run_agent
+
+    def plain(text: str) -> str:
+        return " ".join(re.sub(r"[*`_#>]", "", text).split())
+
+    expected = plain(run_agent(spoken, session_id="mic-check").text.splitlines()[0])
+    assert expected
+    page.locator('[data-step-type="assistant_message"] .message-content').filter(
+        has_text=re.compile(re.escape(expected[:40]))).last.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(artifacts / "microphone.png"))
