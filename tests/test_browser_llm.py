@@ -51,7 +51,10 @@ def test_free_form_persian_runs_a_tool_and_streams_the_answer(app, llm_server, a
         partials = page.evaluate("Array.from(window.__partials)")
         assert any(0 < len(s) < len(ANSWER) - 5 and ANSWER.startswith(s[:10]) for s in partials), partials
         # The model asked for the search tool, and got its result back.
-        assert llm_server.requests[0]["tools"] and any(m.get("role") == "tool" for m in llm_server.requests[1]["messages"])
+        assert llm_server.requests[0]["tools"]
+        # What went back to the model is the real search's result from the test hub, not a word of the script.
+        tool_results = [str(m.get("content")) for m in llm_server.requests[1]["messages"] if m.get("role") == "tool"]
+        assert any("HooshvareLab/bert-fa-base-uncased" in content for content in tool_results), tool_results
         page.screenshot(path=str(artifacts / "llm-stream.png"))
 
         # A download above the size limit asks first; the yes button starts it.
