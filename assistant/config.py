@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Below this calibrated probability the offline router asks which of the two likeliest actions was meant
     # (0: never asks, above 1: always asks).
     router_confidence: float = Field(default=0.5, ge=0, validation_alias="DASTYAR_ROUTER_CONFIDENCE")
+    # The router's second opinion from a pretrained sentence encoder (agents/encoder.py) on messages its word
+    # features are unsure of; off: word features alone (the model is then built without it).
+    router_encoder: bool = Field(default=True, validation_alias="DASTYAR_ROUTER_ENCODER")
     # Where the trained intent model is kept (rebuilt when the corpus or the code changes).
     cache_dir: Path = Field(default=PROJECT_ROOT / ".cache", validation_alias="DASTYAR_CACHE_DIR")
     # Speech. STT: a faster-whisper size ("small"), a Hub repo id or a local CTranslate2 folder; language "fa" or "auto".

