@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # The router's second opinion from a pretrained sentence encoder (agents/encoder.py) on messages its word
     # features are unsure of; off: word features alone (the model is then built without it).
     router_encoder: bool = Field(default=True, validation_alias="DASTYAR_ROUTER_ENCODER")
+    # A bearer token that may read `/metrics` (Prometheus); without it only an admin's session may.
+    metrics_token: SecretStr | None = Field(default=None, validation_alias="DASTYAR_METRICS_TOKEN")
     # Where the trained intent model is kept (rebuilt when the corpus or the code changes).
     cache_dir: Path = Field(default=PROJECT_ROOT / ".cache", validation_alias="DASTYAR_CACHE_DIR")
     # Speech. STT: a faster-whisper size ("small"), a Hub repo id or a local CTranslate2 folder; language "fa" or "auto".

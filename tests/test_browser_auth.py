@@ -27,6 +27,7 @@ PUBLIC = {"/", "/{full_path:path}", "/public/{filename:path}", "/assets/{filenam
           # The font the widget names by absolute URL (static, like the rest of /public).
           "/public/theme.json"}
 PASSWORD = "maryam-pass-123"
+METRICS_TOKEN = "scrape-7f3a9c1e5b2d4068"
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def server(tmp_path_factory):
         subprocess.run([sys.executable, "-m", "assistant.cli", "user", "add", name, "--password-stdin"], cwd=ROOT,
                        env=env, input=password + "\n", check=True, capture_output=True, text=True, timeout=120)
     # With the tests' job kinds: a job queued for nima by another process is run by this server.
-    with dastyar_server(data, app=ROOT / "tests" / "fixture_app.py", DASTYAR_AUTH="password") as srv:
+    with dastyar_server(data, app=ROOT / "tests" / "fixture_app.py", DASTYAR_AUTH="password",
+                        DASTYAR_METRICS_TOKEN=METRICS_TOKEN) as srv:
         yield srv
 
 
@@ -158,4 +160,43 @@ def test_two_people_see_only_their_own_jobs_notifications_and_threads(server, ar
         assert nima.context.request.get(f"{url}/project/thread/{thread_id}").ok
         reza.screenshot(path=str(artifacts / "two-users-reza.png"))
         nima.context.close()
+        reza.context.close()
+
+
+def _families(text: str) -> dict:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def test_metrics_for_a_scraper_with_the_token_or_an_admin_never_anyone_else(server):
+    """`/metrics` in the Prometheus text format, parsed by prometheus_client's own parser: a message answered in
+    a real chat is counted under its tool, a job counted from the Job table, the process's memory reported."""
+    url = server["url"]
+    with chromium() as browser:
+        reza = _chat_as(browser, url, "reza", "reza-pass-789")
+        send(reza, "/jobs")
+        last_reply(reza, "کار")
+        out = subprocess.run([sys.executable, "-c", _SUBMIT_FOR_NIMA], cwd=ROOT, env=server["env"],
+                             capture_output=True, text=True, timeout=60, check=True)
+        assert out.stdout.strip()
+        anonymous = httpx.Client(base_url=url, timeout=20)
+        assert anonymous.get("/metrics").status_code == 401
+        assert anonymous.get("/metrics", headers={"Authorization": "Bearer wrong-token"}).status_code == 401
+        assert _signed_in(url, "nima", "nima-pass-012").get("/metrics").status_code == 403  # a user, not an admin
+        scraped = anonymous.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+        by_admin = _signed_in(url, "maryam", PASSWORD).get("/metrics")
+        assert by_admin.status_code == 200
+        families = _families(scraped.text)
+        messages = families["dastyar_message_seconds"]
+        assert messages.type == "histogram"
+        counts = {s.labels["tool"]: s.value for s in messages.samples if s.name == "dastyar_message_seconds_count"}
+        assert counts.get("list_jobs", 0) >= 1, counts
+        assert families["dastyar_chat_sessions"].samples[0].value >= 1
+        jobs = {(s.labels["kind"], s.labels["state"]): s.value for s in families["dastyar_jobs"].samples}
+        assert sum(v for (kind, _), v in jobs.items() if kind == "test_count") >= 1, jobs
+        assert families["process_resident_memory_bytes"].samples[0].value > 10_000_000
+        assert "dastyar_job_duration_seconds" in families and "dastyar_download_fetched_bytes" in families
+        assert METRICS_TOKEN not in scraped.text and "maryam" not in scraped.text
         reza.context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 
 import chainlit as cl
 import chainlit.server as chainlit_server
@@ -15,7 +16,7 @@ import chainlit.server as chainlit_server
 from agents.graph import run_agent
 from agents.router import route
 from agents.secrets import display_masked
-from assistant import bootstrap, events
+from assistant import bootstrap, events, metrics
 from assistant.identity import Identity, acting_as, owner_filter
 from assistant.jobs import store
 from assistant.jobs.runner import get_runner, stop_runner
@@ -94,6 +95,9 @@ async def _attach(*, welcome: bool) -> None:
     """What every chat connection sets up, new or resumed: commands, settings, notifications, live jobs."""
     await cl.context.emitter.set_commands(chainlit_commands())
     await speech_ui.send_settings()
+    if not cl.user_session.get("counted"):
+        metrics.session_opened()
+        cl.user_session.set("counted", True)
     # One subscription per chat to the process's one event feed (no per-chat polling of the database).
     subscription = await asyncio.to_thread(events.get_feed().subscribe_async, asyncio.get_running_loop())
     views: dict[int, _JobView] = {}
@@ -114,6 +118,9 @@ async def _attach(*, welcome: bool) -> None:
 
 @cl.on_chat_end
 async def _chat_end() -> None:
+    if cl.user_session.get("counted"):
+        metrics.session_closed()
+        cl.user_session.set("counted", False)
     for task in cl.user_session.get("tasks") or []:
         task.cancel()
     subscription = cl.user_session.get("subscription")
@@ -183,7 +190,9 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
 
         # Whoever signed in is who asks: their jobs and notifications, their rights (copied into the agent's thread).
         with acting_as(_identity_of(cl.user_session.get("user"))):
+            started = time.perf_counter()
             reply = await asyncio.to_thread(run_agent, text, session.thread_id, attachments or [], on_token)
+            metrics.observe_message(reply.tool, time.perf_counter() - started)
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
         await cl.Message(content=t("errors.internal")).send()

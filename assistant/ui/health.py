@@ -1,4 +1,4 @@
-"""`/health`: database and job runner, replacing Chainlit's shallow check of the same path.
+"""`/health`: database and job runner, replacing Chainlit's shallow check of the same path; `/metrics` for Prometheus.
 
 With sign-in by password, a caller without a session learns only up or down; an admin may ask for the app's routes
 (`/health?routes=1`, read from the running app's router: the tests check each answers 401 without a session).
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from assistant import __version__
 
@@ -63,6 +64,31 @@ async def health_endpoint(request: Request) -> dict[str, Any]:
     return report
 
 
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus text for a scraper with `Authorization: Bearer $DASTYAR_METRICS_TOKEN`, an admin's session, or the
+    person at this machine (DASTYAR_AUTH=local listens on loopback only); never anyone else."""
+    import asyncio
+    import hmac
+
+    from assistant import metrics
+    from assistant.config import get_settings
+
+    settings = get_settings()
+    allowed = settings.auth == "local"
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    given = request.headers.get("authorization", "")
+    if token and given.lower().startswith("bearer "):
+        allowed = allowed or hmac.compare_digest(given[7:].strip().encode(), token.encode())
+    if not allowed:
+        user = _session_user(request)
+        if user is None:
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        if user["role"] != "admin":
+            return Response(status_code=403)
+    body, content_type = await asyncio.to_thread(metrics.exposition)
+    return Response(body, media_type=content_type)
+
+
 def health_report() -> dict[str, Any]:
     from sqlalchemy import text
 
@@ -100,3 +126,5 @@ def install_health_route() -> None:
     from assistant.ui.routes import put_first
 
     put_first(APIRoute("/health", health_endpoint, methods=["GET"], name="dastyar_health"))
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/metrics"]
+    put_first(APIRoute("/metrics", metrics_endpoint, methods=["GET"], name="dastyar_metrics"))
