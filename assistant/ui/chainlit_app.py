@@ -47,6 +47,7 @@ def _identity_of(user) -> Identity:
 security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request
 widget.install_routes()  # the embedded chat's sign-in and font
 page.install()  # the page shell links nothing on other hosts
+page.install_avatar_route()  # Persian authors' avatars (Chainlit's route refuses their names)
 
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 
