@@ -81,10 +81,14 @@ def test_the_page_makes_no_request_to_other_hosts(browser, server):
     # The assistant's avatar loads (Radix draws the <img> only once the picture has loaded; before the avatar
     # route, Chainlit refused the Persian author's name with a 400 and an empty circle stayed).
     tab.locator('img[alt="Avatar for دستیار"]').first.wait_for()
+    # The readme in the page's language (chainlit_fa-IR.md), not a fallback logged on every load.
+    readme = context.request.get(f"{server['url']}/project/settings?language=fa-IR").json()
     context.close()
     foreign = [u for u in seen if not u.startswith(("data:", "blob:")) and urlsplit(u).hostname != "127.0.0.1"]
     assert seen and not foreign, foreign
     assert not [r for r in refused if "/avatars/" in r], refused
+    assert "دستیار" in (readme.get("markdown") or "")
+    assert "Translated markdown file" not in (server["data"] / "server.log").read_text(errors="replace")
 
 
 def test_rtl_persian_chat_answers_help_and_status(page, artifacts):
