@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # The router's second opinion from a pretrained sentence encoder (agents/encoder.py) on messages its word
     # features are unsure of; off: word features alone (the model is then built without it).
     router_encoder: bool = Field(default=True, validation_alias="DASTYAR_ROUTER_ENCODER")
+    # Seconds between the background samples of CPU, memory, disk, GPU and queue behind `/status`'s chart.
+    sample_seconds: float = Field(default=30.0, gt=0, validation_alias="DASTYAR_SAMPLE_SECONDS")
     # A bearer token that may read `/metrics` (Prometheus); without it only an admin's session may.
     metrics_token: SecretStr | None = Field(default=None, validation_alias="DASTYAR_METRICS_TOKEN")
     # Where the trained intent model is kept (rebuilt when the corpus or the code changes).

@@ -29,7 +29,8 @@ _free_port, _send, _last_reply = free_port, send, last_reply
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with dastyar_server(tmp_path_factory.mktemp("browser-data")) as srv:
+    # Samples every half second: `/status`'s chart of the last hour has points to draw within the test.
+    with dastyar_server(tmp_path_factory.mktemp("browser-data"), DASTYAR_SAMPLE_SECONDS="0.5") as srv:
         yield srv
 
 
@@ -107,11 +108,18 @@ def test_rtl_persian_chat_answers_help_and_status(page, artifacts):
     page.wait_for_function("el => getComputedStyle(el).unicodeBidi === 'plaintext'", arg=paragraph, timeout=180_000)
     page.screenshot(path=str(artifacts / "help.png"), full_page=False)
 
-    _send(page, "/status")
-    status = _last_reply(page, "پردازنده")
+    for _ in range(20):  # until the server's sampler has two points (it samples every 0.5 s from its start)
+        _send(page, "/status")
+        status = _last_reply(page, "پردازنده")
+        if status.locator(".js-plotly-plot").count() or page.locator(".js-plotly-plot").count():
+            break
     text = status.inner_text()
     assert "حافظه" in text and "دیسک" in text
     assert any(ch in text for ch in "۰۱۲۳۴۵۶۷۸۹")
+    chart = page.locator(".js-plotly-plot").last
+    chart.wait_for(state="visible")
+    chart.scroll_into_view_if_needed()
+    assert "یک ساعت گذشته" in chart.inner_text() and "پردازنده" in chart.inner_text()
     page.screenshot(path=str(artifacts / "status.png"), full_page=False)
 
 

@@ -58,3 +58,22 @@ def test_job_figures_come_from_the_table():
     assert messages[("dastyar_message_seconds_count", "cancel_job")] >= 1
     assert messages[("dastyar_message_seconds_count", "none")] >= 1
     assert families["process_cpu_seconds"].samples[0].value > 0
+
+
+def test_the_background_sampler_and_the_status_chart():
+    """Real readings (psutil, the disk, the Job table) into the ring `/status` draws; CPU without a wait."""
+    from assistant.services.sampler import Sampler
+    from assistant.ui.status_view import status_elements, status_figure
+
+    store.create_job("download", {})  # queued
+    sampler = Sampler(interval=60)
+    first, second = sampler.take(), sampler.take()
+    assert second.at >= first.at and second.queue == 1 and 0 <= second.cpu <= 100
+    assert 0 < second.ram < 100 and 0 < second.disk <= 100
+    history = sampler.history()
+    assert len(history) == 2 and history[-1]["queue"] == 1
+    assert 0 <= sampler.cpu_now() <= 100
+    names = [trace.name for trace in status_figure(history).data]
+    assert names[:3] == ["پردازنده", "حافظه", "دیسک"] and names[-1] == "کارهای در صف و در حال اجرا"
+    assert status_elements("system_status", {"history": history[:1]}) == []  # one point draws no line
+    assert status_elements("list_jobs", {"history": history}) == []

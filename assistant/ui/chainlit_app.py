@@ -23,11 +23,12 @@ from assistant.jobs.runner import get_runner, stop_runner
 from assistant.models import JobStatus
 from assistant.persian import fa_digits
 from assistant.services import notifications as notes
+from assistant.services import sampler
 from assistant.services.training.job import KIND as TRAINING
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
 from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
-from assistant.ui import page, security, training_view, widget  # training_view: live loss chart of training jobs
+from assistant.ui import page, security, status_view, training_view, widget  # charts: loss, last hour
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
@@ -60,11 +61,13 @@ async def _startup() -> None:
     await asyncio.to_thread(route, "سلام")
     await asyncio.to_thread(bootstrap.setup)  # job handlers and hooks, before the runner recovers and resumes
     await asyncio.to_thread(get_runner)
+    await asyncio.to_thread(sampler.start)  # /status's last hour, and its CPU figure without a wait
     log.info("Dastyar is ready")
 
 
 @cl.on_app_shutdown
 async def _shutdown() -> None:
+    sampler.stop()
     await asyncio.to_thread(stop_runner)
 
 
@@ -208,7 +211,8 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
             cl.Action(name="confirm", payload={"answer": "yes"}, label=t("agent.yes"), icon="check"),
             cl.Action(name="confirm", payload={"answer": "no"}, label=t("agent.no"), icon="x"),
         ]
-    elements = _elements(reply.media) + await speech_ui.reply_audio(reply.text, reply.media)
+    elements = _elements(reply.media) + status_view.status_elements(reply.tool, reply.data)
+    elements += await speech_ui.reply_audio(reply.text, reply.media)
     # When the LLM streamed, the same message ends its stream with the final text, elements and buttons.
     final = streamed if streamed.streaming else cl.Message(content="")
     final.content, final.elements, final.actions = reply.text, elements, actions

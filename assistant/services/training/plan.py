@@ -209,7 +209,7 @@ def _base_of(path: Path, config: dict[str, Any]) -> str | None:
 
 
 def detect_hardware() -> Hardware:
-    from assistant.services.system import _gpus
+    from assistant.services.system import gpus as _gpus
 
     cores = psutil.cpu_count() or 1
     gpus = _gpus()
