@@ -12,44 +12,10 @@ from typing import Any
 from agents.intent import canonical
 from agents.lexicon import NICKNAMES, TASKS, TOPICS
 from agents.patterns import HF_TOKEN, REPO_ID
-from assistant.persian import ZWNJ, parse_number, to_latin_digits
+from assistant.persian import ZWNJ, parse_number, to_latin_digits, words_to_number
 
-_UNITS = {
-    "صفر": 0, "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "چار": 4, "پنج": 5, "پنچ": 5, "شش": 6, "شیش": 6,
-    "هفت": 7, "هشت": 8, "نه": 9, "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13, "چهارده": 14, "پانزده": 15,
-    "پونزده": 15, "شانزده": 16, "شونزده": 16, "هفده": 17, "هیفده": 17, "هجده": 18, "هیجده": 18, "نوزده": 19,
-}
-_TENS = {"بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60, "هفتاد": 70, "هشتاد": 80, "نود": 90}
-_HUNDREDS = {"صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "پونصد": 500}
 _ORDINAL_SUFFIX = re.compile(r"(?:م|مین|می|مي)$")
 _NUM = r"[0-9۰-۹٠-٩]+(?:[.٫/][0-9۰-۹٠-٩]+)?(?:[eE][+-−]?[0-9۰-۹٠-٩]+)?"
-
-
-def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
-    """«بیست و سه» → (23, tokens used); digits too. None when the first token is not a number."""
-    total, used, seen = 0, 0, False
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i].strip("،,.؟?!:()[]")
-        if tok in _HUNDREDS or tok in _TENS or tok in _UNITS:
-            value = _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
-            if seen and value >= _last_magnitude(total):
-                break  # «سه چهار» is two numbers
-            total += value
-            seen, used = True, i + 1
-            if i + 2 < len(tokens) and tokens[i + 1] == "و":
-                i += 2
-                continue
-            break
-        elif not seen and re.fullmatch(r"#?[0-9۰-۹٠-٩]+", tok):
-            return int(to_latin_digits(tok.lstrip("#"))), 1
-        else:
-            break
-    return (total, used) if seen else None
-
-
-def _last_magnitude(total: int) -> int:
-    return 1 if total % 10 else 10 if total % 100 else 100
 
 
 def _numbers(text: str) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from agents.patterns import HF_TOKEN, words
 from assistant.persian import normalize, parse_number
-from tools.commands import COMMANDS, Command
+from tools.commands import BY_TOOL, COMMANDS, Command
 
 
 @dataclass
@@ -329,5 +329,35 @@ def route(text: str, model: Any = None) -> Route:
         normalized = normalize(text)
         slash = route_slash(normalized) if normalized.startswith("/") else None
         if slash is None:
-            return fill_defaults(route_rules(normalized[:2000], model), model)
+            later = _route_later(normalized[:2000], model)
+            return later if later is not None else fill_defaults(route_rules(normalized[:2000], model), model)
+    if slash.tool == "schedule" and slash.args.get("when"):
+        return _route_later(slash.args["when"], model, slash=True) or fill_defaults(slash, model)
     return fill_defaults(slash, model)
+
+
+# The tools the router reaches by composing, not through the intent model: «امشب ساعت ۲ <a request>» is the request,
+# routed as it is, wrapped in `schedule` with the time's words.
+COMPOSED_TOOLS = ("schedule",)
+_NOW_WORDS = {"امروز", "الان", "همین", "حالا"}
+
+
+def _route_later(text: str, model: Any = None, *, slash: bool = False) -> Route | None:
+    """A request for work with a time in it → `schedule`; None when there is no time, the time is just «today», or
+    what is left is not work that starts a job (a question, a status: answered now, as said)."""
+    from assistant.when import split_when
+
+    when, rest = split_when(text)
+    if not when or set(when.split()) <= _NOW_WORDS:
+        return None
+    inner = route(rest, model) if rest else Route(None)
+    work = inner.tool is not None and BY_TOOL[inner.tool].later
+    if not slash and not work:
+        # Not work to schedule: a question or a look («فردا ساعت ۱۰ وضعیت سیستم رو بگو») is answered now, read
+        # without the time's words (which say nothing of what is asked); small talk stays as it was said.
+        return fill_defaults(inner, model) if inner.tool is not None else None
+    if inner.tool is not None and inner.missing:
+        return inner  # «فردا دانلود کن»: what to download is asked first
+    r = Route("schedule", {"tool": inner.tool or "", "args": inner.args, "when": when}, source=inner.source,
+              confidence=inner.confidence)
+    return fill_defaults(r, model)

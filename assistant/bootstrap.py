@@ -15,7 +15,10 @@ def setup() -> None:
     if _done:
         return
     from assistant.jobs import registry
-    from assistant.services import notifications  # noqa: F401  (every job's end becomes a notification)
+    from assistant.services import (
+        notifications,  # noqa: F401  (every job's end becomes a notification)
+        schedules,  # noqa: F401  (repeating schedules; a scheduled job's start notice)
+    )
     from assistant.services.goals import chain  # noqa: F401  (a goal's chain of jobs)
     from assistant.services.hub import (
         download,  # noqa: F401  (download jobs; partial files swept at start)

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # The router's second opinion from a pretrained sentence encoder (agents/encoder.py) on messages its word
     # features are unsure of; off: word features alone (the model is then built without it).
     router_encoder: bool = Field(default=True, validation_alias="DASTYAR_ROUTER_ENCODER")
+    # The timezone times are read and shown in («فردا ساعت ۱۰», a schedule's time, job times): an IANA name.
+    timezone: str = Field(default="Asia/Tehran", validation_alias="DASTYAR_TIMEZONE")
     # Seconds between the background samples of CPU, memory, disk, GPU and queue behind `/status`'s chart.
     sample_seconds: float = Field(default=30.0, gt=0, validation_alias="DASTYAR_SAMPLE_SECONDS")
     # A bearer token that may read `/metrics` (Prometheus); without it only an admin's session may.

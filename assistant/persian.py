@@ -169,9 +169,12 @@ _JALALI_MONTHS = (
 
 
 def _local(dt: datetime) -> datetime:
+    """In the people's timezone (DASTYAR_TIMEZONE), not the server's: a naive time is UTC, as the database keeps it."""
+    from assistant.when import user_zone
+
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone()
+    return dt.astimezone(user_zone())
 
 
 def jalali_date(dt: datetime) -> str:
@@ -185,3 +188,39 @@ def jalali_date(dt: datetime) -> str:
 def jalali_datetime(dt: datetime) -> str:
     local = _local(dt)
     return f"{jalali_date(local)}، ساعت {fa_digits(local.strftime('%H:%M'))}"
+
+
+# Numbers said in words («بیست و سه»): for job numbers, counts, clock hours.
+_UNITS = {
+    "صفر": 0, "یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "چار": 4, "پنج": 5, "پنچ": 5, "شش": 6, "شیش": 6,
+    "هفت": 7, "هشت": 8, "نه": 9, "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13, "چهارده": 14, "پانزده": 15,
+    "پونزده": 15, "شانزده": 16, "شونزده": 16, "هفده": 17, "هیفده": 17, "هجده": 18, "هیجده": 18, "نوزده": 19,
+}
+_TENS = {"بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60, "هفتاد": 70, "هشتاد": 80, "نود": 90}
+_HUNDREDS = {"صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "پونصد": 500}
+
+def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
+    """«بیست و سه» → (23, tokens used); digits too. None when the first token is not a number."""
+    total, used, seen = 0, 0, False
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].strip("،,.؟?!:()[]")
+        if tok in _HUNDREDS or tok in _TENS or tok in _UNITS:
+            value = _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
+            if seen and value >= _last_magnitude(total):
+                break  # «سه چهار» is two numbers
+            total += value
+            seen, used = True, i + 1
+            if i + 2 < len(tokens) and tokens[i + 1] == "و":
+                i += 2
+                continue
+            break
+        elif not seen and re.fullmatch(r"#?[0-9۰-۹٠-٩]+", tok):
+            return int(to_latin_digits(tok.lstrip("#"))), 1
+        else:
+            break
+    return (total, used) if seen else None
+
+
+def _last_magnitude(total: int) -> int:
+    return 1 if total % 10 else 10 if total % 100 else 100

@@ -40,11 +40,15 @@ def test_corpus_is_large_tagged_and_consistent():
     import tools
 
     records = intent.load_corpus()
+    from agents.router import COMPOSED_TOOLS
+
     names = {t.name for t in tools.list_tools()}
     per_label = Counter(r["label"] for r in records)
     assert len(records) >= 2000
     assert per_label["none"] >= 300
-    assert all(per_label[name] >= 80 for name in names), per_label
+    # A tool reached by composing (a time + a request: `schedule`) is not a label of the intent model.
+    assert all(per_label[name] >= 80 for name in names - set(COMPOSED_TOOLS)), per_label
+    assert not set(COMPOSED_TOOLS) & set(per_label)
     for r in records:
         assert r["tool"] is None or r["tool"] in names, r
         assert r["family"].split(".")[0] == (r["tool"] or "none"), r

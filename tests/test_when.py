@@ -1,4 +1,4 @@
-"""Times in Persian sentences (agents/when.py): relative, parts of day, Jalali dates, weekdays, repetition, and a
+"""Times in Persian sentences (assistant/when.py): relative, parts of day, Jalali dates, weekdays, repetition, and a
 question — never a guess — for an hour that can be morning or evening, a time already past, a date that does not
 exist. «Now» is fixed: Friday 4 December 2026, 16:00 in Tehran (13 آذر 1405)."""
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agents.when import Unclear, When, read_when
+from assistant.when import Unclear, When, read_when
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NOW = datetime(2026, 12, 4, 16, 0, tzinfo=TEHRAN)

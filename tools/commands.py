@@ -16,6 +16,8 @@ How the text after the command becomes arguments (applied in this order):
 - `options`: `key=value` words at the start of the text, by key, before `rest` takes what follows;
 - `rest`: the whole (remaining) text, as typed;
 - `required`: the argument asked for when the text is empty.
+
+`later`: the tool starts work (a job) that may be scheduled for a time (the `schedule` tool wraps it).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Command:
     options: Mapping[str, str] = field(default_factory=dict)
     rest: str | None = None
     required: str | None = None
+    later: bool = False  # it starts work that may be scheduled for later (`/schedule`, «فردا ساعت ۲ …»)
 
     @property
     def name(self) -> str:
@@ -67,7 +70,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "download", ("download", "دانلود"), "download", "hub", ("/download HooshvareLab/bert-fa-base-uncased",),
-        positional=("repo_id", "repo_type"), keys={"repo_type": "repo_type", "type": "repo_type", "revision": "revision"},
+        positional=("repo_id", "repo_type"), keys={"repo_type": "repo_type", "type": "repo_type", "revision": "revision"}, later=True,
     ),
     Command("list_installed", ("installed", "نصب"), "hard-drive", "hub", ("/installed",)),
     Command("catalog", ("catalog", "کاتالوگ"), "book-open", "hub", ("/catalog",), first="task"),
@@ -90,16 +93,16 @@ COMMANDS: tuple[Command, ...] = (
             "save_total_limit": "save_total_limit", "max_length": "max_length", "maxlen": "max_length",
             "eval": "eval_fraction", "eval_fraction": "eval_fraction",
             "confirm": "confirmed", "confirmed": "confirmed", "yes": "confirmed",
-        },
+        }, later=True,
     ),
     Command(
         "plan_goal", ("goal", "هدف"), "target", "training",
-        ("/goal یه مدل تحلیل احساسات برای نظرات مشتری‌هام",), rest="goal", required="goal",
+        ("/goal یه مدل تحلیل احساسات برای نظرات مشتری‌هام",), rest="goal", required="goal", later=True,
     ),
     Command(
         "push_model", ("push", "بارگذاری"), "upload", "training", ("/push <شمارهٔ کار> <نام مخزن> [public]",),
         positional=("model", "name", "private"), keys={"model": "model", "name": "name", "repo": "name",
-                                                      "private": "private"},
+                                                      "private": "private"}, later=True,
     ),
     Command(
         "try_model", ("try",), "flask-conical", "training",
@@ -110,17 +113,17 @@ COMMANDS: tuple[Command, ...] = (
         "evaluate_model", ("eval", "ارزیابی"), "chart-column", "training", ("/eval <شمارهٔ کار یا مدل> [دیتاست یا فایل]",),
         positional=("model", "dataset"),
         keys={"model": "model", "data": "dataset", "dataset": "dataset", "text": "text_column",
-              "text_column": "text_column", "label": "label_column", "label_column": "label_column"},
+              "text_column": "text_column", "label": "label_column", "label_column": "label_column"}, later=True,
     ),
     Command(
         "compare_models", ("compare", "مقایسه"), "scale", "training", ("/compare 3 5 [data=<دیتاست یا فایل>]",),
         words="models",
         keys={"data": "dataset", "dataset": "dataset", "text": "text_column", "text_column": "text_column",
-              "label": "label_column", "label_column": "label_column"},
+              "label": "label_column", "label_column": "label_column"}, later=True,
     ),
     Command(
         "export_model", ("export", "اکسپورت"), "package", "training", ("/export <شمارهٔ کار یا مدل> onnx",),
-        positional=("model", "format"), keys={"model": "model", "format": "format"},
+        positional=("model", "format"), keys={"model": "model", "format": "format"}, later=True,
     ),
     Command("set_hf_token", ("token",), "key-round", "hub", ("/token hf_…",), rest="token"),
     Command(
@@ -130,8 +133,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("system_status", ("status", "system", "وضعیت"), "activity", "system", ("/status",)),
     Command("list_jobs", ("jobs", "کارها"), "list-checks", "system", ("/jobs",), first="kind"),
     Command("job_status", ("job", "کار"), "info", "system", ("/job 3",), **_JOB),
-    Command("cancel_job", ("cancel", "stop", "لغو"), "circle-stop", "system", ("/cancel 3",), **_JOB),
-    Command("resume_job", ("resume", "ادامه"), "play", "system", ("/resume 3",), **_JOB),
+    Command("cancel_job", ("cancel", "stop", "لغو", "unschedule"), "circle-stop", "system", ("/cancel 3",), **_JOB),
+    Command(
+        "schedule", ("schedule", "schedules", "زمان‌بندی"), "alarm-clock", "system",
+        ("/schedule فردا ساعت ۱۰ صبح /download HooshvareLab/bert-fa-base-uncased", "/schedules"), rest="when",
+    ),
+    Command("resume_job", ("resume", "ادامه"), "play", "system", ("/resume 3",), **_JOB, later=True),
     Command(
         "notifications", ("notifications", "notifs", "اعلان", "اعلانها"), "bell", "system", ("/notifications",),
         flag=("unread_only", True, ("unread", "خوانده‌نشده", "نخوانده", "جدید")),
@@ -141,7 +148,8 @@ COMMANDS: tuple[Command, ...] = (
         "speak", ("speak", "بخوان", "بخون", "say", "tts"), "volume-2", "speech", ("/speak سلام",),
         options={"voice": "voice"}, rest="text",
     ),
-    Command("transcribe", ("transcribe", "stt", "رونویسی"), "audio-lines", "speech", ("/transcribe",), rest="audio"),
+    Command("transcribe", ("transcribe", "stt", "رونویسی"), "audio-lines", "speech", ("/transcribe",), rest="audio",
+            later=True),
 )
 
 BY_TOOL: dict[str, Command] = {c.tool: c for c in COMMANDS}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from assistant.identity import can_see, owner_filter
 from assistant.jobs import store
-from assistant.jobs.runner import get_runner
+from assistant.jobs.runner import SERIES_KIND, get_runner
 from assistant.jobs.steps import steps_text
-from assistant.models import Job, JobStatus
+from assistant.models import Job, JobStatus, utcnow
 from assistant.persian import format_percent, jalali_datetime
+from assistant.services.schedules import aware, describe
 from prompts import job_kind, t
 from tools.registry import ToolArgs, ToolResult, tool
 from tools.validators import JobId, JobKind
@@ -22,14 +23,11 @@ def job_line(job: Job) -> str:
     if job.status.is_active and (job.result or {}).get("steps") and job.message:
         progress += f" — {job.message.split(' — ')[0]}"  # a chain: the step it is on
     title = f" `{job.title}`" if job.title else ""
-    return t(
-        "jobs.line",
-        id=job.id,
-        kind=job_kind(job.kind),
-        title=title,
-        status=status_label(job.status),
-        progress=progress,
-    )
+    status = status_label(job.status)
+    if job.status == JobStatus.queued and job.run_at is not None and (
+            job.kind == SERIES_KIND or aware(job.run_at) > utcnow()):
+        status = t("schedule.queued_for", when=describe(aware(job.run_at), (job.params or {}).get("repeat")))
+    return t("jobs.line", id=job.id, kind=job_kind(job.kind), title=title, status=status, progress=progress)
 
 
 def job_dict(job: Job) -> dict:

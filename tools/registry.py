@@ -75,7 +75,7 @@ class Tool:
 
 _TOOLS: dict[str, Tool] = {}
 # The modules whose `@tool` functions make up the registry, imported on the first look-up.
-TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training", "goals", "sharing")
+TOOL_MODULES = ("hub", "jobs", "notifications", "speech", "system", "training", "goals", "sharing", "schedules")
 _loaded = False
 
 
@@ -131,7 +131,7 @@ def _fa_number(value: Any) -> str:
     return fa_digits(str(value)) if value is not None else ""
 
 
-def _bad_args_text(exc: ValidationError) -> str:
+def bad_args_text(exc: ValidationError) -> str:
     fields = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
@@ -161,7 +161,7 @@ def call_tool(name: str, args: dict[str, Any] | None = None) -> ToolResult:
     try:
         parsed = spec.args_model.model_validate({k: v for k, v in (args or {}).items() if v is not None})
     except ValidationError as exc:
-        return ToolResult(False, _bad_args_text(exc), {"error": "bad_args"})
+        return ToolResult(False, bad_args_text(exc), {"error": "bad_args"})
     try:
         return spec.func(**parsed.model_dump())
     except Exception as exc:

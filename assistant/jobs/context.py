@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 
@@ -30,6 +31,8 @@ class JobContext:
         self._last_check = 0.0
         self._cancelled = False
         self._pending: dict[str, Any] = {}
+        # A repeating job's next time: set by its handler, the runner queues the job again for then.
+        self.again_at: datetime | None = None
 
     def progress(
         self, fraction: float | None = None, message: str | None = None, *, force: bool = False, **result: Any

@@ -98,6 +98,21 @@ def job_end_hooks() -> list[JobEndHook]:
     return list(_JOB_END_HOOKS)
 
 
+JobStartHook = Callable[["Job"], None]
+_JOB_START_HOOKS: list[JobStartHook] = []
+
+
+def on_job_start(func: JobStartHook) -> JobStartHook:
+    """Called with the job once this process has claimed it, before its handler runs (e.g. «a scheduled job began»)."""
+    if func not in _JOB_START_HOOKS:
+        _JOB_START_HOOKS.append(func)
+    return func
+
+
+def job_start_hooks() -> list[JobStartHook]:
+    return list(_JOB_START_HOOKS)
+
+
 _process_setup: Callable[[], None] | None = None
 
 

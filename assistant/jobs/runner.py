@@ -12,6 +12,10 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Unpack
 
@@ -25,6 +29,7 @@ from assistant.jobs.registry import (
     HandlerFunc,
     all_handlers,
     get_handler,
+    job_start_hooks,
     process_setup_target,
     resolve_target,
     startup_hooks,
@@ -36,6 +41,30 @@ log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 _RUNNER_KEY = "runner.owner"
+# The kind of a repeating schedule's row: at each time it queues a copy of its job and waits for the next time.
+SERIES_KIND = "schedule"
+
+
+@dataclass(frozen=True)
+class Later:
+    """Work asked for later: the first time (timezone-aware) and, for a series, how it repeats."""
+
+    at: datetime
+    repeat: str | None = None  # None | "daily" | "weekly"
+
+
+_later: ContextVar[Later | None] = ContextVar("dastyar_later", default=None)
+
+
+@contextmanager
+def scheduled_for(later: Later) -> Iterator[Later]:
+    """Jobs submitted (or resumed) inside run at `later.at` instead of now; a repeating one becomes a series row that
+    queues a copy of the job at each time. Whatever tool starts the work, it is scheduled the same way."""
+    token = _later.set(later)
+    try:
+        yield later
+    finally:
+        _later.reset(token)
 COORDINATOR_THREADS = 16
 
 
@@ -60,6 +89,10 @@ def _run_handler(job_id: int, func: HandlerFunc) -> None:
     try:
         result = func(ctx) or {}
         ctx.flush()
+        if ctx.again_at is not None and not ctx.cancelled():
+            if store.requeue_job(job_id, ctx.again_at, result=result):
+                get_runner().schedule(job_id, ctx.again_at)
+            return
         # A handler may give its own closing line (e.g. «… دانلود شد (۴۴۰ مگابایت)»).
         store.finish_job(job_id, JobStatus.succeeded, result=result, message=result.get("message"))
     except JobCancelled:
@@ -143,6 +176,11 @@ def execute_job(job_id: int) -> None:
         return
     if not store.claim_job(job_id):
         return  # another process runs it, or it is no longer queued
+    for hook in job_start_hooks():
+        try:
+            hook(job)
+        except Exception:  # a start notice is not worth the job
+            log.exception("job %s: start hook %s failed", job_id, getattr(hook, "__name__", hook))
     ensure_reserve()  # the room a job's end may need on a full disk (made again once the disk has space)
     handler = get_handler(job.kind)
     if handler is None:
@@ -158,6 +196,28 @@ def execute_job(job_id: int) -> None:
         store.finish_job(job_id, JobStatus.failed, error=t("errors.job_unexpected"))
 
 
+def _shared_store(base: type) -> type:
+    """APScheduler's SQL job store, shared by every server process on the database: each scheduler runs a due entry
+    (the atomic claim lets one of them have it) and then removes or updates it — the second finds it gone. That is
+    not an error here; unhandled, it ends the scheduler's thread and nothing more would ever run in that process."""
+    from apscheduler.jobstores.base import JobLookupError
+
+    class SharedJobStore(base):  # type: ignore[misc,valid-type]
+        def remove_job(self, job_id: str) -> None:
+            try:
+                super().remove_job(job_id)
+            except JobLookupError:
+                pass
+
+        def update_job(self, job: Any) -> None:
+            try:
+                super().update_job(job)
+            except JobLookupError:
+                pass
+
+    return SharedJobStore
+
+
 class JobRunner:
     def __init__(self, db_url: str | None = None, max_workers: int | None = None) -> None:
         from apscheduler.executors.pool import ThreadPoolExecutor
@@ -169,7 +229,7 @@ class JobRunner:
         self.db_url = db_url or settings.db_url
         self.scheduler = BackgroundScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(url=self.db_url, tablename="apscheduler_jobs"),
+                "default": _shared_store(SQLAlchemyJobStore)(url=self.db_url, tablename="apscheduler_jobs"),
                 "memory": MemoryJobStore(),
             },
             # Chains wait on their steps: they get their own threads, so DASTYAR_MAX_JOBS counts only real work.
@@ -254,15 +314,27 @@ class JobRunner:
         handler = get_handler(kind)
         if handler is not None:
             params = handler.check_params(params or {})
+        later = _later.get()
+        if later is not None and options.get("parent_id") is None:
+            if later.repeat:
+                series = {"kind": kind, "params": params or {}, "title": options.get("title", ""),
+                          "repeat": later.repeat, "first": later.at.astimezone(UTC).isoformat()}
+                options["run_at"] = later.at
+                job = store.create_job(SERIES_KIND, series, **options)
+                assert job.id is not None
+                self.schedule(job.id, later.at, kind=SERIES_KIND)
+                return job
+            options["run_at"] = later.at
         job = store.create_job(kind, params, **options)
         assert job.id is not None
         self.schedule(job.id, options.get("run_at"), kind=kind)
         return job
 
     def resume(self, job_id: int) -> Job | None:
-        job = store.reset_for_resume(job_id)
+        later = _later.get()
+        job = store.reset_for_resume(job_id, run_at=later.at if later else None)
         if job is not None:
-            self.schedule(job_id)
+            self.schedule(job_id, later.at if later else None)
         return job
 
     def cancel(self, job_id: int) -> store.CancelOutcome:

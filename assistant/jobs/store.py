@@ -7,12 +7,12 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 
 import psutil
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from assistant import events, identity
@@ -159,13 +159,15 @@ def job_counts() -> dict[str, int]:
 
 @_until_unlocked
 def claim_job(job_id: int) -> bool:
-    """Atomically move a queued job to running for this process; False if someone else has it."""
+    """Atomically move a queued job to running for this process; False if someone else has it, or if its time has
+    not come (a repeating job another process just ran and queued again for its next time)."""
     pid, started = process_identity()
     now = utcnow()
     with session_scope() as s:
+        due = or_(col(Job.run_at).is_(None), col(Job.run_at) <= now + timedelta(seconds=2))
         res = s.exec(  # type: ignore[call-overload]
             update(Job)
-            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued, due)
             .values(
                 status=JobStatus.running,
                 owner_pid=pid,
@@ -232,8 +234,9 @@ def request_cancel(job_id: int) -> CancelOutcome:
     return CancelOutcome.cancelled
 
 
-def reset_for_resume(job_id: int) -> Job | None:
-    """Put an interrupted (or failed/cancelled) job back in the queue, keeping its id and results so far."""
+def reset_for_resume(job_id: int, *, run_at: datetime | None = None) -> Job | None:
+    """Put an interrupted (or failed/cancelled) job back in the queue, keeping its id and results so far; `run_at`:
+    from then on (a resume scheduled for later)."""
     with session_scope() as s:
         job = s.get(Job, job_id)
         if job is None or job.status in (JobStatus.running, JobStatus.queued, JobStatus.succeeded):
@@ -241,13 +244,31 @@ def reset_for_resume(job_id: int) -> Job | None:
         # Queued again as new, but with its id, parameters and results so far (the handler resumes from those).
         fresh = {"status": JobStatus.queued, "cancel_requested": False, "error": None, "finished_at": None,
                  "owner_pid": None, "worker_pid": None, "worker_started": None, "message": t("jobs.resuming"),
-                 "updated_at": utcnow()}
+                 "updated_at": utcnow(), "run_at": run_at.astimezone(UTC) if run_at else None}
         for name, value in fresh.items():
             setattr(job, name, value)
         s.add(job)
         events.commit(s)
         s.refresh(job)
     return job
+
+
+@_until_unlocked
+def requeue_job(job_id: int, run_at: datetime, *, result: dict[str, Any] | None = None) -> bool:
+    """A repeating job back in the queue for its next time (running → queued), by the process that ran it."""
+    with session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None or job.status != JobStatus.running:
+            return False
+        fresh = {"status": JobStatus.queued, "run_at": run_at.astimezone(UTC), "progress": 0.0,
+                 "owner_pid": None, "started_at": None, "message": "", "updated_at": utcnow()}
+        for name, value in fresh.items():
+            setattr(job, name, value)
+        if result:
+            job.result = {**job.result, **result}
+        s.add(job)
+        events.commit(s)
+    return True
 
 
 @_until_unlocked

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from agents.arguments import words_to_number
-from assistant.persian import normalize, to_latin_digits
+from assistant.persian import normalize, to_latin_digits, words_to_number
 
 MONTHS = {"فروردین": 1, "اردیبهشت": 2, "خرداد": 3, "تیر": 4, "مرداد": 5, "امرداد": 5, "شهریور": 6, "مهر": 7,
           "آبان": 8, "آذر": 9, "دی": 10, "بهمن": 11, "اسفند": 12}
@@ -25,6 +25,7 @@ PART_HOURS = {"صبح": 9, "بامداد": 6, "ظهر": 12, "بعدازظهر": 
 _PM = ("بعدازظهر", "عصر")
 _UNITS = {"ثانیه": 1, "دقیقه": 60, "ساعت": 3600, "روز": 86400, "هفته": 7 * 86400}
 _LATER = r"(?:دیگه|دیگر|بعد|بعدش|later)"
+DEFAULT_ZONE = "Asia/Tehran"
 
 
 @dataclass
@@ -240,3 +241,96 @@ def _next_year(at: datetime) -> datetime:
     except ValueError:
         return at
     return g.replace(tzinfo=at.tzinfo)
+
+
+def user_zone() -> ZoneInfo:
+    """The timezone people's times are read and shown in (DASTYAR_TIMEZONE); a name the system does not know falls
+    back to Tehran's (`dastyar doctor` says so)."""
+    from assistant.config import get_settings
+
+    return _zone(get_settings().timezone)
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError... and an OSError on some systems
+        return ZoneInfo(DEFAULT_ZONE)
+    except KeyError:
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def zone_known(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        return False
+    return True
+
+
+# The words a time is said in, for `split_when`: what is left is the request itself.
+_TIME_WORDS = {"امروز", "امشب", "فردا", "پس‌فردا", "امروزصبح", *PART_HOURS, *WEEKDAYS, "نصف‌شب"}
+_GLUE = {"و", "به", "وقت", "تهران", "حدود", "حوالی", "سر", "در", "تو", "توی", "از", "برای", "واسه"}
+
+
+def split_when(text: str) -> tuple[str, str]:
+    """(the time's words, the rest) of «امشب ساعت ۲ مدل X رو دانلود کن» → («امشب ساعت 2», «مدل X رو دانلود کن»).
+    Digits come back Latin; the rest keeps its words in order. No time in the text: ("", text)."""
+    s = _spaced(text)
+    words = s.split()
+    drop: set[int] = set()
+    for i, word in enumerate(words):
+        bare = word.strip("،,.؟?!")
+        nxt = words[i + 1].strip("،,.؟?!") if i + 1 < len(words) else ""
+        clock = bare in ("ساعت", "ساعته") and nxt not in _UNITS and (
+            _number_at(words, i + 1) is not None or bool(re.fullmatch(r"\d{1,2}:\d{2}", nxt)))
+        later = bare in _UNITS and bool(re.fullmatch(_LATER, nxt))  # «دو ساعت دیگه», «نیم ساعت بعد»
+        every = bare == "هر" and (nxt in _TIME_WORDS or nxt in ("روز", "هفته"))
+        if (bare in _TIME_WORDS or bare in MONTHS or clock or later or every
+                or re.fullmatch(r"\d{1,2}:\d{2}|1[34]\d\d[/-]\d{1,2}[/-]\d{1,2}", bare)):
+            drop.add(i)
+            # The number that belongs to it: after «ساعت» (and «و نیم»/«و ۱۰»), before a unit or a month.
+            if clock and (got := _number_at(words, i + 1)):
+                drop.update(range(i + 1, i + 1 + got[1]))
+                j = i + 1 + got[1]
+                if words[j:j + 2] in (["و", "نیم"], ["و", "ربع"]):
+                    drop.update((j, j + 1))
+                elif words[j:j + 1] == ["و"] and (extra := _number_at(words, j + 1)) and extra[0] < 60:
+                    drop.update(range(j, j + 1 + extra[1]))
+                elif words[j:j + 2] == ["ربع", "کم"]:
+                    drop.update((j, j + 1))
+                elif words[j:j + 1] == ["ربع‌کم"]:
+                    drop.add(j)
+            if later or bare in MONTHS:
+                start = next((k for k in range(max(0, i - 4), i) if (got := _number_at(words, k)) and k + got[1] == i),
+                             None)
+                if start is not None:
+                    drop.update(range(start, i))
+                elif later and i > 0 and words[i - 1] == "نیم":
+                    drop.add(i - 1)
+            if later and words[i + 2:i + 4] and words[i + 1] == "و" and words[i + 2] == "نیم":
+                pass  # «یک ساعت و نیم دیگه» is read below
+                if bare in MONTHS and (year := _number_at(words, i + 1)) and year[0] > 1300:
+                    drop.update(range(i + 1, i + 1 + year[1]))
+            if later:
+                drop.add(i + 1)
+            if every:
+                drop.add(i + 1)
+        # «یک ساعت و نیم دیگه»: the unit, «و نیم», the word for later.
+        if (bare in _UNITS and words[i + 1:i + 3] == ["و", "نیم"] and i + 3 < len(words)
+                and re.fullmatch(_LATER, words[i + 3])):
+            start = next((k for k in range(max(0, i - 4), i) if (got := _number_at(words, k)) and k + got[1] == i), i)
+            drop.update(range(start, i + 4))
+    if not drop:
+        return "", text
+    # Glue words between or right beside the time's words («ساعت ۱۰ به وقت تهران», «فردا و ...» is not glue).
+    for i, word in enumerate(words):
+        if word in _GLUE and i not in drop and ((i - 1) in drop or (i + 1) in drop) and word != "و":
+            drop.add(i)
+    for i, word in enumerate(words):
+        if word == "و" and (i - 1) in drop and (i + 1) in drop:
+            drop.add(i)
+    when = " ".join(w for i, w in enumerate(words) if i in drop)
+    rest = " ".join(w for i, w in enumerate(words) if i not in drop).strip(" ،,")
+    return when, rest
