@@ -70,6 +70,11 @@ def run_checks() -> list[Check]:
     )
     checks.append(Check("hf_token", "ok", t("doctor.token_set" if settings.hf_token else "doctor.token_unset")))
     checks.append(Check("llm", "ok", settings.assistant_llm or t("doctor.llm_offline")))
+    from assistant.when import DEFAULT_ZONE, zone_known
+
+    zone_ok = zone_known(settings.timezone)
+    checks.append(Check("timezone", "ok" if zone_ok else "warn",
+                        settings.timezone if zone_ok else t("doctor.bad_zone", zone=settings.timezone, default=DEFAULT_ZONE)))
     for exe in ("espeak-ng", "chromium"):
         path = shutil.which(exe)
         checks.append(Check(exe, "ok" if path else "warn", path or t("doctor.missing")))

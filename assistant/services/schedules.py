@@ -91,8 +91,13 @@ def describe(at: datetime, repeat: str | None = None, now: datetime | None = Non
     now = now or utcnow()
     local = aware(at).astimezone(user_zone())
     text = t("schedule.at", weekday=t(f"schedule.weekday.{local.weekday()}"), when=jalali_datetime(local),
-             left=format_duration(max(0.0, (aware(at) - now).total_seconds())))
+             left=format_duration(_rounded(max(0.0, (aware(at) - now).total_seconds()))))
     return t(f"schedule.repeat_{repeat}", first=text) if repeat else text
+
+
+def _rounded(seconds: float) -> float:
+    """«۱۵ ساعت و ۸ دقیقه», not «… و ۴۴ ثانیه»: seconds only when under a minute is left."""
+    return seconds if seconds < 60 else round(seconds / 60) * 60
 
 
 def scheduled_jobs(owner: str | None) -> list[Job]:
