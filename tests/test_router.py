@@ -311,8 +311,17 @@ def test_menu_and_help_show_every_slash_command():
     from tools.commands import COMMANDS
     from tools.registry import list_tools
 
+    from tools.commands import SECTIONS
+
     menu = {item["id"]: item for item in chainlit_commands()}
-    page = call_tool("help").text
+    summary = call_tool("help").text
+    # The summary is short (one paragraph per section), names every command and the keyboard shortcuts; each
+    # section's examples are one `/help <section>` away (its Persian name works too).
+    assert len(summary.splitlines()) <= 20 and "Ctrl" in summary
+    assert all(f"`/{c.name}`" in summary for c in COMMANDS if c.tool != "help")
+    page = "\n\n".join(call_tool("help", {"topic": section}).text for section in SECTIONS)
+    assert call_tool("help", {"topic": "آموزش"}).text == call_tool("help", {"topic": "training"}).text
+    assert route_slash("/help آموزش").args == {"topic": "آموزش"}
     for spec in list_tools():
         command = spec.command
         assert command.name in menu and menu[command.name]["icon"] == command.icon

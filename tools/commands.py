@@ -61,7 +61,8 @@ _JOB = {"first": "job_id", "required": "job_id"}
 _SEARCH = {"words": "query", "keys": {"task": "task", "language": "language", "limit": "limit"}}
 
 COMMANDS: tuple[Command, ...] = (
-    Command("help", ("help", "h", "راهنما", "start"), "circle-help", "system", ("/help",)),
+    Command("help", ("help", "h", "راهنما", "start"), "circle-help", "system", ("/help", "/help training"),
+            first="topic"),
     Command("search_models", ("search", "models", "جستجو"), "search", "hub", ("/search bert",), **_SEARCH),
     Command("search_datasets", ("datasets", "dataset"), "database", "hub", ("/datasets sentiment",), **_SEARCH),
     Command(

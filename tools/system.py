@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
-from assistant.persian import format_bytes, format_number
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from assistant.persian import format_bytes, format_number, normalize
 from assistant.services.system import system_status as read_status
 from prompts import t
 from tools.commands import COMMANDS, FALLBACK, SECTIONS
-from tools.registry import ToolResult, get_tool, tool
+from tools.registry import ToolArgs, ToolResult, get_tool, tool
 
 
-def help_page() -> str:
-    """The help page: a table per section with a row per example of every tool's slash command (tools/commands.py)."""
-    parts = [t("help.intro")]
+def _topic(value: Any) -> str:
+    """A help section by its id («hub») or one of its Persian words («آموزش»); anything else: the summary."""
+    word = normalize(str(value or "")).replace("\u200c", "").strip(" /«»").lower()
     for section in SECTIONS:
+        names = {section, *(w.strip().replace("\u200c", "") for w in t(f"help.topic_words.{section}").split("،"))}
+        if word in names:
+            return section
+    return ""
+
+
+class HelpArgs(ToolArgs):
+    topic: Annotated[str, BeforeValidator(_topic)] = ""
+
+
+_PAREN = re.compile(r"\s*\(.*?\)")  # «(فارسی‌ها اول)»: for the table, not the summary
+
+
+def help_summary() -> str:
+    """Short enough to read at once: each section's tasks and commands, `/help <section>` for its table, shortcuts."""
+    parts = [t("help.intro_short")]
+    for section in SECTIONS:
+        commands = [c for c in COMMANDS if c.section == section and c.tool != "help" and get_tool(c.tool) is not None]
+        if commands:
+            pairs = " · ".join(f"{_PAREN.sub('', t(f'help.{c.tool}.task'))} `/{c.name}`" for c in commands)
+            parts.append(t("help.summary_line", title=t(f"help.section.{section}"), commands=pairs, topic=section))
+    parts.append(t("help.shortcuts"))
+    return "\n\n".join(parts)
+
+
+def help_page(topic: str | None = None) -> str:
+    """The help page: a table per section with a row per example of every tool's slash command (tools/commands.py);
+    one section's table with `topic`."""
+    parts = [t("help.intro")] if topic is None else []
+    for section in SECTIONS if topic is None else (topic,):
         rows = []
         for command in COMMANDS:
             if command.section != section or get_tool(command.tool) is None:
@@ -23,7 +58,7 @@ def help_page() -> str:
                 rows.append(f"| {task} | {say} | `{example}` |")
         if rows:
             parts.append(f"**{t(f'help.section.{section}')}**\n\n{t('help.table_head')}\n" + "\n".join(rows))
-    parts.append(t("help.outro"))
+    parts.append(t("help.outro") if topic is None else t("help.more"))
     return "\n\n".join(parts)
 
 
@@ -39,9 +74,10 @@ def fallback_text() -> str:
     return "\n".join(lines)
 
 
-@tool("help", "Explain in Persian what the assistant can do, with one example per command.")
-def help() -> ToolResult:  # noqa: A001  (the contract names it `help`)
-    return ToolResult(True, help_page())
+@tool("help", "Explain in Persian what the assistant can do: a short summary, or one topic's commands with examples "
+               "(topic: hub, training, speech, system).", HelpArgs)
+def help(topic: str = "") -> ToolResult:  # noqa: A001  (the contract names it `help`)
+    return ToolResult(True, help_page(topic) if topic else help_summary(), {"topic": topic})
 
 
 @tool("system_status", "Show CPU, RAM, disk, GPU and job counts of this machine.")
