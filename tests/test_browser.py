@@ -141,3 +141,56 @@ def test_bad_input_gets_a_persian_reply(page):
     _send(page, "/cancel 9999")
     assert "پیدا نشد" in _last_reply(page, "پیدا نشد").inner_text()
     assert page.locator("text=Traceback").count() == 0
+
+
+# Where pieces of text are drawn: [line top, left edge] of the first occurrence of each needle inside `el`, read in
+# one go (the page may scroll between two reads). A long command wraps: its next line starts again on the left.
+_DRAWN = """(el, needles) => needles.map((needle) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(needle);
+    if (at >= 0) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + needle.length);
+      const rect = range.getBoundingClientRect();
+      return [Math.round(rect.top), rect.left];
+    }
+  }
+  return null;
+})"""
+
+
+def _drawn(locator, *needles: str) -> list[list[float]]:
+    """Where the needles are drawn inside the element, once it is laid out (a streamed reply re-renders as it ends)."""
+    locator.wait_for(state="visible")
+    for _ in range(100):
+        where = locator.evaluate(_DRAWN, list(needles))
+        if all(w and w != [0, 0] for w in where):
+            return where
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"{needles!r} not drawn")
+
+
+def test_latin_runs_keep_their_order_inside_persian_text(page):
+    """A command that mixes Latin and Persian, and a Latin word inside a Persian sentence, are drawn in reading order:
+    the bidi algorithm would otherwise move `base=`/`data=` around the Persian placeholders and `/try` to the end."""
+    _send(page, "/help")
+    summary = _last_reply(page, "/help hub")
+    slash, word = _drawn(summary.locator("code", has_text="/help hub").first, "/", "help")
+    assert slash[1] < word[1], (slash, word)  # «/help», not «help/» (a leading neutral joins the Persian side)
+
+    _send(page, "/help training")
+    table = _last_reply(page, "/train base=")
+    train, base, data, epochs = _drawn(table.locator("code", has_text="/train base=").first,
+                                       "/train", "base=", "data=", "epochs=")
+    assert train < base < data < epochs, (train, base, data, epochs)
+    assert train[0] == base[0]  # on one line, left to right
+    try_, placeholder = _drawn(table.locator("code", has_text="/try <").first, "/try", "<")
+    assert try_ < placeholder
+
+    _send(page, "/help hub")
+    row = _last_reply(page, "توکن من").locator("td", has_text="توکن من").first
+    token, mine, latin, is_ = _drawn(row, "توکن", "من", "hf_", "است")
+    assert token[0] == mine[0] == latin[0] == is_[0], (token, mine, latin, is_)
+    assert token[1] > mine[1] > latin[1] > is_[1], (token, mine, latin, is_)  # right to left, hf_… in its place
