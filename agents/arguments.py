@@ -680,6 +680,27 @@ def job_args(text: str) -> dict[str, Any]:
     return {"job_id": number} if number is not None else {}
 
 
+def help_args(text: str) -> dict[str, Any]:
+    """«راهنمای آموزش», «چطوری دانلود کنم؟»: the help section the question is about (its words are in prompts/)."""
+    from prompts import t
+    from tools.commands import SECTIONS
+
+    words = normalize_words(text)
+    found: list[tuple[int, str]] = []
+    for section in SECTIONS:
+        names = [w.strip().replace(ZWNJ, "") for w in t(f"help.topic_words.{section}").split("،")]
+        at = next((i for i, word in enumerate(words) if any(word.startswith(name) for name in names if name)), None)
+        if at is not None:
+            found.append((at, section))
+    return {"topic": min(found)[1]} if found else {}
+
+
+def normalize_words(text: str) -> list[str]:
+    from assistant.persian import normalize
+
+    return [w.strip("«»\"'.:،؛!?؟()") for w in normalize(text).replace(ZWNJ, "").lower().split()]
+
+
 EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "job_status": job_args, "cancel_job": job_args, "resume_job": job_args,
     "list_jobs": list_jobs_args, "notifications": notifications_args,
@@ -688,7 +709,7 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
     "set_hf_token": token_args, "set_hub_endpoint": endpoint_args,
     "speak": speak_args, "transcribe": transcribe_args, "start_training": training_args, "try_model": try_args,
     "evaluate_model": eval_args, "compare_models": compare_args, "export_model": export_args,
-    "plan_goal": goal_args, "push_model": push_args,
+    "plan_goal": goal_args, "push_model": push_args, "help": help_args,
 }
 
 
