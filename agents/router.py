@@ -340,6 +340,10 @@ def route(text: str, model: Any = None) -> Route:
 # routed as it is, wrapped in `schedule` with the time's words.
 COMPOSED_TOOLS = ("schedule",)
 _NOW_WORDS = {"امروز", "الان", "همین", "حالا"}
+# Clause boundaries: a time in another clause («…، فردا ارائه دارم», «… که شب روش تست بگیرم») is not the request's.
+_CLAUSES = re.compile(r"[،؛.!?؟\n]|(?<!\S)(?:که|تا|چون|ولی|اما|وقتی)(?!\S)")
+# «تا فردا», «تا دو ساعت دیگه»: a deadline — the work is wanted now.
+_BY = re.compile(r"(?<!\S)تا\s*$")
 
 
 def _route_later(text: str, model: Any = None, *, slash: bool = False) -> Route | None:
@@ -347,17 +351,53 @@ def _route_later(text: str, model: Any = None, *, slash: bool = False) -> Route 
     what is left is not work that starts a job (a question, a status: answered now, as said)."""
     from assistant.when import split_when
 
+
     when, rest = split_when(text)
-    if not when or set(when.split()) <= _NOW_WORDS:
+    core = {w for w in when.split() if w not in _GLUE_WORDS}
+    if not when or core <= _NOW_WORDS:
         return None
     inner = route(rest, model) if rest else Route(None)
     work = inner.tool is not None and BY_TOOL[inner.tool].later
-    if not slash and not work:
-        # Not work to schedule: a question or a look («فردا ساعت ۱۰ وضعیت سیستم رو بگو») is answered now, read
-        # without the time's words (which say nothing of what is asked); small talk stays as it was said.
-        return fill_defaults(inner, model) if inner.tool is not None else None
+    if not slash and (not work or not _time_of_the_request(text, inner.tool, model)):
+        return None  # read as said: the time is part of a question, a story, a deadline or another clause
     if inner.tool is not None and inner.missing:
         return inner  # «فردا دانلود کن»: what to download is asked first
     r = Route("schedule", {"tool": inner.tool or "", "args": inner.args, "when": when}, source=inner.source,
               confidence=inner.confidence)
     return fill_defaults(r, model)
+
+
+_GLUE_WORDS = {"و", "به", "وقت", "تهران", "حدود", "حوالی", "سر", "در", "تو", "توی", "از", "برای", "واسه"}
+
+
+def _time_of_the_request(text: str, tool: str | None, model: Any) -> bool:
+    """Is the time said of the request itself? Not a deadline («تا فردا …»), not a goal's rhythm («هر روز باید …»:
+    goals are scheduled with `/schedule`), and said in the clause that asks for the work: that clause alone, without
+    the time, asks for the same tool («ویسپر رو بگیر که فردا باهاش فایلامو پیاده کنم» is a download now)."""
+    from assistant.when import time_words
+
+    if tool == "plan_goal":
+        return False
+    spaced = normalize(text)
+    pieces = [p for p in _CLAUSES.split(spaced) if p and p.strip()]
+    starts = [m.end() for m in _CLAUSES.finditer(spaced)]
+    for piece in pieces:
+        words, times = time_words(piece)
+        if not times:
+            continue
+        at = spaced.find(piece)
+        if _BY.search(spaced[:at]):
+            return False  # the clause follows «تا»: a deadline, or what the work is for
+        if at > 0 and not any(abs(at - s) <= 1 for s in starts):
+            continue
+        rest = " ".join(w for i, w in enumerate(words) if i not in times).strip(" ،,")
+        if not rest:
+            return True  # the time alone in its clause («فردا ساعت ۲، مدل … رو دانلود کن»)
+        first, last = min(times), max(times)
+        # Said of the verb, not of a noun («گزارش فردا», «کار فردا»): the clause starts with the time, the time
+        # follows an object («… رو فردا …») or a name or number, or only the verb comes after it.
+        before = words[first - 1] if first else ""
+        adverb = (not first or before in ("رو", "را", "و", "لطفا", "لطفاً") or bool(re.search(r"[A-Za-z0-9]", before))
+                  or len(words) - 1 - last <= 3)
+        return adverb and route_rules(rest, model).tool == tool
+    return False

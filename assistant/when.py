@@ -277,6 +277,16 @@ _GLUE = {"و", "به", "وقت", "تهران", "حدود", "حوالی", "سر",
 def split_when(text: str) -> tuple[str, str]:
     """(the time's words, the rest) of «امشب ساعت ۲ مدل X رو دانلود کن» → («امشب ساعت 2», «مدل X رو دانلود کن»).
     Digits come back Latin; the rest keeps its words in order. No time in the text: ("", text)."""
+    words, drop = time_words(text)
+    if not drop:
+        return "", text
+    when = " ".join(w for i, w in enumerate(words) if i in drop)
+    rest = " ".join(w for i, w in enumerate(words) if i not in drop).strip(" ،,")
+    return when, rest
+
+
+def time_words(text: str) -> tuple[list[str], set[int]]:
+    """The text's words (normalized, digits Latin) and the positions of those that say a time."""
     s = _spaced(text)
     words = s.split()
     drop: set[int] = set()
@@ -323,7 +333,7 @@ def split_when(text: str) -> tuple[str, str]:
             start = next((k for k in range(max(0, i - 4), i) if (got := _number_at(words, k)) and k + got[1] == i), i)
             drop.update(range(start, i + 4))
     if not drop:
-        return "", text
+        return words, drop
     # Glue words between or right beside the time's words («ساعت ۱۰ به وقت تهران», «فردا و ...» is not glue).
     for i, word in enumerate(words):
         if word in _GLUE and i not in drop and ((i - 1) in drop or (i + 1) in drop) and word != "و":
@@ -331,6 +341,4 @@ def split_when(text: str) -> tuple[str, str]:
     for i, word in enumerate(words):
         if word == "و" and (i - 1) in drop and (i + 1) in drop:
             drop.add(i)
-    when = " ".join(w for i, w in enumerate(words) if i in drop)
-    rest = " ".join(w for i, w in enumerate(words) if i not in drop).strip(" ،,")
-    return when, rest
+    return words, drop

@@ -57,7 +57,8 @@ def test_a_request_with_a_time_becomes_a_schedule_of_that_request(text, tool, ar
 @pytest.mark.parametrize(
     ("text", "tool"),
     [
-        ("فردا ساعت ۱۰ وضعیت سیستم رو بگو", "system_status"),  # not work: answered now
+        ("ویسپر اسمال رو بگیر که فردا باهاش فایلامو پیاده کنم", "download"),  # the time is another clause's
+        ("تا فردا صبح دیتاست persiannlp/parsinlu_sentiment رو دانلود کن", "download"),  # a deadline: now
         ("کار ۳ فردا تموم میشه؟", "job_status"),
         ("امروز مدل x/y رو دانلود کن", "download"),  # «today» is now
         ("/schedules", "schedule"),
