@@ -19,48 +19,58 @@ def chart_key(job: Job) -> tuple[int, int, str]:
     return len(history), int(last), str(job.status)
 
 
-def loss_figure(job: Job):
-    """Train loss and eval loss against the step (eval accuracy on a second axis when there is one)."""
-    import plotly.graph_objects as go
+def loss_spec(job: Job) -> dict[str, Any]:
+    """Train loss and eval loss against the step (eval accuracy on a second axis when there is one), as plotly.js
+    JSON (assistant/ui/charts.py: no go.Figure on the event loop)."""
+    from assistant.ui.charts import template
 
     history: list[dict[str, Any]] = job.result.get("history") or []
     train = [p for p in history if p.get("loss") is not None]
     evals = [p for p in history if p.get("eval_loss") is not None]
     acc = [p for p in evals if p.get("eval_accuracy") is not None]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[p["step"] for p in train], y=[p["loss"] for p in train], mode="lines",
-                             name=t("ui.training.train_loss"), line={"color": "#2563eb", "width": 2}))
+    data = [{"type": "scatter", "x": [p["step"] for p in train], "y": [p["loss"] for p in train], "mode": "lines",
+             "name": t("ui.training.train_loss"), "line": {"color": "#2563eb", "width": 2}}]
     if evals:
-        fig.add_trace(go.Scatter(x=[p["step"] for p in evals], y=[p["eval_loss"] for p in evals], mode="lines+markers",
-                                 name=t("ui.training.eval_loss"), line={"color": "#dc2626", "width": 2}))
+        data.append({"type": "scatter", "x": [p["step"] for p in evals], "y": [p["eval_loss"] for p in evals],
+                     "mode": "lines+markers", "name": t("ui.training.eval_loss"),
+                     "line": {"color": "#dc2626", "width": 2}})
     if acc:
-        fig.add_trace(go.Scatter(x=[p["step"] for p in acc], y=[p["eval_accuracy"] for p in acc], mode="lines+markers",
-                                 name=t("ui.training.eval_accuracy"), yaxis="y2",
-                                 line={"color": "#16a34a", "width": 2, "dash": "dot"}))
+        data.append({"type": "scatter", "x": [p["step"] for p in acc], "y": [p["eval_accuracy"] for p in acc],
+                     "mode": "lines+markers", "name": t("ui.training.eval_accuracy"), "yaxis": "y2",
+                     "line": {"color": "#16a34a", "width": 2, "dash": "dot"}})
     total = job.result.get("total_steps")
+    xaxis: dict[str, Any] = {"title": {"text": t("ui.training.step")}}
+    if total:
+        xaxis["range"] = [0, total]
     layout: dict[str, Any] = {
         "title": {"text": t("ui.training.chart_title", id=job.id)},
-        "xaxis": {"title": {"text": t("ui.training.step")}, "range": [0, total] if total else None},
+        "xaxis": xaxis,
         "yaxis": {"title": {"text": t("ui.training.loss")}},
-        "template": "plotly_white", "height": 360, "margin": {"l": 50, "r": 50, "t": 50, "b": 40},
+        "template": template("plotly_white"), "height": 360, "margin": {"l": 50, "r": 50, "t": 50, "b": 40},
         "legend": {"orientation": "h", "y": -0.2},
     }
     if acc:
         layout["yaxis2"] = {"title": {"text": t("ui.training.accuracy")}, "overlaying": "y", "side": "right",
                             "range": [0, 1], "tickformat": ".0%"}
-    fig.update_layout(**layout)
-    return fig
+    return {"data": data, "layout": layout}
+
+
+def loss_figure(job: Job):
+    """The same chart as a `plotly.graph_objects.Figure`."""
+    from assistant.ui.charts import figure
+
+    return figure(loss_spec(job))
 
 
 async def update_chart(job: Job, message, state: dict[str, Any]) -> None:
     """Send or replace the chart under the job's progress message (same element id, so it updates in place)."""
-    import chainlit as cl
+    from assistant.ui.charts import plotly_element
 
     history = job.result.get("history") or []
     key = chart_key(job)
     if not history or state.get("key") == key:
         return
-    element = cl.Plotly(name=f"loss-{job.id}", figure=loss_figure(job), display="inline", size="large")
+    element = plotly_element(loss_spec(job), name=f"loss-{job.id}", display="inline", size="large")
     if state.get("id"):
         element.id = state["id"]
     await element.send(for_id=message.id)
