@@ -153,8 +153,9 @@ class Chat:
                 self.done.set()
             elif self.seen_start:
                 self.ready.set()  # on_chat_start ended: commands, settings and followed jobs are in place
-        elif event == "new_message" and self.pending and isinstance(data, dict):
-            if data.get("type") == "assistant_message" or data.get("isError"):
+        elif event in ("new_message", "update_message") and self.pending and isinstance(data, dict):
+            # The reply; or the handler's run step marked as failed (Chainlit's error for an exception).
+            if (event == "new_message" and data.get("type") == "assistant_message") or data.get("isError"):
                 self.replies.append(data)
 
     async def _disconnected(self, *args) -> None:
