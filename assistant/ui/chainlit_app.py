@@ -6,9 +6,12 @@ Start with `dastyar serve` (or `chainlit run assistant/ui/chainlit_app.py` from 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
+import functools
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import chainlit as cl
 import chainlit.server as chainlit_server
@@ -52,6 +55,17 @@ page.install_avatar_route()  # Persian authors' avatars (Chainlit's route refuse
 
 _TOAST_TYPES = {"success": "success", "error": "error", "warning": "warning"}
 
+# The agent's turns run on threads of their own. Under load a turn waits on the conversation store; on asyncio's
+# default executor (cores + 4 threads) those waits would also hold up every short hand-off of the chat (the file
+# behind a /status chart, Chainlit's element writes, job reads), which then queue behind whole turns.
+_AGENT_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dastyar-agent")
+
+
+async def _in_agent_thread(func, /, *args):
+    """`asyncio.to_thread` on the agent's threads: the caller's context (who is asking) goes along."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_AGENT_THREADS, functools.partial(context.run, func, *args))
+
 
 @cl.on_app_startup
 async def _startup() -> None:
@@ -68,6 +82,7 @@ async def _startup() -> None:
 @cl.on_app_shutdown
 async def _shutdown() -> None:
     sampler.stop()
+    _AGENT_THREADS.shutdown(wait=False, cancel_futures=True)
     await asyncio.to_thread(stop_runner)
 
 
@@ -195,7 +210,7 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
         # Whoever signed in is who asks: their jobs and notifications, their rights (copied into the agent's thread).
         with acting_as(_identity_of(cl.user_session.get("user"))):
             started = time.perf_counter()
-            reply = await asyncio.to_thread(run_agent, text, session.thread_id, attachments or [], on_token)
+            reply = await _in_agent_thread(run_agent, text, session.thread_id, attachments or [], on_token)
             metrics.observe_message(reply.tool, time.perf_counter() - started)
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
