@@ -32,6 +32,9 @@ def _build(url: str) -> Any:
         path = url.split(":///", 1)[1]
         conn = sqlite3.connect(path, check_same_thread=False, timeout=LOCK_WAIT_SECONDS)
         conn.execute("PRAGMA journal_mode=WAL")
+        # As the main database (assistant/db.py): with WAL, a commit needs no disk sync of its own to stay consistent;
+        # a sync per turn, beside a download and a training writing to the same disk, was where turns queued.
+        conn.execute("PRAGMA synchronous=NORMAL")
         saver = SqliteSaver(conn)
     elif url.startswith(("postgresql", "postgres")):
         from langgraph.checkpoint.postgres import PostgresSaver

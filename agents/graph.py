@@ -378,10 +378,18 @@ def _builder():
     return graph
 
 
+_compiled: tuple[Any, Any] | None = None  # (checkpointer, graph): compiled once per checkpointer, not per message
+
+
 def build_graph():
+    global _compiled
     from agents.checkpoint import get_checkpointer
 
-    return _builder().compile(checkpointer=get_checkpointer())
+    saver = get_checkpointer()
+    held = _compiled
+    if held is None or held[0] is not saver:
+        held = _compiled = (saver, _builder().compile(checkpointer=saver))
+    return held[1]
 
 
 # -- running a turn ------------------------------------------------------------------------------------------------------
@@ -403,7 +411,9 @@ def _config(session_id: str | None) -> dict[str, Any]:
 def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], None] | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     interrupted: Any = None
-    for mode, chunk in graph.stream(payload, config, stream_mode=["messages", "values", "updates"]):
+    # The turn's state is written once, when it ends or stops at a question ("exit"), not after every node: a turn
+    # cut short by a crash is simply sent again.
+    for mode, chunk in graph.stream(payload, config, stream_mode=["messages", "values", "updates"], durability="exit"):
         if mode == "messages" and on_token is not None:
             message, meta = chunk
             if meta.get("langgraph_node") == "llm" and isinstance(message, AIMessage) and not message.tool_calls:
