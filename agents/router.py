@@ -341,7 +341,11 @@ def route(text: str, model: Any = None) -> Route:
 COMPOSED_TOOLS = ("schedule",)
 _NOW_WORDS = {"امروز", "الان", "همین", "حالا"}
 # Clause boundaries: a time in another clause («…، فردا ارائه دارم», «… که شب روش تست بگیرم») is not the request's.
-_CLAUSES = re.compile(r"[،؛.!?؟\n]|(?<!\S)(?:که|تا|چون|ولی|اما|وقتی)(?!\S)")
+_CLAUSES = re.compile(r"[،؛!?؟\n]|\.(?=\s|$)|(?<!\S)(?:که|تا|چون|ولی|اما|وقتی)(?!\S)")  # not «./outputs»
+# Words a request's time may follow: the asking itself («میشه فردا …», «خواهشمندم امشب …»), an object marker.
+_BEFORE_TIME = {"رو", "را", "و", "لطفا", "لطفاً", "خواهشا", "خواهشاً", "خواهشمندم", "خواهشمنداست", "میشه", "می‌شه",
+                "میتونی", "می‌تونی", "میتونید", "می‌تونید", "میتوانید", "می‌توانید", "بی‌زحمت", "بیزحمت", "همین", "خب",
+                "روز", "یادت", "باشه", "واسه", "برای", "اوم", "اون", "امکانش", "هست", "بذار", "بنداز", "آخر", "اول"}
 # «تا فردا», «تا دو ساعت دیگه»: a deadline — the work is wanted now.
 _BY = re.compile(r"(?<!\S)تا\s*$")
 
@@ -397,7 +401,7 @@ def _time_of_the_request(text: str, tool: str | None, model: Any) -> bool:
         # Said of the verb, not of a noun («گزارش فردا», «کار فردا»): the clause starts with the time, the time
         # follows an object («… رو فردا …») or a name or number, or only the verb comes after it.
         before = words[first - 1] if first else ""
-        adverb = (not first or before in ("رو", "را", "و", "لطفا", "لطفاً") or bool(re.search(r"[A-Za-z0-9]", before))
+        adverb = (not first or before in _BEFORE_TIME or bool(re.search(r"[A-Za-z0-9]", before))
                   or len(words) - 1 - last <= 3)
         return adverb and route_rules(rest, model).tool == tool
     return False

@@ -18,12 +18,14 @@ from assistant.persian import normalize, to_latin_digits, words_to_number
 
 MONTHS = {"فروردین": 1, "اردیبهشت": 2, "خرداد": 3, "تیر": 4, "مرداد": 5, "امرداد": 5, "شهریور": 6, "مهر": 7,
           "آبان": 8, "آذر": 9, "دی": 10, "بهمن": 11, "اسفند": 12}
-WEEKDAYS = {"شنبه": 5, "یکشنبه": 6, "دوشنبه": 0, "سه‌شنبه": 1, "چهارشنبه": 2, "پنجشنبه": 3, "پنج‌شنبه": 3,
-            "جمعه": 4}  # Python's weekday(): Monday 0
+WEEKDAYS = {"شنبه": 5, "یکشنبه": 6, "دوشنبه": 0, "سه‌شنبه": 1, "چهارشنبه": 2, "چهار‌شنبه": 2, "پنجشنبه": 3,
+            "پنج‌شنبه": 3, "جمعه": 4}  # Python's weekday(): Monday 0
+# Ordinal days of a month («اول دی», «سی‌ام آذر», «بیست و یکم»): the irregular ones; the rest are a number + «م».
+_ORDINALS = {"اول": "یک", "یکم": "یک", "سوم": "سه", "سیم": "سه"}
 # A part of day: which half of the clock its hours are on, and its hour when none is said.
 PART_HOURS = {"صبح": 9, "بامداد": 6, "ظهر": 12, "بعدازظهر": 15, "عصر": 17, "شب": 21, "نیمه‌شب": 0}
 _PM = ("بعدازظهر", "عصر")
-_UNITS = {"ثانیه": 1, "دقیقه": 60, "ساعت": 3600, "روز": 86400, "هفته": 7 * 86400}
+_UNITS = {"ثانیه": 1, "دقیقه": 60, "ربع": 900, "ساعت": 3600, "روز": 86400, "هفته": 7 * 86400}
 _LATER = r"(?:دیگه|دیگر|بعد|بعدش|later)"
 DEFAULT_ZONE = "Asia/Tehran"
 
@@ -47,6 +49,15 @@ def _spaced(text: str) -> str:
     text = re.sub(r"نیمه\s*(?:‌)?\s*شب", "نیمه‌شب", text)
     text = re.sub(r"(یک|سه|چهار|پنج)\s*(?:‌)?\s*شنبه", lambda m: m.group(1) + ("‌شنبه" if m.group(1) != "یک" else "شنبه"), text)
     text = re.sub(r"پس\s*(?:‌)?\s*فردا", "پس‌فردا", text)
+    text = re.sub(r"(?<!\S)نصف\s*(?:‌)?\s*شب(?!\S)", "نیمه‌شب", text)
+    text = re.sub(r"(?<!\S)صب(?!\S)", "صبح", text)  # spoken and typed short
+    text = re.sub(r"(?<!\S)(ساعت)(?=\d)", r"\1 ", text)  # «ساعت۶»
+    # Repetition said as a plural or an adverb: «شبا», «صبح‌ها», «روزانه», «شنبه‌ها», «هر هفته دوشنبه».
+    text = re.sub(r"(?<!\S)(شب|صبح|عصر|روز)(?:ا|‌?ها)(?!\S)", r"هر \1", text)
+    text = re.sub(r"(?<!\S)روزانه(?!\S)", "هر روز", text)
+    days = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+    text = re.sub(rf"(?<!\S)({days})(?:‌?ها)(?!\S)", r"هر \1", text)
+    text = re.sub(rf"(?<!\S)هر\s+هفته\s+({days})(?!\S)", r"هر \1", text)
     return text
 
 
@@ -60,12 +71,37 @@ def _number_at(words: list[str], i: int) -> tuple[float, int] | None:
     return (float(found[0]), found[1]) if found else None
 
 
+def _day_at(words: list[str], i: int) -> tuple[float, int] | None:
+    """A day of the month at word i: a number («۵», «پنج») or an ordinal («اول», «پنجم», «سی‌ام», «بیست و یکم»)."""
+    if i < len(words) and words[i] == "اول":
+        return 1.0, 1
+    for end in range(min(i + 4, len(words) - 1), i - 1, -1):  # an ordinal: its ending sits on the last word
+        last = words[end]
+        bare = re.sub(r"(?:‌?ام|م)$", "", last)
+        if bare != last and bare:
+            last_value = _ORDINALS.get(last, bare)
+            got = words_to_number([*words[i:end], last_value])
+            if got and got[1] == end - i + 1:
+                return float(got[0]), got[1]
+    return _number_at(words, i)
+
+
 def _clock(text: str) -> tuple[int, int, bool] | None:
     """(hour, minute, said_as_24h) of «ساعت ۲», «ساعت دو و نیم», «۱۴:۳۰», «ساعت ۱۰ و ربع»."""
     m = re.search(r"(?<!\d)(\d{1,2}):(\d{2})(?!\d)", text)
     if m:
         return int(m.group(1)), int(m.group(2)), True
     words = text.split()
+    for i, word in enumerate(words):  # «ده دقیقه به نه», «ربع به ۵»: minutes before the hour
+        if word in ("دقیقه", "ربع") and words[i + 1:i + 2] == ["به"]:
+            before = (15 if word == "ربع" else None) if i == 0 or not _number_at(words, i - 1) else None
+            if word == "دقیقه" and i > 0:
+                start = next((j for j in range(max(0, i - 3), i) if (n := _number_at(words, j)) and j + n[1] == i), None)
+                before = int(_number_at(words, start)[0]) if start is not None else None
+            j = i + 2 + (words[i + 2:i + 3] == ["ساعت"])
+            hour = _number_at(words, j)
+            if before and hour and 0 < before < 60 and hour[0] == int(hour[0]):
+                return (int(hour[0]) - 1) % 24, 60 - before, int(hour[0]) > 12
     for i, word in enumerate(words):
         if word not in ("ساعت", "ساعته") or (i + 1 < len(words) and words[i + 1] in _UNITS):
             continue
@@ -126,10 +162,10 @@ def _jalali(text: str, now: datetime) -> tuple[datetime | None, bool] | None:
         found = None
         for i, word in enumerate(words):
             if word in MONTHS and i > 0:
-                start = next((j for j in range(max(0, i - 3), i) if _number_at(words, j)
-                              and j + _number_at(words, j)[1] == i), None)
+                start = next((j for j in range(max(0, i - 3), i) if _day_at(words, j)
+                              and j + _day_at(words, j)[1] == i), None)
                 if start is not None:
-                    found = (int(_number_at(words, start)[0]), MONTHS[word], _number_at(words, i + 1))
+                    found = (int(_day_at(words, start)[0]), MONTHS[word], _number_at(words, i + 1))
                     break
         if not found:
             return None
@@ -313,20 +349,23 @@ def time_words(text: str) -> tuple[list[str], set[int]]:
                 elif words[j:j + 1] == ["ربع‌کم"]:
                     drop.add(j)
             if later or bare in MONTHS:
-                start = next((k for k in range(max(0, i - 4), i) if (got := _number_at(words, k)) and k + got[1] == i),
+                read = _day_at if bare in MONTHS else _number_at
+                start = next((k for k in range(max(0, i - 4), i) if (got := read(words, k)) and k + got[1] == i),
                              None)
                 if start is not None:
                     drop.update(range(start, i))
                 elif later and i > 0 and words[i - 1] == "نیم":
                     drop.add(i - 1)
-            if later and words[i + 2:i + 4] and words[i + 1] == "و" and words[i + 2] == "نیم":
-                pass  # «یک ساعت و نیم دیگه» is read below
-                if bare in MONTHS and (year := _number_at(words, i + 1)) and year[0] > 1300:
-                    drop.update(range(i + 1, i + 1 + year[1]))
-            if later:
+            if bare in MONTHS and (year := _number_at(words, i + 1)) and year[0] > 1300:
+                drop.update(range(i + 1, i + 1 + year[1]))
+            if later or every:
                 drop.add(i + 1)
-            if every:
-                drop.add(i + 1)
+        # «ده دقیقه به نه», «ربع به ۵»: minutes before the hour.
+        if bare in ("دقیقه", "ربع") and words[i + 1:i + 2] == ["به"]:
+            j = i + 2 + (words[i + 2:i + 3] == ["ساعت"])
+            if (hour := _number_at(words, j)) is not None:
+                start = next((k for k in range(max(0, i - 3), i) if (got := _number_at(words, k)) and k + got[1] == i), i)
+                drop.update(range(start, j + hour[1]))
         # «یک ساعت و نیم دیگه»: the unit, «و نیم», the word for later.
         if (bare in _UNITS and words[i + 1:i + 3] == ["و", "نیم"] and i + 3 < len(words)
                 and re.fullmatch(_LATER, words[i + 3])):
