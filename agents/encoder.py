@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -64,9 +65,23 @@ def embed(texts: Sequence[str]):
         return None
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    with _lock:
+    with _lock, _one_thread() if len(texts) <= 4 else nullcontext():
         parts = [engine.query(list(texts[i:i + _BATCH])) for i in range(0, len(texts), _BATCH)]
     return np.vstack(parts).astype(np.float32, copy=False)
+
+
+def _one_thread():
+    """A message or two on one OpenMP thread: on a machine busy with a training or other chats, the engine's spinning
+    worker threads waited for cores (seconds per message measured on 2 busy cores, ~10 ms on one thread)."""
+    global _openmp
+    if _openmp is None:
+        from threadpoolctl import ThreadpoolController
+
+        _openmp = ThreadpoolController().select(user_api="openmp")
+    return _openmp.limit(limits=1)
+
+
+_openmp: Any = None
 
 
 def embed_one(text: str):
