@@ -6,9 +6,9 @@ STAMP := $(VENV)/.dastyar-installed
 TORCH := torch==2.13.0
 REQS := requirements/app.txt requirements/dev.txt requirements/lock.txt pyproject.toml
 
-.PHONY: setup run test test-stress lint bench clean system-deps intent
+.PHONY: setup run test test-stress lint bench clean system-deps intent axe
 
-setup: $(STAMP) system-deps intent
+setup: $(STAMP) system-deps intent axe
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ intent: $(STAMP)
 
 system-deps:
 	@scripts/system-deps.sh
+
+# axe-core for the accessibility browser test: a pinned version from the npm registry, sha512 checked, in .cache/axe.
+axe:
+	@scripts/axe-core.sh
 
 run: setup
 	$(BIN)/dastyar serve
