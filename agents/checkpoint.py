@@ -10,20 +10,39 @@ from assistant.config import get_settings
 _lock = threading.Lock()
 # A turn waits this long for another process's write lock (the same as the job store's) instead of failing.
 LOCK_WAIT_SECONDS = 30
-_savers: dict[str, Any] = {}
+# One saver (one connection) per thread that runs turns: a saver serializes everything on its connection behind one
+# lock, so with one for the server 50 chats queued on it; per thread, reads run side by side (WAL) and only writes
+# take turns in the database. The in-memory saver (no database) stays one: it is the memory.
+_savers: dict[tuple[str, int | None], Any] = {}
+_ready: set[str] = set()  # urls whose tables are set up
 
 
 def get_checkpointer() -> Any:
     url = get_settings().db_url
+    key = (url, threading.get_ident() if url.startswith(("sqlite", "postgres")) else None)
     with _lock:
-        saver = _savers.get(url)
+        saver = _savers.get(key)
         if saver is None:
-            saver = _build(url)
-            _savers[url] = saver
+            saver = _build(url, setup=url not in _ready)
+            _ready.add(url)
+            _savers[key] = saver
+            _forget_gone_threads()
         return saver
 
 
-def _build(url: str) -> Any:
+def _forget_gone_threads() -> None:
+    """Close the savers of threads that have ended (a pool replaced its worker)."""
+    alive = {t.ident for t in threading.enumerate()}
+    for key in [k for k in _savers if k[1] is not None and k[1] not in alive]:
+        conn = getattr(_savers.pop(key), "conn", None)
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+
+def _build(url: str, setup: bool = True) -> Any:
     if url.startswith("sqlite"):
         import sqlite3
 
@@ -49,7 +68,8 @@ def _build(url: str) -> Any:
         from langgraph.checkpoint.memory import InMemorySaver
 
         saver = InMemorySaver()
-    saver.setup()
+    if setup:
+        saver.setup()
     return saver
 
 
@@ -63,3 +83,4 @@ def reset_checkpointers() -> None:
                 except Exception:
                     pass
         _savers.clear()
+        _ready.clear()

@@ -378,17 +378,18 @@ def _builder():
     return graph
 
 
-_compiled: tuple[Any, Any] | None = None  # (checkpointer, graph): compiled once per checkpointer, not per message
+_compiled: dict[int, tuple[Any, Any]] = {}  # id(checkpointer) → (checkpointer, graph): compiled once per checkpointer
 
 
 def build_graph():
-    global _compiled
     from agents.checkpoint import get_checkpointer
 
     saver = get_checkpointer()
-    held = _compiled
+    held = _compiled.get(id(saver))
     if held is None or held[0] is not saver:
-        held = _compiled = (saver, _builder().compile(checkpointer=saver))
+        if len(_compiled) > 64:  # savers of ended threads, or of a reset
+            _compiled.clear()
+        held = _compiled[id(saver)] = (saver, _builder().compile(checkpointer=saver))
     return held[1]
 
 
