@@ -74,8 +74,10 @@
     ["#chat-submit", "send"],
     ["#stop-button", "stop"],
     ["div.absolute.bottom-4 > button.rounded-full", "scroll_down"],
-    ["#message-composer button:not([id])", "mic"],
-    ["button:has(> svg.lucide-copy), button:has(> svg.lucide-check)", "copy"],
+    ["#message-composer button:not([id]):not(#attachments button)", "mic"],
+    ["#attachments button", "remove_attachment"],
+    // Copy shows a check once used; action buttons (yes/no, with their own text) have ids.
+    ["button:not([id]):has(> svg.lucide-copy), button:not([id]):has(> svg.lucide-check)", "copy"],
     ["button.positive-feedback-off, button.positive-feedback-on", "like"],
     ["button.negative-feedback-off, button.negative-feedback-on", "dislike"],
     ["button.edit-message", "edit"],
@@ -178,7 +180,8 @@
     var steps = document.querySelectorAll('[data-step-type="assistant_message"]');
     var fresh = [];
     for (var i = 0; i < steps.length; i++) {
-      var id = steps[i].id || (steps[i].closest("[id]") || {}).id;
+      var inner = steps[i].querySelector('[id^="step-"]');
+      var id = steps[i].id || (inner && inner.id);
       if (!id) continue;
       var words = spoken(steps[i]);
       var known = seen[id];
@@ -215,6 +218,9 @@
     var input = document.getElementById("chat-input");
     var current = document.querySelector('[cmdk-item][data-selected="true"]');
     if (input) setAttr(input, "aria-activedescendant", current && current.id ? current.id : null);
+    // The list scrolls: reachable by Tab too, where the arrow keys scroll it (axe's scrollable-region-focusable).
+    var list = document.querySelector("[cmdk-list]");
+    if (list) setAttr(list, "tabindex", "0");
     if (current && current !== commandMenu.last) {
       commandMenu.last = current;
       if (current.scrollIntoView) current.scrollIntoView({ block: "nearest" });
@@ -225,33 +231,38 @@
   // The last few controls that had focus. When the focused one leaves the page (a yes/no answered, a menu or a
   // dialog closed along with its trigger), focus goes back to the latest that is still there, else the composer.
   var history = [];
+  var pointed = null; // what the last pointer press was on
+  document.addEventListener("pointerdown", function (event) { pointed = event.target; }, true);
   document.addEventListener("focusin", function (event) {
     var el = event.target;
     if (!el || el === document.body) return;
+    el.dastyarInMessage = !!(el.closest && el.closest("[data-step-type]"));
     history = history.filter(function (h) { return h !== el && h.isConnected; });
     history.push(el);
     if (history.length > 12) history.shift();
   });
   document.addEventListener("focusout", function (event) {
     var el = event.target;
-    setTimeout(function () {
-      // Still on the page, and nothing focused instead: the person clicked elsewhere. Not ours to fix.
-      if (el.isConnected && (!document.activeElement || document.activeElement === document.body)) history = [];
-    }, 0);
+    // A press somewhere else took focus away on purpose (a click on the page): not ours to bring back.
+    if (pointed && el.contains && !el.contains(pointed)) history = [];
+    pointed = null;
   });
   function restoreFocus() {
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) return;
     var last = history[history.length - 1];
-    if (!last || last.isConnected) return; // focus left on purpose (a click on the page), not lost
-    for (var i = history.length - 2; i >= 0; i--) {
+    if (!last || last.isConnected) return; // focus left on purpose, not lost
+    history.pop();
+    var input = document.getElementById("chat-input");
+    // An answer under a reply (yes/no, a choice) goes on in the composer; anything else back along the way.
+    if (last.dastyarInMessage && input) return input.focus();
+    for (var i = history.length - 1; i >= 0; i--) {
       var el = history[i];
       if (el.isConnected && !el.disabled && el.getClientRects().length && !el.closest("[inert], [aria-hidden=true]")) {
         el.focus();
         return;
       }
     }
-    var input = document.getElementById("chat-input");
     if (input) input.focus();
   }
 
@@ -274,6 +285,8 @@
     queued = true;
     setTimeout(pass, 40);
   }
+  // For tests: whether a pass is still to come (the page is patched as it is once this is false).
+  window.dastyarA11y = { pending: function () { return queued; } };
   function start() {
     try {
       new MutationObserver(later).observe(document.body, {
@@ -286,6 +299,7 @@
     } catch (e) {
       /* ignore */
     }
+    liveRegion(); // there from the start: screen readers follow a region that exists before it speaks
     later();
   }
   if (document.body) start();
