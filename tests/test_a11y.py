@@ -68,6 +68,9 @@ def _settled(page) -> None:
     """rtl.js has patched the page as it is now: the send button is named and no pass is waiting."""
     page.wait_for_selector("#chat-submit[aria-label]", state="attached")
     page.wait_for_function("window.dastyarA11y && !window.dastyarA11y.pending()")
+    # No fade or zoom half-way (axe would measure the contrast of a dialog still fading in).
+    page.wait_for_function("""() => document.getAnimations().every((a) => a.playState !== 'running'
+                                    || a.effect.getComputedTiming().endTime === Infinity)""")
 
 
 def _reply(page, text: str, contains: str):
