@@ -104,8 +104,16 @@ def test_rtl_persian_chat_answers_help_and_status(page, artifacts):
     # Chainlit renders paragraphs as div[role=article]; bidi must sit on them (it is not inherited).
     # The custom stylesheet may still be loading on a busy machine: wait for it rather than read too early.
     # A state, not a time: on a machine busy with other work the stylesheet may take long to apply.
-    paragraph = reply.locator("[role=article]").first.element_handle()
-    page.wait_for_function("el => getComputedStyle(el).unicodeBidi === 'plaintext'", arg=paragraph, timeout=180_000)
+    # Read from the page each time, not through a handle: the reply re-renders as it ends and a held element can be
+    # replaced by one the wait would never see.
+    assert reply.locator("[role=article]").count()
+    page.wait_for_function(
+        """() => {
+            const all = document.querySelectorAll('[data-step-type="assistant_message"] .message-content [role=article]');
+            return all.length > 0 && getComputedStyle(all[all.length - 1]).unicodeBidi === 'plaintext';
+        }""",
+        timeout=180_000,
+    )
     page.screenshot(path=str(artifacts / "help.png"), full_page=False)
 
     for _ in range(20):  # until the server's sampler has two points (it samples every 0.5 s from its start)
