@@ -353,11 +353,11 @@ _BY = re.compile(r"(?<!\S)تا\s*$")
 def _route_later(text: str, model: Any = None, *, slash: bool = False) -> Route | None:
     """A request for work with a time in it → `schedule`; None when there is no time, the time is just «today», or
     what is left is not work that starts a job (a question, a status: answered now, as said)."""
-    from assistant.when import split_when
+    from assistant.when import GLUE, split_when
 
 
     when, rest = split_when(text)
-    core = {w for w in when.split() if w not in _GLUE_WORDS}
+    core = {w for w in when.split() if w not in GLUE}
     if not when or core <= _NOW_WORDS:
         return None
     inner = route(rest, model) if rest else Route(None)
@@ -371,7 +371,6 @@ def _route_later(text: str, model: Any = None, *, slash: bool = False) -> Route 
     return fill_defaults(r, model)
 
 
-_GLUE_WORDS = {"و", "به", "وقت", "تهران", "حدود", "حوالی", "سر", "در", "تو", "توی", "از", "برای", "واسه"}
 
 
 def _time_of_the_request(text: str, tool: str | None, model: Any) -> bool:

@@ -307,7 +307,8 @@ def zone_known(name: str) -> bool:
 
 # The words a time is said in, for `split_when`: what is left is the request itself.
 _TIME_WORDS = {"امروز", "امشب", "فردا", "پس‌فردا", "امروزصبح", *PART_HOURS, *WEEKDAYS, "نصف‌شب"}
-_GLUE = {"و", "به", "وقت", "تهران", "حدود", "حوالی", "سر", "در", "تو", "توی", "از", "برای", "واسه"}
+# Words that go with a time («ساعت ۱۰ به وقت تهران», «برای فردا»): part of the time, not of the request.
+GLUE = {"و", "به", "وقت", "تهران", "حدود", "حوالی", "سر", "در", "تو", "توی", "از", "برای", "واسه"}
 
 
 def split_when(text: str) -> tuple[str, str]:
@@ -375,7 +376,7 @@ def time_words(text: str) -> tuple[list[str], set[int]]:
         return words, drop
     # Glue words between or right beside the time's words («ساعت ۱۰ به وقت تهران», «فردا و ...» is not glue).
     for i, word in enumerate(words):
-        if word in _GLUE and i not in drop and ((i - 1) in drop or (i + 1) in drop) and word != "و":
+        if word in GLUE and i not in drop and ((i - 1) in drop or (i + 1) in drop) and word != "و":
             drop.add(i)
     for i, word in enumerate(words):
         if word == "و" and (i - 1) in drop and (i + 1) in drop:
