@@ -328,7 +328,31 @@ def training_args(text: str) -> dict[str, Any]:
     if found_task:
         args["task"] = found_task
     args.update(_columns(text))
+    args.update(_placement(text))
     return args
+
+
+_GPU = (r"کارت[\s\u200c]*(?:ها(?:ی)?[\s\u200c]*)?(?:گرافیک|گرافیکی)(?:ی)?|جی[\s\u200c]*پی[\s\u200c]*یو|gpus?|گرافیک"
+        r"|cuda|کودا")
+_WORKER = r"کارگر|ورکر|workers|worker|گره|نود|nodes|node|پروسه|process(?:es)?"
+_NO_GPU = re.compile(rf"(?:بدون|بی)\s*(?:{_GPU})|(?:رو(?:ی)?|با)\s*(?:سی[\s\u200c]*پی[\s\u200c]*یو|cpu|پردازنده)|gpu\s*=\s*(?:no|false|0)",
+                     re.I)
+
+
+def _placement(text: str) -> dict[str, Any]:
+    """«روی ۴ کارت گرافیک»: 4 workers with a GPU each; «با دو کارگر» / «workers=2»: 2 data-parallel workers."""
+    out: dict[str, Any] = {}
+    if _NO_GPU.search(text):
+        out["gpu"] = False
+    elif re.search(rf"(?<![A-Za-z])(?:{_GPU})(?![A-Za-z])", text, re.I):
+        out["gpu"] = True
+        count = _number(_value_before(text, _GPU))
+        if count is not None and count == int(count) and 1 <= count <= 256:
+            out["workers"] = int(count)
+    workers = _number(_value_after(text, _WORKER)) or _number(_value_before(text, _WORKER))
+    if workers is not None and workers == int(workers) and 1 <= workers <= 256:
+        out["workers"] = int(workers)
+    return out
 
 
 _TEXT_ROLE = r"(?:متن|متنی|text|جمله|نظر|ورودی|input)"

@@ -129,6 +129,14 @@ def serve(
     if settings.auth == "local" and not is_loopback(listen):  # "local" signs in whoever connects: only the person at this machine may
         typer.echo(t("errors.local_auth_not_loopback", host=listen), err=True)
         raise typer.Exit(2)
+    if settings.job_backend == "ray":  # a cluster's nodes must reach the database: refused before anything starts
+        from assistant.jobs.cluster import ClusterError, check_database
+
+        try:
+            check_database()
+        except ClusterError as exc:
+            typer.echo(exc.user_message, err=True)
+            raise typer.Exit(2) from None
     target = (app_file or PROJECT_ROOT / "assistant" / "ui" / "chainlit_app.py").resolve()
     args = [
         sys.executable, "-m", "chainlit", "run", str(target), "--headless",

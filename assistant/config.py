@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,13 @@ class Settings(BaseSettings):
     max_concurrent_jobs: int = Field(default=2, validation_alias="DASTYAR_MAX_JOBS")
     # Downloads larger than this ask for a yes first.
     confirm_download_bytes: int = Field(default=2 * 1024**3, validation_alias="DASTYAR_CONFIRM_DOWNLOAD_BYTES")
+    # Where long work runs: "local" (threads and child processes of this server) or "ray" (tasks and Ray Train runs on
+    # the Ray cluster at RAY_ADDRESS; unset: a Ray instance started on this machine). The Job table stays the truth.
+    job_backend: Literal["local", "ray"] = Field(default="local", validation_alias="DASTYAR_JOB_BACKEND")
+    ray_address: str | None = Field(default=None, validation_alias="RAY_ADDRESS")
+    # Training on the cluster: how often Ray Train restarts a run whose worker or node was lost (from the last
+    # complete checkpoint) before the job fails.
+    ray_max_failures: int = Field(default=2, ge=0, le=100, validation_alias="DASTYAR_RAY_MAX_FAILURES")
     # Seconds a child process gets to honour a cancel request before it is killed.
     cancel_grace_seconds: float = Field(default=10.0, validation_alias="DASTYAR_CANCEL_GRACE")
     # Training: CPU threads of a job (None: all cores) and the largest uploaded data file it accepts.

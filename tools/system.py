@@ -112,4 +112,26 @@ def system_status() -> ToolResult:
             interrupted=format_number(jobs.get("interrupted", 0)),
         )
     )
-    return ToolResult(True, "\n".join(lines), st.to_dict())
+    data = st.to_dict()
+    cluster_lines, data["cluster"] = _cluster_status()
+    lines.extend(cluster_lines)
+    return ToolResult(True, "\n".join(lines), data)
+
+
+def _cluster_status() -> tuple[list[str], dict[str, Any] | None]:
+    """With DASTYAR_JOB_BACKEND=ray: the cluster's nodes, CPUs, GPUs and memory (used of total)."""
+    from assistant.jobs import cluster
+
+    if not cluster.enabled():
+        return [], None
+    try:
+        have = cluster.resources()
+    except cluster.ClusterError as exc:
+        return [t("cluster.status_unreachable", reason=exc.user_message)], {"error": "unreachable"}
+    line = t("cluster.status_line", nodes=have.nodes, cpus_used=format_number(have.cpus - have.cpus_free),
+             cpus=format_number(have.cpus), gpus_used=format_number(have.gpus - have.gpus_free),
+             gpus=format_number(have.gpus), mem_used=format_bytes(int(have.memory - have.memory_free)),
+             mem=format_bytes(int(have.memory)))
+    return [t("cluster.status_header"), line], {
+        "nodes": have.nodes, "cpus": have.cpus, "cpus_free": have.cpus_free, "gpus": have.gpus,
+        "gpus_free": have.gpus_free, "memory": have.memory, "memory_free": have.memory_free}

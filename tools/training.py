@@ -26,6 +26,7 @@ MAX_EPOCHS = 100
 MIN_LR, MAX_LR = 1e-8, 0.1
 MAX_BATCH = 1024
 MAX_LENGTH = 4096
+MAX_WORKERS = 256
 
 
 def _shown(value: Any) -> str:
@@ -112,15 +113,37 @@ def _task(value: Any) -> str | None:
         raise ValueError(exc.message) from exc
 
 
+_YES = ("1", "yes", "y", "true", "ok", "بله", "آره", "باشه", "تایید", "تأیید")
+_NO = ("", "0", "no", "n", "false", "نه", "خیر")
+
+
 def _confirm(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = normalize(str(value or "")).lower()
-    if text in ("1", "yes", "y", "true", "ok", "بله", "آره", "باشه", "تایید", "تأیید"):
+    if text in _YES:
         return True
-    if text in ("", "0", "no", "n", "false", "نه", "خیر"):
+    if text in _NO:
         return False
     raise ValueError(t("training.bad_confirm", value=_shown(value)))
+
+
+def _workers(value: Any) -> int:
+    number = parse_int(value)
+    if number is None or not (1 <= number <= MAX_WORKERS):
+        raise ValueError(t("training.bad_workers", value=_shown(value), max=MAX_WORKERS))
+    return number
+
+
+def _gpu(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = normalize(str(value)).lower()
+    if text in _YES or text in ("gpu", "cuda"):
+        return True
+    if text in _NO or text in ("cpu",):
+        return False if text else None
+    raise ValueError(t("training.bad_gpu", value=_shown(value)))
 
 
 class StartTrainingArgs(ToolArgs):
@@ -136,6 +159,8 @@ class StartTrainingArgs(ToolArgs):
     save_total_limit: Annotated[int, BeforeValidator(_keep)] = 2
     max_length: Annotated[int, BeforeValidator(_max_length)] = 128
     eval_fraction: Annotated[float, BeforeValidator(_fraction)] = 0.1
+    workers: Annotated[int, BeforeValidator(_workers)] = 1
+    gpu: Annotated[bool | None, BeforeValidator(_gpu)] = None
     confirmed: Annotated[bool, BeforeValidator(_confirm)] = False
 
 
@@ -176,6 +201,8 @@ def _summary(plan) -> str:
     device = t("training.device_cpu", cores=hw.cores) if hw.device == "cpu" else t(
         "training.device_gpu", name=hw.name, precision=hw.precision)
     lines.append(t("training.check_device", device=device))
+    if plan.on_cluster:
+        lines.append(t("cluster.check_workers", workers=plan.workers, gpu=t("cluster.check_gpu") if plan.gpu else ""))
     lines.append(t("training.check_time", time=format_duration(plan.est_seconds)))
     key = "training.check_memory_tight" if plan.memory_tight else "training.check_memory_ok"
     lines.append(t(key, need=format_bytes(plan.mem_need), free=format_bytes(hw.memory_free)))
@@ -199,7 +226,8 @@ def _problem(exc: TrainingProblem, **extra: Any) -> ToolResult:
 @tool(
     "start_training",
     "Fine-tune a model on a dataset (Hub dataset or uploaded CSV/TSV/JSONL/parquet): text classification, or "
-    "text generation with LoRA. First answers with a check and asks for confirmation; confirmed=true starts the job.",
+    "text generation with LoRA. First answers with a check and asks for confirmation; confirmed=true starts the job. "
+    "workers>1 (and gpu=true for one GPU each) trains data-parallel on the Ray cluster.",
     StartTrainingArgs,
 )
 def start_training(
@@ -215,6 +243,8 @@ def start_training(
     save_total_limit: int = 2,
     max_length: int = 128,
     eval_fraction: float = 0.1,
+    workers: int = 1,
+    gpu: bool | None = None,
     confirmed: bool = False,
 ) -> ToolResult:
     from assistant.services.training.plan import TrainingRequest, check
@@ -226,7 +256,7 @@ def start_training(
     request = TrainingRequest(
         base_model=base_model, dataset=dataset, task=task, epochs=epochs, learning_rate=learning_rate,
         batch_size=batch_size, text_column=text_column, label_column=label_column, save_steps=save_steps,
-        save_total_limit=save_total_limit, max_length=max_length, eval_fraction=eval_fraction,
+        save_total_limit=save_total_limit, max_length=max_length, eval_fraction=eval_fraction, workers=workers, gpu=gpu,
     )
     try:
         plan = check(request, cache_dir=get_settings().data_dir / "cache" / "datasets")
@@ -239,6 +269,8 @@ def start_training(
         "label_column": plan.data.label_column, "save_steps": save_steps, "save_total_limit": save_total_limit,
         "max_length": max_length, "eval_fraction": eval_fraction, "confirmed": True,
     }
+    if plan.on_cluster:
+        args.update(workers=plan.workers, gpu=plan.gpu)
     data = {"plan": plan.to_dict()}
     if not confirmed:
         text = summary + "\n\n" + t("training.check_question")

@@ -35,6 +35,9 @@ class JobHandler:
     params_model: type[BaseModel] | None = None
     # A chain that mostly waits for its steps (jobs of their own): it runs beside them, not in one of their slots.
     coordinator: bool = False
+    # With DASTYAR_JOB_BACKEND=ray the work runs as a task on the cluster (downloads, speech, training) rather than
+    # on the server; chains and schedules stay here, where they wait on their steps.
+    cluster: bool = False
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters as the handler will see them; a bad payload raises JobError with a Persian message."""
@@ -59,11 +62,11 @@ _HANDLERS: dict[str, JobHandler] = {}
 
 def job_handler(
     kind: str, *, mode: Literal["thread", "process"] = "thread", auto_resume: bool = False,
-    params: type[BaseModel] | None = None, coordinator: bool = False,
+    params: type[BaseModel] | None = None, coordinator: bool = False, cluster: bool = False,
 ) -> Callable[[HandlerFunc], HandlerFunc]:
     def register(func: HandlerFunc) -> HandlerFunc:
         _HANDLERS[kind] = JobHandler(kind=kind, func=func, mode=mode, auto_resume=auto_resume, params_model=params,
-                                     coordinator=coordinator)
+                                     coordinator=coordinator, cluster=cluster)
         return func
 
     return register

@@ -72,7 +72,7 @@ def _apscheduler_id(job_id: int) -> str:
     return f"dastyar-job-{job_id}"
 
 
-def _run_handler(job_id: int, func: HandlerFunc) -> None:
+def run_handler(job_id: int, func: HandlerFunc) -> None:
     """Run a handler to its end and record the outcome; nothing escapes as a traceback to the user."""
     job = store.get_job(job_id)
     if job is None:
@@ -131,7 +131,7 @@ def _child_main(job_id: int, target: str, parent_pid: int, setup: str | None) ->
     logging.basicConfig(level=logging.INFO)
     if setup:  # the same handlers and job-end hooks as the parent (a spawned child starts from nothing)
         resolve_target(setup)()
-    _run_handler(job_id, resolve_target(target))
+    run_handler(job_id, resolve_target(target))
 
 
 def _run_in_child(job: Job, target: str) -> None:
@@ -166,6 +166,40 @@ def _run_in_child(job: Job, target: str) -> None:
         store.finish_job(job.id, JobStatus.failed, error=t("errors.worker_died", code=proc.exitcode))
 
 
+def _run_on_cluster(job: Job, target: str) -> None:
+    """The handler runs as a Ray task (assistant/jobs/cluster.py); this thread waits, and kills the task when a stop
+    request is not honoured within the grace time, as it would a local child."""
+    from assistant.jobs import cluster
+
+    assert job.id is not None
+    try:
+        task = cluster.submit(job.id, target, process_setup_target())
+    except cluster.ClusterError as exc:
+        log.warning("job %s: cluster unavailable: %s", job.id, exc)
+        store.finish_job(job.id, JobStatus.failed, error=exc.user_message)
+        return
+    grace = get_settings().cancel_grace_seconds
+    cancel_seen: float | None = None
+    killed = False
+    while not task.wait(0.5):
+        if cancel_seen is None and store.is_cancel_requested(job.id):
+            cancel_seen = time.monotonic()
+        if cancel_seen is not None and not killed and time.monotonic() - cancel_seen > grace:
+            log.warning("job %s ignored the stop request for %.0fs: cancelling its Ray task", job.id, grace)
+            task.kill()
+            killed = True
+    outcome = task.outcome()
+    after = store.get_job(job.id)
+    if after is None or after.status != JobStatus.running:
+        return  # the handler wrote its end
+    if store.is_cancel_requested(job.id):
+        store.finish_job(job.id, JobStatus.cancelled)
+    elif outcome == "lost":
+        store.finish_job(job.id, JobStatus.failed, error=t("cluster.worker_lost"))
+    else:
+        store.finish_job(job.id, JobStatus.failed, error=t("errors.job_unexpected"))
+
+
 def execute_job(job_id: int) -> None:
     """The function APScheduler calls. Claims the job, then runs its handler in a thread or a child."""
     job = store.get_job(job_id)
@@ -187,10 +221,12 @@ def execute_job(job_id: int) -> None:
         store.finish_job(job_id, JobStatus.failed, error=t("errors.unknown_job_kind", kind=job.kind))
         return
     try:
-        if handler.mode == "process":
+        if handler.cluster and get_settings().job_backend == "ray":
+            _run_on_cluster(job, handler.target)
+        elif handler.mode == "process":
             _run_in_child(job, handler.target)
         else:
-            _run_handler(job_id, handler.func)
+            run_handler(job_id, handler.func)
     except Exception:
         log.exception("job %s: runner failure", job_id)
         store.finish_job(job_id, JobStatus.failed, error=t("errors.job_unexpected"))

@@ -44,6 +44,17 @@ def hub_reachable(endpoint: str, timeout: float = 3.0) -> bool:
         return False
 
 
+def cluster_check() -> Check:
+    """DASTYAR_JOB_BACKEND=ray: the database every node must reach, and the cluster itself."""
+    from assistant.jobs import cluster
+
+    try:
+        have = cluster.resources()
+    except cluster.ClusterError as exc:
+        return Check("ray", "error", exc.user_message)
+    return Check("ray", "ok", t("cluster.doctor_ok", nodes=have.nodes, cpus=int(have.cpus), gpus=int(have.gpus)))
+
+
 def run_checks() -> list[Check]:
     settings = get_settings()
     checks = [Check("python", "ok", sys.version.split()[0])]
@@ -75,6 +86,8 @@ def run_checks() -> list[Check]:
     zone_ok = zone_known(settings.timezone)
     checks.append(Check("timezone", "ok" if zone_ok else "warn",
                         settings.timezone if zone_ok else t("doctor.bad_zone", zone=settings.timezone, default=DEFAULT_ZONE)))
+    if settings.job_backend == "ray":
+        checks.append(cluster_check())
     for exe in ("espeak-ng", "chromium"):
         path = shutil.which(exe)
         checks.append(Check(exe, "ok" if path else "warn", path or t("doctor.missing")))

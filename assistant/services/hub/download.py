@@ -422,7 +422,7 @@ class DownloadParams(BaseModel):
         return validate_repo_id(value)
 
 
-@job_handler(KIND, mode="thread", auto_resume=True, params=DownloadParams)
+@job_handler(KIND, mode="thread", auto_resume=True, params=DownloadParams, cluster=True)
 def download_job(ctx: JobContext) -> dict[str, Any]:
     p = ctx.params
     result = download_repo(ctx, p["repo_id"], p.get("repo_type", "model"), p.get("revision"))

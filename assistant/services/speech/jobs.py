@@ -25,7 +25,7 @@ class TranscriptionParams(BaseModel):
 KIND = "transcription"  # the job kind, as tools submit it
 
 
-@job_handler(KIND, mode="thread", params=TranscriptionParams)
+@job_handler(KIND, mode="thread", params=TranscriptionParams, cluster=True)
 def transcription_job(ctx: JobContext) -> dict:
     path = Path(ctx.params["path"])
     name = ctx.params.get("name") or path.name

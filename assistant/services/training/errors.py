@@ -9,7 +9,7 @@ class TrainingProblem(Exception):
     def __init__(self, key: str, /, **values: object) -> None:
         self.key = key
         self.values = values
-        self.message = t(f"training.{key}", **values)
+        self.message = t(key if "." in key else f"training.{key}", **values)  # e.g. "cluster.needs_ray"
         super().__init__(self.message)
 
     @property

@@ -31,12 +31,14 @@ class TrainingParams(BaseModel):
     save_total_limit: int | None = Field(default=None, ge=1)
     eval_fraction: float = Field(default=0.1, ge=0, lt=1)
     lora: bool = False
+    workers: int = Field(default=1, ge=1, le=256)  # >1 or gpu on the Ray backend: a Ray Train run
+    gpu: bool = False
 
 
 KIND = "training"  # the job kind: tools submit it by this name, the UI draws its chart by it
 
 
-@job_handler(KIND, mode="process", auto_resume=False, params=TrainingParams)
+@job_handler(KIND, mode="process", auto_resume=False, params=TrainingParams, cluster=True)
 def training_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.run import train
 
@@ -70,7 +72,7 @@ class EvaluationParams(ModelJobParams):
 EVAL_KIND = "evaluation"
 
 
-@job_handler(EVAL_KIND, mode="process", auto_resume=True, params=EvaluationParams)
+@job_handler(EVAL_KIND, mode="process", auto_resume=True, params=EvaluationParams, cluster=True)
 def evaluation_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.evaluate import run
 
@@ -85,7 +87,7 @@ class LabellingParams(ModelJobParams):
 LABEL_KIND = "labelling"
 
 
-@job_handler(LABEL_KIND, mode="process", auto_resume=True, params=LabellingParams)
+@job_handler(LABEL_KIND, mode="process", auto_resume=True, params=LabellingParams, cluster=True)
 def labelling_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.evaluate import label_file
 
@@ -99,7 +101,7 @@ class ExportParams(ModelJobParams):
 EXPORT_KIND = "export"
 
 
-@job_handler(EXPORT_KIND, mode="process", auto_resume=True, params=ExportParams)
+@job_handler(EXPORT_KIND, mode="process", auto_resume=True, params=ExportParams, cluster=True)
 def export_job(ctx: JobContext) -> dict[str, Any]:
     from assistant.services.training.export import run
 

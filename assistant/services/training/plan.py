@@ -43,6 +43,8 @@ class TrainingRequest:
     save_total_limit: int = 2
     max_length: int = 128
     eval_fraction: float = 0.1
+    workers: int = 1  # data-parallel workers of a Ray Train run (DASTYAR_JOB_BACKEND=ray)
+    gpu: bool | None = None  # None: a GPU when this machine has one; True on a cluster: one GPU per worker
 
 
 @dataclass
@@ -86,6 +88,9 @@ class TrainingPlan:
     mem_need: int
     hardware: Hardware
     warnings: list[str] = field(default_factory=list)
+    workers: int = 1
+    gpu: bool = False
+    on_cluster: bool = False
 
     @property
     def memory_tight(self) -> bool:
@@ -102,6 +107,7 @@ class TrainingPlan:
             "model_path": str(self.model.path), "base_repo_id": self.model.repo_id, "dataset_path": str(self.source.path),
             "dataset_kind": self.source.kind, "dataset_repo_id": self.source.repo_id, "dataset_format": self.source.fmt,
             "dataset_display": self.source.display, "total_steps": self.total_steps, "est_seconds": round(self.est_seconds),
+            "workers": self.workers, "gpu": self.gpu,
         }
 
     @property
@@ -224,6 +230,39 @@ def detect_hardware() -> Hardware:
                     precision="fp32")
 
 
+def placement(req: TrainingRequest, hw: Hardware) -> tuple[int, bool, bool]:
+    """(workers, one GPU per worker, on the Ray cluster). Several workers need the Ray backend; a request for more
+    CPUs or GPUs than the cluster has is refused with what it has and what is free now (more than is free waits in
+    Ray's queue)."""
+    from assistant.config import get_settings
+
+    workers = max(1, int(req.workers or 1))
+    if get_settings().job_backend != "ray":
+        if workers > 1:
+            raise TrainingProblem("cluster.needs_ray")
+        if req.gpu and not hw.gpus:
+            raise TrainingProblem("cluster.no_local_gpu")
+        return 1, bool(hw.gpus), False
+    from assistant.jobs import cluster
+    from prompts import t
+
+    try:
+        have = cluster.resources()
+    except cluster.ClusterError as exc:
+        raise TrainingProblem("cluster.unreachable", address=get_settings().ray_address or "local") from exc
+    gpu = bool(req.gpu)
+    if gpu and workers > have.gpus:
+        fit = int(have.gpus)
+        hint = t("cluster.hint_gpu_fewer", fit=str(fit)) if fit else t("cluster.hint_cpu")
+        raise TrainingProblem("cluster.too_many_gpus", total=int(have.gpus), free=int(have.gpus_free), want=workers,
+                              hint=hint)
+    if not gpu and workers > have.cpus:
+        fit = max(1, int(have.cpus))
+        raise TrainingProblem("cluster.too_many_cpus", total=int(have.cpus), free=int(have.cpus_free), want=workers,
+                              hint=t("cluster.hint_fewer", fit=str(fit)))
+    return workers, gpu, True
+
+
 def _bf16_name(name: str) -> bool:
     # Ampere and newer have bf16; the child process decides for real with torch.cuda.is_bf16_supported().
     return any(k in name for k in ("A100", "A10", "A30", "A40", "A6000", "L4", "L40", "H100", "H200", "RTX 30", "RTX 40",
@@ -301,7 +340,9 @@ def check(req: TrainingRequest, cache_dir: Path | None = None) -> TrainingPlan:
                    eval_fraction=req.eval_fraction, cache_dir=cache_dir)
     lora = task_mod.TASKS[task].lora
     hw = detect_hardware()
-    steps_per_epoch = max(1, math.ceil(len(data.train) / (req.batch_size * max(1, hw.gpus))))
+    workers, gpu, on_cluster = placement(req, hw)
+    parallel = workers if on_cluster else max(1, hw.gpus)
+    steps_per_epoch = max(1, math.ceil(len(data.train) / (req.batch_size * parallel)))
     total_steps = max(1, math.ceil(steps_per_epoch * req.epochs))
     max_length = int(min(req.max_length, model.max_positions or req.max_length))
     plan = TrainingPlan(
@@ -309,8 +350,9 @@ def check(req: TrainingRequest, cache_dir: Path | None = None) -> TrainingPlan:
         learning_rate=req.learning_rate or DEFAULT_LR[task], steps_per_epoch=steps_per_epoch, total_steps=total_steps,
         est_seconds=estimate_seconds(model, data, req, total_steps, hw, lora, max_length),
         mem_need=estimate_memory(model, req, lora, max_length, hw), hardware=hw,
+        workers=workers, gpu=gpu, on_cluster=on_cluster,
     )
-    if plan.mem_need > hw.memory_free:
+    if plan.mem_need > hw.memory_free and not on_cluster:  # a cluster's nodes have their own memory
         from assistant.persian import format_bytes
 
         raise TrainingProblem("memory_too_small", need=format_bytes(plan.mem_need), free=format_bytes(hw.memory_free))

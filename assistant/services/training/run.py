@@ -18,6 +18,7 @@ from assistant.persian import fa_digits, format_duration, format_number, format_
 from assistant.services.files import shown
 from assistant.services.training import metrics as metrics_mod
 from assistant.services.training.data import SEED, DataSource, PreparedData, prepare
+from assistant.services.training.distributed import Rank, worker_identity
 from assistant.services.training.errors import TrainingProblem
 from assistant.services.training.tasks import CLASSIFICATION, GENERATION
 from prompts import t
@@ -103,8 +104,9 @@ class _Reporter:
     """Builds the TrainerCallback (transformers is imported only in the child)."""
 
     def __init__(self, ctx: JobContext, log_file: metrics_mod.MetricsLog, history: list[dict[str, Any]],
-                 params: dict[str, Any], samples_per_step: int) -> None:
+                 params: dict[str, Any], samples_per_step: int, rank: Rank | None = None) -> None:
         self.ctx = ctx
+        self.rank = rank or Rank()
         self.log = log_file
         self.history = history
         self.params = params
@@ -170,7 +172,8 @@ class _Reporter:
                 reporter.report(state, force=True)
 
             def _check_stop(self, state, control) -> None:
-                if not reporter.stopping and reporter.ctx.cancelled():
+                # Every rank asks at every step (a collective), so that all stop at the same one.
+                if not reporter.stopping and reporter.rank.agree(reporter.ctx.cancelled()):
                     reporter.stopping = True
                     control.should_training_stop = True
                     control.should_save = True  # keep the work done so far: /resume continues from here
@@ -183,6 +186,8 @@ class _Reporter:
                     reporter.report(state)
 
             def on_substep_end(self, args, state, control, **kwargs):
+                if reporter.rank.distributed:
+                    return  # asked once per step, together (see _check_stop)
                 if not reporter.stopping and reporter.ctx.cancelled():
                     reporter.stopping = True
                     control.should_training_stop = True
@@ -196,6 +201,8 @@ class _Reporter:
                     control.should_save = True  # every N steps and at the end of every epoch
 
             def on_log(self, args, state, control, logs=None, **kwargs):
+                if not reporter.rank.main:
+                    return
                 logs = logs or {}
                 point = metrics_mod.history_point(state.global_step, state.epoch, logs)
                 if point is None:
@@ -216,6 +223,8 @@ class _Reporter:
                 reporter.report(state, force=kind == "eval")
 
             def on_save(self, args, state, control, **kwargs):
+                if not reporter.rank.main:
+                    return
                 path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
                 reporter.checkpoint = str(path)
                 reporter.log.write("checkpoint", step=int(state.global_step), path=str(path))
@@ -239,6 +248,26 @@ def _load_data(params: dict[str, Any], out: Path) -> PreparedData:
     except TrainingProblem as exc:
         raise JobError(t("training.data_changed", detail=exc.message)) from exc
     data.save(out / "data")
+    return data
+
+
+def _shared_data(params: dict[str, Any], out: Path, rank: Rank) -> PreparedData:
+    """Rank 0 prepares the data (and keeps it in the output folder); the others load what it wrote, or meet the same
+    problem."""
+    problem = None
+    data = None
+    if rank.main:
+        try:
+            data = _load_data(params, out)
+        except JobError as exc:
+            problem = (exc.user_message, exc.detail)
+    problem = rank.share(problem)
+    if problem is not None:
+        raise JobError(problem[0], detail=problem[1])
+    if data is None:
+        data = PreparedData.load(out / "data")
+        if data is None:
+            raise JobError(t("training.data_changed", detail=str(out / "data")))
     return data
 
 
@@ -330,17 +359,46 @@ def _compute_metrics(prediction) -> dict[str, float]:
             "f1": float(f1_score(prediction.label_ids, preds, average="macro", zero_division=0))}
 
 
+class _NoLog(metrics_mod.MetricsLog):
+    """The metrics log of a rank other than 0: rank 0 writes the one log."""
+
+    def write(self, *args: Any, **fields: Any) -> None:
+        return None
+
+    def trim(self, step: int) -> None:
+        return None
+
+
 def train(ctx: JobContext) -> dict[str, Any]:
+    """The `training` job: on this machine, or on the Ray cluster with DASTYAR_JOB_BACKEND=ray."""
+    from assistant.jobs import cluster
+
+    if cluster.enabled():
+        from assistant.services.training.distributed import train_on_cluster
+
+        return train_on_cluster(ctx)
+    return train_body(ctx, Rank())
+
+
+def _check_cancel(ctx: JobContext, rank: Rank) -> None:
+    if rank.agree(ctx.cancelled()):
+        raise JobCancelled()
+
+
+def train_body(ctx: JobContext, rank: Rank) -> dict[str, Any]:
+    """One run of the Trainer, alone (rank 0 of 1) or as one of a Ray Train run's ranks."""
     params = dict(ctx.params)
     out = output_dir(ctx.job_id)
     ckpt_dir = checkpoints_dir(ctx.job_id)
     out.mkdir(parents=True, exist_ok=True)
-    log_file = metrics_mod.MetricsLog(out / "metrics.jsonl")
+    log_file = metrics_mod.MetricsLog(out / "metrics.jsonl") if rank.main else _NoLog(out / "metrics.jsonl")
     from assistant.jobs import store
 
     row = store.get_job(ctx.job_id)
     previous = dict(row.result) if row else {}
-    resume_from = last_checkpoint(ckpt_dir) if ckpt_dir.is_dir() else None
+    if rank.main:
+        found = last_checkpoint(ckpt_dir) if ckpt_dir.is_dir() else None
+    resume_from = rank.share(found if rank.main else None)
     resumed_step = _step_of(resume_from) if resume_from else 0
     history = metrics_mod.trim(list(previous.get("history") or []), resumed_step) if resume_from else []
     if resume_from:
@@ -350,24 +408,27 @@ def train(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(message=t("training.status_resuming", step=resumed_step), force=True,
                      resumed_from_step=resumed_step, history=metrics_mod.compact(history))
     else:
-        if log_file.path.exists():
+        if rank.main and log_file.path.exists():
             log_file.path.unlink()
         log_file.write("event", event="start", params=json.dumps(params, ensure_ascii=False))
         ctx.progress(0.0, t("training.status_preparing"), force=True, phase="preparing", output_dir=str(out),
                      metrics_log=str(log_file.path), history=[])
-    ctx.check_cancel()
+    _check_cancel(ctx, rank)
 
     _quiet_libraries()
-    data = _load_data(params, out)
-    ctx.check_cancel()
+    data = _shared_data(params, out, rank)
+    _check_cancel(ctx, rank)
     device = _device()
     tokenizer, model, train_ds, eval_ds, collator = _build(params, data)
-    ctx.check_cancel()
+    _check_cancel(ctx, rank)
+    if rank.distributed:
+        workers = rank.gather(worker_identity())
+        ctx.progress(force=True, workers=rank.world, worker_processes=workers)
 
     from transformers import PrinterCallback, Trainer, TrainingArguments
 
     batch = int(params["batch_size"])
-    gpus = max(1, device["gpus"])
+    gpus = max(1, device["gpus"]) * rank.world  # one process's GPUs, times the data-parallel ranks
     steps_per_epoch = max(1, math.ceil(len(train_ds) / (batch * gpus)))
     total_steps = max(1, math.ceil(steps_per_epoch * float(params["epochs"])))
     save_steps = params.get("save_steps")
@@ -381,14 +442,18 @@ def train(ctx: JobContext) -> dict[str, Any]:
         logging_steps=max(1, total_steps // 100), logging_first_step=True, report_to="none", disable_tqdm=True,
         use_cpu=device["device"] == "cpu", bf16=device["bf16"], fp16=device["fp16"], seed=SEED, data_seed=SEED,
         dataloader_num_workers=0, prediction_loss_only=is_lm, log_level="error",
+        **({"ddp_find_unused_parameters": False, "ddp_backend": "gloo" if device["device"] == "cpu" else None}
+           if rank.distributed else {}),
     )
-    reporter = _Reporter(ctx, log_file, history, {**params, "total_steps": total_steps}, batch * gpus)
+    reporter = _Reporter(ctx, log_file, history, {**params, "total_steps": total_steps}, batch * gpus, rank)
     trainer = Trainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
         data_collator=collator, compute_metrics=None if is_lm else _compute_metrics, callbacks=[reporter.callback()],
     )
     trainer.remove_callback(PrinterCallback)
-    ctx.progress(force=True, phase="training", device=device["device"], device_label=device["label"],
+    label = t("cluster.device_workers", workers=rank.world, device=device["label"]) if rank.distributed else device[
+        "label"]
+    ctx.progress(force=True, phase="training", device=device["device"], device_label=label,
                  total_steps=total_steps, steps_per_epoch=steps_per_epoch, train_examples=len(train_ds),
                  eval_examples=len(eval_ds), labels=data.labels, task=params["task"], output_dir=str(out),
                  metrics_log=str(log_file.path))
@@ -409,7 +474,8 @@ def train(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(FINAL_SHARE, t("training.status_saving"), force=True, phase="saving")
     reporter.final_eval = True
     last = reporter.last_eval
-    if last.get("step") == trainer.state.global_step and last.get("eval_loss") is not None:
+    # Rank 0 decides (it alone keeps the history); the evaluation below is a collective every rank joins.
+    if rank.share(last.get("step") == trainer.state.global_step and last.get("eval_loss") is not None):
         final_metrics = {k: v for k, v in last.items() if k.startswith("eval_")}  # the last epoch's evaluation
     else:
         final_metrics = trainer.evaluate()
@@ -418,13 +484,16 @@ def train(ctx: JobContext) -> dict[str, Any]:
     summary = {k: round(float(v), 6) for k, v in final_metrics.items()
                if k in ("eval_loss", "eval_accuracy", "eval_f1", "eval_perplexity")}
     runtime = float(output.metrics.get("train_runtime", 0.0))
+    if not rank.main:
+        return {}
     from assistant.services.training.plan import record_speed
 
-    record_speed(device["device"], float(trainer.state.total_flos or 0.0), runtime,
-                 int(trainer.state.global_step) - reporter.start_step)
+    if not rank.distributed:  # the estimate is for one process on this machine
+        record_speed(device["device"], float(trainer.state.total_flos or 0.0), runtime,
+                     int(trainer.state.global_step) - reporter.start_step)
     log_file.write("final", step=int(trainer.state.global_step), **summary)
-    result = _save_final(trainer, model, tokenizer, params, data, out, summary, runtime, device, ctx.job_id,
-                         log_file, reporter)
+    result = _save_final(trainer, model, tokenizer, params, data, out, summary, runtime, {**device, "label": label},
+                         ctx.job_id, log_file, reporter)
     return result
 
 
