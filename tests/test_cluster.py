@@ -232,3 +232,67 @@ def test_worker_environment_carries_no_secret(monkeypatch, data_dir):
         assert secret not in text
     assert env["DATABASE_URL"] == "postgresql+psycopg://dastyar@db.example:5432/dastyar"
     assert env["HF_ENDPOINT"] == "http://127.0.0.1:9" and env["DASTYAR_JOB_BACKEND"] == "ray"
+
+
+def test_without_the_ray_backend_ray_is_never_imported(data_dir):
+    code = ("import sys; from assistant import bootstrap; bootstrap.setup(); from tools import call_tool; "
+            "assert call_tool('system_status').ok; from agents.graph import run_agent; run_agent('/jobs'); "
+            "print('ray' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k not in ("DASTYAR_JOB_BACKEND", "RAY_ADDRESS")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
+    assert out.returncode == 0 and out.stdout.strip().endswith("False"), out.stderr[-2000:]
+
+
+_SERVER = """
+import json, sys, time
+from assistant import bootstrap
+bootstrap.setup()
+from tools import call_tool
+result = call_tool("start_training", json.loads(sys.argv[1]))
+assert result.ok, result.text
+print(result.job_id, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_server_takes_its_ray_tasks_with_it_and_the_next_resumes(on_cluster, tiny_hub, tmp_path):
+    from assistant.jobs.runner import get_runner
+
+    args = _training_args(tiny_hub["bert"], tmp_path, workers=2)
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, json.dumps(args)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=log, text=True, env=os.environ.copy())
+    try:
+        line = server.stdout.readline()
+        assert line.strip().isdigit(), (tmp_path / "server.log").read_text()[-3000:]
+        job_id = int(line)
+        row = wait_until(lambda: (j := store.get_job(job_id)).result.get("checkpoint_step", 0) >= 10
+                         and j.result.get("worker_processes") and j, timeout=240)
+        workers = [p["pid"] for p in row.result["worker_processes"]]
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    # Ray ends what the dead driver owned: no worker goes on writing to a job nobody runs.
+    wait_until(lambda: not any(_ray_worker(pid) for pid in workers), timeout=120)
+    get_runner()
+    row = store.get_job(job_id)
+    assert row.status == JobStatus.interrupted, row.status
+    reply = run_agent(f"/resume {job_id}")
+    assert reply.ok, reply.text
+    final = wait_for_job(job_id, timeout=300)
+    assert final.status == JobStatus.succeeded, (final.status, final.error, final.message)
+    assert final.result["resumed_from_step"] >= 10 and final.result["step"] == 150
+
+
+def test_several_workers_on_the_local_backend_say_what_to_set(tiny_hub, tmp_path):
+    reply = run_agent(f"/train base={tiny_hub['bert']} data={write_csv(tmp_path / 'd.csv', sentiment_rows(40))} "
+                      "workers=4 gpu=yes")
+    assert not reply.ok and reply.job_id is None
+    assert "DASTYAR_JOB_BACKEND=ray" in reply.text, reply.text
+    from assistant.services.system import gpus
+
+    if not gpus():  # a GPU on this machine is simply used
+        reply = run_agent(f"/train base={tiny_hub['bert']} data={tmp_path / 'd.csv'} gpu=yes")
+        assert not reply.ok and "کارت گرافیک ندارد" in reply.text, reply.text

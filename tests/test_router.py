@@ -308,10 +308,8 @@ def test_menu_and_help_show_every_slash_command():
     from agents.router import route_slash
     from assistant.ui.commands import chainlit_commands
     from tools import call_tool
-    from tools.commands import COMMANDS
+    from tools.commands import COMMANDS, SECTIONS
     from tools.registry import list_tools
-
-    from tools.commands import SECTIONS
 
     menu = {item["id"]: item for item in chainlit_commands()}
     summary = call_tool("help").text

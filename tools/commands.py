@@ -80,6 +80,7 @@ COMMANDS: tuple[Command, ...] = (
         (
             "/train base=<مدل> data=<دیتاست یا فایل> epochs=3 lr=2e-5 batch=16",
             "text=comment label=label task=text-generation save_steps=100 keep=2 confirm=yes",
+            "/train base=<مدل> data=<فایل> workers=4 gpu=yes",
         ),
         positional=("base_model",),
         keys={
@@ -93,6 +94,7 @@ COMMANDS: tuple[Command, ...] = (
             "save_steps": "save_steps", "checkpoint_steps": "save_steps", "keep": "save_total_limit",
             "save_total_limit": "save_total_limit", "max_length": "max_length", "maxlen": "max_length",
             "eval": "eval_fraction", "eval_fraction": "eval_fraction",
+            "workers": "workers", "worker": "workers", "gpu": "gpu",
             "confirm": "confirmed", "confirmed": "confirmed", "yes": "confirmed",
         }, later=True,
     ),
