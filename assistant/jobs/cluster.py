@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -106,6 +105,9 @@ def connect() -> Any:
     check_database()
     address = get_settings().ray_address
     with _lock:
+        # No usage report to Ray's servers (nothing leaves the network unasked), and no warning about a GPU setting.
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
         import ray
 
         if ray.is_initialized() and _connected_to == (address or "local"):
@@ -226,13 +228,3 @@ def resources() -> Resources:
         gpus=float(total.get("GPU", 0)), gpus_free=float(free.get("GPU", 0)),
         memory=float(total.get("memory", 0)), memory_free=float(free.get("memory", 0)),
     )
-
-
-def wait_for_nodes(count: int, timeout: float = 30.0) -> bool:
-    """True once `count` nodes are alive (a test's or an operator's check after starting workers)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if resources().nodes >= count:
-            return True
-        time.sleep(0.5)
-    return False
