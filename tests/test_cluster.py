@@ -186,11 +186,18 @@ def test_more_gpus_than_the_cluster_has_is_answered_with_what_is_free(on_cluster
 
 
 def test_status_and_doctor_show_the_cluster(on_cluster):
+    import psutil as ps
+
+    from assistant.persian import format_bytes
     from assistant.services.doctor import cluster_check
 
     reply = run_agent("/status")
-    assert reply.ok and "خوشهٔ Ray" in reply.text and "۱ گره" in reply.text, reply.text
-    assert "پردازنده" in reply.text.split("خوشهٔ Ray")[1] and " از ۲" in reply.text.split("خوشهٔ Ray")[1]
+    assert reply.ok and "خوشهٔ Ray** (۱ گره)" in reply.text, reply.text
+    part = reply.text.split("خوشهٔ Ray")[1]
+    assert "- پردازنده: ۰ از ۲ هسته" in part and "- کارت گرافیک: ۰ از ۰" in part, part
+    # The nodes' physical memory (one node: this machine), not Ray's count of what tasks reserved.
+    assert f"از {format_bytes(ps.virtual_memory().total)}" in part, part
+    assert reply.data["cluster"]["nodes"] == 1 and reply.data["cluster"]["cpus"] == 2
     check = cluster_check()
     assert check.level == "ok" and "۱ گره" in check.detail
 

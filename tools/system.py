@@ -128,10 +128,13 @@ def _cluster_status() -> tuple[list[str], dict[str, Any] | None]:
         have = cluster.resources()
     except cluster.ClusterError as exc:
         return [t("cluster.status_unreachable", reason=exc.user_message)], {"error": "unreachable"}
-    line = t("cluster.status_line", nodes=have.nodes, cpus_used=format_number(have.cpus - have.cpus_free),
-             cpus=format_number(have.cpus), gpus_used=format_number(have.gpus - have.gpus_free),
-             gpus=format_number(have.gpus), mem_used=format_bytes(int(have.memory - have.memory_free)),
-             mem=format_bytes(int(have.memory)))
-    return [t("cluster.status_header"), line], {
+    lines = [
+        t("cluster.status_header", nodes=have.nodes),
+        t("cluster.status_cpus", used=format_number(have.cpus - have.cpus_free), total=format_number(have.cpus)),
+        t("cluster.status_gpus", used=format_number(have.gpus - have.gpus_free), total=format_number(have.gpus)),
+        t("cluster.status_memory", used=format_bytes(int(have.memory - have.memory_free)),
+          total=format_bytes(int(have.memory))),
+    ]
+    return lines, {
         "nodes": have.nodes, "cpus": have.cpus, "cpus_free": have.cpus_free, "gpus": have.gpus,
         "gpus_free": have.gpus_free, "memory": have.memory, "memory_free": have.memory_free}

@@ -198,12 +198,13 @@ def _summary(plan) -> str:
                    batch=req.batch_size, steps=plan.total_steps, per_epoch=plan.steps_per_epoch))
     when = t("training.every_steps", steps=req.save_steps) if req.save_steps else t("training.every_epoch")
     lines.append(t("training.check_checkpoints", when=when, keep=req.save_total_limit))
-    device = t("training.device_cpu", cores=hw.cores) if hw.device == "cpu" else t(
-        "training.device_gpu", name=hw.name, precision=hw.precision)
-    lines.append(t("training.check_device", device=device))
-    if plan.on_cluster:
+    if plan.on_cluster:  # this machine's hardware and speed say nothing of the cluster's
         lines.append(t("cluster.check_workers", workers=plan.workers, gpu=t("cluster.check_gpu") if plan.gpu else ""))
-    lines.append(t("training.check_time", time=format_duration(plan.est_seconds)))
+    else:
+        device = t("training.device_cpu", cores=hw.cores) if hw.device == "cpu" else t(
+            "training.device_gpu", name=hw.name, precision=hw.precision)
+        lines.append(t("training.check_device", device=device))
+        lines.append(t("training.check_time", time=format_duration(plan.est_seconds)))
     key = "training.check_memory_tight" if plan.memory_tight else "training.check_memory_ok"
     lines.append(t(key, need=format_bytes(plan.mem_need), free=format_bytes(hw.memory_free)))
     return "\n".join(lines)

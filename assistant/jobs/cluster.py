@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -218,13 +219,50 @@ class Resources:
 
 
 def resources() -> Resources:
-    """The cluster's nodes, CPUs, GPUs and memory (total and free now)."""
+    """The cluster's nodes, CPUs and GPUs (total, and not reserved by tasks now) and memory (the nodes' physical
+    memory, total and available; Ray's own "memory" figure counts only what tasks reserved)."""
     ray = connect()
     total = ray.cluster_resources()
     free = ray.available_resources()
     alive = [n for n in ray.nodes() if n.get("Alive")]
+    memory = _physical_memory(ray, alive)
+    if memory is None:
+        memory = (float(total.get("memory", 0)), float(free.get("memory", 0)))
     return Resources(
         nodes=len(alive), cpus=float(total.get("CPU", 0)), cpus_free=float(free.get("CPU", 0)),
         gpus=float(total.get("GPU", 0)), gpus_free=float(free.get("GPU", 0)),
-        memory=float(total.get("memory", 0)), memory_free=float(free.get("memory", 0)),
+        memory=memory[0], memory_free=memory[1],
     )
+
+
+_MEMORY_TTL = 10.0
+_memory_cache: tuple[float, tuple[float, float]] | None = None
+
+
+def _memory_of_this_node() -> tuple[int, int]:
+    import psutil
+
+    vm = psutil.virtual_memory()
+    return vm.total, vm.available
+
+
+def _physical_memory(ray: Any, alive: list[dict[str, Any]]) -> tuple[float, float] | None:
+    """(total, available) over the nodes, from a tiny task pinned to each (kept 10 s: /status may be asked often)."""
+    global _memory_cache
+    now = time.monotonic()
+    if _memory_cache is not None and now - _memory_cache[0] < _MEMORY_TTL:
+        return _memory_cache[1]
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    probe = ray.remote(_memory_of_this_node)
+    refs = [probe.options(num_cpus=0, scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
+            .remote() for n in alive]
+    if not refs:
+        return None
+    ready, _ = ray.wait(refs, num_returns=len(refs), timeout=5.0)
+    if len(ready) != len(refs):
+        return None
+    values = ray.get(ready)
+    result = (float(sum(v[0] for v in values)), float(sum(v[1] for v in values)))
+    _memory_cache = (now, result)
+    return result
