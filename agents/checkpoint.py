@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from assistant.config import get_settings
@@ -73,7 +74,19 @@ def _build(url: str, setup: bool = True) -> Any:
     return saver
 
 
+_reset_hooks: list[Callable[[], None]] = []
+
+
+def on_reset(func: Callable[[], None]) -> Callable[[], None]:
+    """Called when the conversation store is let go (another data directory, a test's fresh database): what was
+    kept from the old one must go too."""
+    _reset_hooks.append(func)
+    return func
+
+
 def reset_checkpointers() -> None:
+    for hook in _reset_hooks:
+        hook()
     with _lock:
         for saver in _savers.values():
             conn = getattr(saver, "conn", None)

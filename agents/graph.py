@@ -13,6 +13,8 @@ LLM, under a one-time notice.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +24,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveM
 from langgraph.graph.message import add_messages
 
 from agents import followups
+from agents.checkpoint import on_reset
 from agents.llm import LLMFailure, llm_configured, run_llm
 from agents.router import Route, route, yes_or_no
 from agents.secrets import mask_secrets, scrub, unmask
@@ -396,13 +399,44 @@ def build_graph():
 # -- running a turn ------------------------------------------------------------------------------------------------------
 
 
+# The question each conversation of this process stopped at (None: none), as its last turn ended. Reading it back
+# from the checkpoint (`get_state`) deserialises the whole state: a tenth of a busy server's time went there.
+_PENDING_MAX = 10_000
+_pending: OrderedDict[str, Any] = OrderedDict()
+_pending_lock = threading.Lock()
+
+
+@on_reset  # another database: its conversations are not these
+def _clear_pending() -> None:
+    with _pending_lock:
+        _pending.clear()
+
+
+def _remember_pending(session_id: str | None, value: Any) -> None:
+    with _pending_lock:
+        key = session_id or "default"
+        _pending[key] = value
+        _pending.move_to_end(key)
+        while len(_pending) > _PENDING_MAX:
+            _pending.popitem(last=False)
+
+
+def _forget_pending(session_id: str | None) -> None:
+    with _pending_lock:
+        _pending.pop(session_id or "default", None)
+
+
 def pending_confirmation(session_id: str | None) -> dict[str, Any] | None:
+    key = session_id or "default"
+    with _pending_lock:
+        if key in _pending:
+            return _pending[key]
+    # Not seen in this process (a reopened thread, a new CLI process): from the checkpoint.
     graph = build_graph()
     snapshot = graph.get_state(_config(session_id))
-    for task in snapshot.tasks:
-        for intr in task.interrupts:
-            return intr.value
-    return None
+    value = next((intr.value for task in snapshot.tasks for intr in task.interrupts), None)
+    _remember_pending(session_id, value)
+    return value
 
 
 def _config(session_id: str | None) -> dict[str, Any]:
@@ -410,6 +444,8 @@ def _config(session_id: str | None) -> dict[str, Any]:
 
 
 def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], None] | None) -> dict[str, Any]:
+    session_id = config["configurable"]["thread_id"]
+    _forget_pending(session_id)  # until this turn has ended, the checkpoint says
     values: dict[str, Any] = {}
     interrupted: Any = None
     # The turn's state is written once, when it ends or stops at a question ("exit"), not after every node: a turn
@@ -427,6 +463,7 @@ def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], 
             interrupted = chunk["__interrupt__"][0].value
     values = dict(values)
     values["__interrupt__"] = interrupted
+    _remember_pending(session_id, interrupted)
     return values
 
 

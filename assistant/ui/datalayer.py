@@ -225,6 +225,36 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
         # A job process may be writing to the same SQLite file: wait for its lock rather than fail.
         connect_args = {"timeout": 10} if self._sqlite else {}
         super().__init__(conninfo=conninfo, connect_args=connect_args, storage_provider=storage_provider)
+        self._sqlite_path = make_url(conninfo).database if self._sqlite else None
+        self._sqlite_conn: Any = None
+        self._sqlite_loop: asyncio.AbstractEventLoop | None = None
+        self._sqlite_open = asyncio.Lock()
+
+    async def _sqlite_connection(self) -> Any:
+        """One autocommitting connection for the event loop: every chat message writes a step or two, and through an
+        ORM session each write cost more time under the interpreter lock than the rest of the message's handling."""
+        import aiosqlite
+
+        loop = asyncio.get_running_loop()
+        async with self._sqlite_open:
+            if self._sqlite_conn is None or self._sqlite_loop is not loop:
+                conn = await aiosqlite.connect(self._sqlite_path, timeout=10, isolation_level=None)
+                conn.row_factory = aiosqlite.Row
+                self._sqlite_conn, self._sqlite_loop = conn, loop
+            return self._sqlite_conn
+
+    async def _sqlite_execute(self, query: str, parameters: dict) -> list[dict[str, Any]] | int | None:
+        import sqlite3
+
+        conn = await self._sqlite_connection()
+        try:
+            async with conn.execute(query, parameters) as cursor:
+                if cursor.description is None:
+                    return cursor.rowcount
+                return [dict(row) for row in await cursor.fetchall()]
+        except sqlite3.Error as exc:  # as Chainlit's own execute_sql: a warning, and no result
+            log.warning("history query failed: %s", exc)
+            return None
 
     def _bindable(self, value: Any) -> Any:
         if isinstance(value, dict) or (self._sqlite and isinstance(value, list)):
@@ -232,7 +262,8 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
         return value
 
     async def execute_sql(self, query: str, parameters: dict) -> list[dict[str, Any]] | int | None:
-        result = await super().execute_sql(query, {k: self._bindable(v) for k, v in parameters.items()})
+        bound = {k: self._bindable(v) for k, v in parameters.items()}
+        result = await (self._sqlite_execute(query, bound) if self._sqlite else super().execute_sql(query, bound))
         if self._sqlite and isinstance(result, list):
             for row in result:
                 for key in _JSON_RESULT_KEYS.intersection(row):
