@@ -46,3 +46,19 @@ def test_layer_imports_nothing_above_it(layer):
             if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[layer]):
                 wrong.append(f"{file.relative_to(ROOT)} imports {name}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_chat_server_module_loads_nothing_heavy(tmp_path):
+    """The first page needs Chainlit and the UI module: the agent (LangGraph, LangChain), the ML libraries and Ray
+    load when a message or a job needs them."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; import assistant.ui.chainlit_app; "
+            "print(sorted(m for m in ('langgraph', 'langchain_core', 'torch', 'transformers', 'datasets', 'sklearn', "
+            "'ray', 'faster_whisper') if m in sys.modules))")
+    env = {**os.environ, "DASTYAR_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 import chainlit as cl
 import chainlit.server as chainlit_server
 
-from agents.graph import run_agent
 from agents.router import route
 from agents.secrets import display_masked
 from assistant import bootstrap, events, metrics
@@ -36,6 +35,14 @@ from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
 from prompts import t
+
+
+def _run_agent(*args, **kwargs):
+    """The agent, imported on the first message (in its turn thread): LangGraph and LangChain are not needed for the
+    first page, and they are the largest part of the server's start-up and idle memory."""
+    from agents.graph import run_agent
+
+    return run_agent(*args, **kwargs)
 
 log = logging.getLogger("dastyar.ui")
 
@@ -210,7 +217,7 @@ async def respond(text: str, attachments: list[dict] | None = None) -> None:
         # Whoever signed in is who asks: their jobs and notifications, their rights (copied into the agent's thread).
         with acting_as(_identity_of(cl.user_session.get("user"))):
             started = time.perf_counter()
-            reply = await _in_agent_thread(run_agent, text, session.thread_id, attachments or [], on_token)
+            reply = await _in_agent_thread(_run_agent, text, session.thread_id, attachments or [], on_token)
             metrics.observe_message(reply.tool, time.perf_counter() - started)
     except Exception:  # run_agent already turns failures into text; this is the last guard
         log.exception("message handling failed")
