@@ -238,10 +238,21 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
         loop = asyncio.get_running_loop()
         async with self._sqlite_open:
             if self._sqlite_conn is None or self._sqlite_loop is not loop:
+                if self._sqlite_conn is not None:  # of an ended loop (tests run one per case): stop its thread here
+                    self._sqlite_conn.stop()
                 conn = await aiosqlite.connect(self._sqlite_path, timeout=10, isolation_level=None)
                 conn.row_factory = aiosqlite.Row
                 self._sqlite_conn, self._sqlite_loop = conn, loop
             return self._sqlite_conn
+
+    async def close(self) -> None:
+        if self._sqlite_conn is not None:
+            conn, self._sqlite_conn = self._sqlite_conn, None
+            if self._sqlite_loop is asyncio.get_running_loop():
+                await conn.close()
+            else:
+                conn.stop()
+        await super().close()
 
     async def _sqlite_execute(self, query: str, parameters: dict) -> list[dict[str, Any]] | int | None:
         import sqlite3
