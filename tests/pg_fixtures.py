@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import free_port
+
 BIN = next((p for p in (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")) if p.is_dir()), None)
 if BIN is None and shutil.which("initdb"):
     BIN = Path(shutil.which("initdb")).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +26,7 @@ def postgres_url():
     # Not under pytest's tmp dir: that is private to root, and the cluster may run as the postgres user.
     folder = Path(tempfile.mkdtemp(prefix="dastyar-pg-"))
     data = folder / "data"
-    port = _free_port()
+    port = free_port()
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root: run the cluster as the postgres user
         try:

@@ -24,6 +24,7 @@ from agents.graph import run_agent
 from assistant.jobs import store
 from assistant.jobs.runner import wait_for_job
 from assistant.models import JobStatus
+from tests.browser_support import free_port
 from tests.hub_fixtures import BERT_REPO
 from tests.pg_fixtures import BIN, postgres_url
 from tests.training_fixtures import install, sentiment_rows, tiny_hub, wait_until, write_csv
@@ -39,18 +40,12 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ray_head():
     """A Ray head in the foreground (--block) in its own process group: stopping it stops exactly its processes,
     not another Ray on the machine (`ray stop` would)."""
     folder = Path(tempfile.mkdtemp(prefix="dr-"))  # short: Ray's socket paths must fit in 107 bytes
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO": "0"}
     log = (folder / "head.log").open("w")
     head = subprocess.Popen(
@@ -218,7 +213,7 @@ def test_sqlite_with_a_remote_cluster_is_refused_in_one_line(monkeypatch, data_d
     # The server refuses to start, with that one line (and no traceback).
     env = {**os.environ, "DATABASE_URL": ""}
     env.pop("DATABASE_URL")
-    out = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--port", str(_free_port())], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--port", str(free_port())], cwd=ROOT,
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 2 and out.stderr.strip() == refused.value.user_message, out.stderr[-2000:]
 

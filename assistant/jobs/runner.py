@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -134,6 +134,21 @@ def _child_main(job_id: int, target: str, parent_pid: int, setup: str | None) ->
     run_handler(job_id, resolve_target(target))
 
 
+def _wait_for_worker(job_id: int, running: Callable[[], bool], kill: Callable[[], None]) -> None:
+    """Wait while a job's worker (a child process, a Ray task) runs — `running` waits a little and says whether it
+    still does — and kill it once when a stop request is not honoured within the grace time."""
+    grace = get_settings().cancel_grace_seconds
+    cancel_seen: float | None = None
+    killed = False
+    while running():
+        if cancel_seen is None and store.is_cancel_requested(job_id):
+            cancel_seen = time.monotonic()
+        if cancel_seen is not None and not killed and time.monotonic() - cancel_seen > grace:
+            log.warning("job %s ignored the stop request for %.0fs: killing its worker", job_id, grace)
+            kill()
+            killed = True
+
+
 def _run_in_child(job: Job, target: str) -> None:
     assert job.id is not None
     ctx = multiprocessing.get_context("spawn")
@@ -145,16 +160,16 @@ def _run_in_child(job: Job, target: str) -> None:
     except psutil.NoSuchProcess:  # already gone: nothing will ever need killing
         started = None
     store.update_progress(job.id, worker_pid=proc.pid, worker_started=started)
-    grace = get_settings().cancel_grace_seconds
-    cancel_seen: float | None = None
-    while proc.is_alive():
+
+    def running() -> bool:
         proc.join(0.5)
-        if cancel_seen is None and store.is_cancel_requested(job.id):
-            cancel_seen = time.monotonic()
-        if cancel_seen is not None and proc.is_alive() and time.monotonic() - cancel_seen > grace:
-            log.warning("job %s ignored the stop request for %.0fs: killing its worker", job.id, grace)
-            proc.kill()
-            proc.join(5)
+        return proc.is_alive()
+
+    def kill() -> None:
+        proc.kill()
+        proc.join(5)
+
+    _wait_for_worker(job.id, running, kill)
     after = store.get_job(job.id)
     # Ended by the worker, or already another run's: the worker may take a while to exit after writing its end,
     # and a `/resume` in that while queues (or starts) the job again — that run is not this worker's to judge.
@@ -178,16 +193,7 @@ def _run_on_cluster(job: Job, target: str) -> None:
         log.warning("job %s: cluster unavailable: %s", job.id, exc)
         store.finish_job(job.id, JobStatus.failed, error=exc.user_message)
         return
-    grace = get_settings().cancel_grace_seconds
-    cancel_seen: float | None = None
-    killed = False
-    while not task.wait(0.5):
-        if cancel_seen is None and store.is_cancel_requested(job.id):
-            cancel_seen = time.monotonic()
-        if cancel_seen is not None and not killed and time.monotonic() - cancel_seen > grace:
-            log.warning("job %s ignored the stop request for %.0fs: cancelling its Ray task", job.id, grace)
-            task.kill()
-            killed = True
+    _wait_for_worker(job.id, lambda: not task.wait(0.5), task.kill)
     outcome = task.outcome()
     after = store.get_job(job.id)
     if after is None or after.status != JobStatus.running:
