@@ -6,9 +6,9 @@ STAMP := $(VENV)/.dastyar-installed
 TORCH := torch==2.13.0
 REQS := requirements/app.txt requirements/dev.txt requirements/lock.txt pyproject.toml
 
-.PHONY: setup run test test-stress lint bench clean system-deps intent axe
+.PHONY: setup run test test-stress lint bench clean system-deps intent axe bytecode
 
-setup: $(STAMP) system-deps intent axe
+setup: $(STAMP) system-deps intent axe bytecode
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(STAMP): $(REQS)
 # The intent model, trained on the corpus and cached under .cache/ (rebuilt when the corpus or the code changes).
 intent: $(STAMP)
 	@$(BIN)/python -m agents.intent build
+
+# The project's byte-code, written ahead: where PYTHONDONTWRITEBYTECODE is set (as on this machine) every `dastyar`
+# command would compile its ~70 modules again (~80 ms). Stale files are rewritten; an unchanged tree costs ~0.1 s.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q -j 0 agents assistant tools prompts > /dev/null
 
 system-deps:
 	@scripts/system-deps.sh

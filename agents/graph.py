@@ -16,50 +16,36 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage
 from langgraph.graph.message import add_messages
 
-from agents import followups
+from agents import followups, quick
 from agents.checkpoint import on_reset
-from agents.llm import LLMFailure, llm_configured, run_llm
-from agents.router import Route, route, yes_or_no
-from agents.secrets import mask_secrets, scrub, unmask
+from agents.llm import LLMFailure, run_llm
+from agents.router import Route, yes_or_no
+from agents.secrets import mask_secrets
+from agents.turn import (  # noqa: F401  (AgentReply, Attachment, action_label, choice_index: the agent's face)
+    MAX_MESSAGE_CHARS,
+    AgentReply,
+    Attachment,
+    action_label,
+    call,
+    choice_index,
+    reply_of,
+    reply_text,
+    route_dict,
+    route_turn,
+    run_route,
+)
 from assistant.persian import normalize
 from prompts import t
 
 log = logging.getLogger(__name__)
 
-_MISSING_EXAMPLES = {
-    ("job_status", "job_id"): "/job 3",
-    ("cancel_job", "job_id"): "/cancel 3",
-    ("resume_job", "job_id"): "/resume 3",
-}
 KEEP_MESSAGES = 40
-LLM_DEFER = 0.9
-
-
-class Attachment(TypedDict):
-    """A file the user sent with the message (an upload or a recorded voice message)."""
-
-    name: str
-    path: str
-    mime: str
-
-
-AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".opus", ".m4a", ".webm", ".flac", ".aac", ".oga")
-DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".txt")
-
-
-def is_audio(att: Attachment) -> bool:
-    return att["mime"].startswith("audio/") or att["name"].lower().endswith(AUDIO_SUFFIXES)
-
-
-def is_data_file(att: Attachment) -> bool:
-    return att["name"].lower().endswith(DATA_SUFFIXES)
 
 
 class AgentState(TypedDict, total=False):
@@ -83,78 +69,6 @@ class AgentState(TypedDict, total=False):
     llm_notice_shown: bool
 
 
-@dataclass
-class AgentReply:
-    text: str
-    tool: str | None = None
-    args: dict[str, Any] = field(default_factory=dict)
-    ok: bool = True
-    data: dict[str, Any] = field(default_factory=dict)
-    job_id: int | None = None
-    confirm: dict[str, Any] | None = None
-    media: list[dict[str, Any]] = field(default_factory=list)
-    source: str = "none"
-    # A clarifying question's options: {"tool", "args", "label"} each; the UI shows them as buttons.
-    choices: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _route_dict(r: Route) -> dict[str, Any]:
-    return {
-        "tool": r.tool, "args": r.args, "source": r.source, "reply_key": r.reply_key, "missing": r.missing,
-        "choices": r.choices, "next": r.next,
-    }
-
-
-def action_label(tool: str, args: dict[str, Any]) -> str:
-    """«دانلود HooshvareLab/…», «لغو کار ۳»: a Persian name for an action, for buttons and offers."""
-    import string
-
-    template = t(f"actions.{tool}")
-    names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
-    values = {name: str(args.get(name) or "").strip() for name in names}
-    if any(not v for v in values.values()):
-        return t(f"actions.{tool}", **{n: "" for n in names}).replace("  ", " ").strip()
-    return t(f"actions.{tool}", **{n: f"«{v}»" for n, v in values.items()})
-
-
-_ORDINAL_ANSWERS = {
-    "اولی": 0, "اول": 0, "یک": 0, "یکی": 0, "1": 0, "۱": 0, "١": 0, "first": 0,
-    "دومی": 1, "دوم": 1, "دو": 1, "دوتا": 1, "2": 1, "۲": 1, "٢": 1, "second": 1,
-    "سومی": 2, "سوم": 2, "3": 2, "۳": 2, "٣": 2, "third": 2,
-    "چهارمی": 3, "چهارم": 3, "4": 3, "۴": 3, "٤": 3, "fourth": 3,
-}
-
-
-def _answer_key(text: str) -> str:
-    return normalize(text).replace("\u200c", " ").replace("ٔ", "").strip(" .!؟?").lower()
-
-
-def choice_index(text: str, count: int, choices: list[dict[str, Any]] | None = None) -> int | None:
-    """«اولی»، «دومی رو»، «۲», a button's «1», or one of an option's own answers («شروع», «مدل دیگه»): which
-    offered option the user picked."""
-    words_ = normalize(text).replace("‌", " ").split()
-    if not words_ or len(words_) > 4:
-        return None
-    said = _answer_key(text)
-    for i, choice in enumerate(choices or []):
-        if said in {_answer_key(a) for a in choice.get("answers") or ()} or said == _answer_key(choice.get("label", "")):
-            return i
-    for word in words_:
-        for suffix in ("رو", "را", "ش", "و", "یو"):
-            if word.endswith(suffix) and word[: -len(suffix)] in _ORDINAL_ANSWERS:
-                word = word[: -len(suffix)]
-        index = _ORDINAL_ANSWERS.get(word.strip(".!؟?"))
-        if index is not None and index < count:
-            return index
-    return None
-
-
-def _call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
-    from tools import call_tool
-
-    return scrub(call_tool(tool, unmask(args)).to_dict())
-
-
 # -- nodes ---------------------------------------------------------------------------------------------------------------
 
 
@@ -165,50 +79,7 @@ def _normalize(state: AgentState) -> AgentState:
 
 
 def _route(state: AgentState) -> AgentState:
-    attachments = state.get("attachments") or []
-    text = state.get("text", "")
-    r: Route = route(text) if text.strip() or not attachments else Route(None)
-    if not text.lstrip().startswith("/"):
-        r = followups.resolve(state.get("normalized", text), r, dict(state))
-    _use_attachments(r, attachments, state.get("last_goal"))
-    unsure = r.source == "clarify" or (r.tool is None and r.source == "none" and not r.reply_key)
-    # With an LLM at hand the offline router keeps only what it is sure of (calibrated: ≥ 0.9 is right ~97% of
-    # the time on unseen phrasings, 0.5–0.9 only 60–85%); the LLM decides the rest.
-    unsure = unsure or (r.source in ("rules", "smalltalk") and r.confidence < LLM_DEFER)
-    if unsure and llm_configured():
-        # The router's own answer is kept: if the LLM fails, the person gets it, as they would without an LLM.
-        offline = _route_dict(r)
-        r.source, r.tool, r.reply_key = "llm", None, None
-        return {"route": {**_route_dict(r), "offline": offline}}
-    return {"route": _route_dict(r)}
-
-
-def _use_attachments(r: Route, attachments: list[Attachment], goal: dict[str, Any] | None = None) -> None:
-    """An uploaded file fills the argument the message leaves open (audio to transcribe, data to train on, the data
-    of the goal being planned)."""
-    audio = next((a for a in attachments if is_audio(a)), None)
-    data = next((a for a in attachments if is_data_file(a)), None)
-    if r.tool == "plan_goal" and data and (not r.args.get("data") or r.args["data"] == data["name"]):
-        r.args["data"] = data["path"]  # the goal and its file in one message («با فایل reviews.csv …»)
-    elif goal and data and (r.tool is None or r.tool == "start_training" and not r.args.get("base_model")):
-        # «دادهٔ خودم» → the file: the goal is planned again on it.
-        r.tool, r.source, r.reply_key = "plan_goal", "attachment", None
-        r.args = {**goal, "data": data["path"]}
-    elif r.tool == "transcribe" and audio and not r.args.get("audio"):
-        r.args["audio"] = audio["path"]
-    elif r.tool == "start_training" and data and not r.args.get("dataset"):
-        r.args["dataset"] = data["path"]
-    elif r.tool == "evaluate_model" and data and not r.args.get("dataset"):
-        r.args["dataset"] = data["path"]  # «با این فایل ارزیابیش کن»
-    elif r.tool == "try_model" and data and not r.args.get("file"):
-        r.args["file"] = data["path"]  # «/try 5» with a CSV: every row labelled
-    elif r.tool is None and r.source == "none" and audio:
-        r.tool, r.args, r.source, r.reply_key = "transcribe", {"audio": audio["path"]}, "attachment", None
-    elif r.tool is None and r.source == "none" and data:
-        r.reply_key = "agent.data_file_received"
-        r.args = {"name": data["name"], "path": data["path"]}
-    elif r.tool is None and r.source == "none" and attachments:
-        r.reply_key = "agent.file_unsupported"
+    return {"route": route_turn(state.get("text", ""), state.get("attachments") or [], dict(state))}
 
 
 def _after_route(state: AgentState) -> str:
@@ -233,7 +104,7 @@ def _ask_and_run(state: AgentState, question: dict[str, Any], source: str) -> Ag
     if not isinstance(answer, int) or not 0 <= answer < len(choices):
         return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}, "notice": ""}
     pick = choices[answer]
-    result = _call(pick["tool"], pick["args"])
+    result = call(pick["tool"], pick["args"])
     return {
         "notice": "",
         "result": result,
@@ -261,31 +132,18 @@ def _choose(state: AgentState) -> AgentState:
 
 
 def _run_tool(state: AgentState) -> AgentState:
-    r = state["route"]
-    result = _call(r["tool"], r["args"])
-    nxt = r.get("next")
-    if nxt and result.get("ok") and not result.get("confirm"):
-        # «اول … بعد …»: the second action is offered as a yes/no question once the first is done.
-        label = action_label(nxt["tool"], nxt["args"])
-        result = {**result, "confirm": nxt, "text": result["text"] + "\n\n" + t("agent.offer_next", label=label)}
-    return {"result": result, "job_id": result.get("job_id"), **followups.remember(r["tool"], r["args"], result)}
-
-
-def _fallback() -> str:
-    from tools.system import fallback_text
-
-    return fallback_text()
+    return run_route(state["route"])
 
 
 def _llm(state: AgentState) -> AgentState:
     history = [m for m in state.get("messages") or [] if isinstance(m, HumanMessage | AIMessage) or m.type == "tool"]
     try:
-        out = run_llm(history, state.get("text", ""), _call)
+        out = run_llm(history, state.get("text", ""), call)
     except LLMFailure:
         # The offline router answers instead (a tool it was less sure of, its clarifying question or the "what I can
         # do" text), as it would with no LLM configured; the notice says so once per conversation.
         notice = "" if state.get("llm_notice_shown") else t("errors.llm_unavailable")
-        offline = state["route"].get("offline") or _route_dict(Route(None))
+        offline = state["route"].get("offline") or route_dict(Route(None))
         return {"route": offline, "notice": notice, "llm_notice_shown": True}
     update: AgentState = {"messages": out["messages"], "reply": out["reply"]}
     result = out["result"]
@@ -318,7 +176,7 @@ def _confirm(state: AgentState) -> AgentState:
     answer = interrupt({"question": state["result"]["text"], "tool": pending["tool"]})
     if answer != "yes":
         return {"result": None, "route": {**state["route"], "reply_key": "agent.declined", "tool": None}, "notice": ""}
-    result = _call(pending["tool"], pending["args"])
+    result = call(pending["tool"], pending["args"])
     return {
         "notice": "",
         "result": result,
@@ -331,15 +189,7 @@ def _confirm(state: AgentState) -> AgentState:
 def _reply(state: AgentState) -> AgentState:
     r = state.get("route") or {}
     result = state.get("result")
-    if state.get("reply"):
-        text = state["reply"]
-    elif result is not None:
-        text = result["text"]
-    elif r.get("missing"):
-        example = _MISSING_EXAMPLES.get((r["tool"], r["missing"]), f"/{r['tool']}")
-        text = t("errors.missing_job_id", example=example)
-    else:
-        text = t(r["reply_key"], **(r.get("args") or {})) if r.get("reply_key") else _fallback()
+    text = state.get("reply") or reply_text(r, result)
     update: AgentState = {"reply": text}
     if r.get("source") != "llm":
         # Offline turns join the history too, so a later LLM turn knows what happened.
@@ -440,7 +290,7 @@ def pending_confirmation(session_id: str | None) -> dict[str, Any] | None:
 
 
 def _config(session_id: str | None) -> dict[str, Any]:
-    return {"configurable": {"thread_id": session_id or "default"}}
+    return {"configurable": {"thread_id": session_id or quick.THREAD}}
 
 
 def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], None] | None) -> dict[str, Any]:
@@ -464,10 +314,9 @@ def _run(graph, payload: Any, config: dict[str, Any], on_token: Callable[[str], 
     values = dict(values)
     values["__interrupt__"] = interrupted
     _remember_pending(session_id, interrupted)
+    if session_id == quick.THREAD:
+        quick.ended(values, interrupted)
     return values
-
-
-MAX_MESSAGE_CHARS = 4000
 
 
 def run_agent(
@@ -482,6 +331,8 @@ def run_agent(
     try:
         graph = build_graph()
         config = _config(session_id)
+        if session_id is None:  # the command line's conversation: what its quick turns journalled comes first
+            quick.fold(graph, config)
         text = text or ""
         # A message longer than anyone types is read up to a limit (bounded time and memory), and the reply says so.
         cut = len(text) > MAX_MESSAGE_CHARS
@@ -512,36 +363,9 @@ def run_agent(
 
 
 def _reply_from(state: dict[str, Any]) -> AgentReply:
-    reply = _reply_of(state)
+    reply = reply_of(state)
     if state.get("notice"):
         reply.text = state["notice"] + "\n\n" + reply.text
     return reply
 
 
-def _reply_of(state: dict[str, Any]) -> AgentReply:
-    r = state.get("route") or {}
-    result = state.get("result") or {}
-    question = state.get("__interrupt__")
-    if question is not None and question.get("choices"):
-        return AgentReply(
-            text=question["question"], tool=r.get("tool") if "data" in question else None,
-            args=r.get("args") or {} if "data" in question else {}, ok=True,
-            source="clarify" if "data" not in question else r.get("source", "none"),
-            data=question.get("data") or {}, media=question.get("media") or [],
-            choices=[{"tool": c["tool"], "args": c["args"], "label": c["label"]} for c in question["choices"]],
-        )
-    if question is not None:
-        return AgentReply(
-            text=question["question"], tool=r.get("tool"), args=r.get("args") or {}, ok=True,
-            data=result.get("data", {}), confirm=result.get("confirm"), source=r.get("source", "none"),
-        )
-    return AgentReply(
-        text=state.get("reply", ""),
-        tool=r.get("tool"),
-        args=r.get("args") or {},
-        ok=result.get("ok", not r.get("missing") and r.get("reply_key") not in ("errors.unknown_command",)),
-        data=result.get("data", {}),
-        job_id=state.get("job_id"),
-        media=result.get("media") or [],
-        source=r.get("source", "none"),
-    )

@@ -449,3 +449,37 @@ def test_hostile_hub_metadata_never_becomes_a_path_outside_the_cache(sibling, co
     assert not reply.ok and "نامعتبر" in reply.text and reply.job_id is None, reply.text
     assert not list(tmp_path.rglob("*evil*")) and not list(tmp_path.rglob("outside*"))
     assert not Path("/tmp/evil").exists()
+
+
+def test_cli_conversation_quick_turns_and_graph_turns_share_one_memory(online_hub):
+    """`dastyar ask` answers a turn that needs no conversation store without LangGraph; what it learned (the job it
+    started) is still there for the next turn, whichever way that one is answered, and a waiting question always
+    goes to the graph."""
+    env = {**os.environ, **env_for(online_hub)}
+    # An exit handler reports what was imported (the command line leaves with os._exit once they have run).
+    script = ("import atexit, json, sys\nfrom assistant import cli\nsys.argv = ['dastyar', 'ask', sys.argv[1], '--json']\n"
+              "atexit.register(lambda: print(json.dumps({'langgraph': 'langgraph' in sys.modules}), file=sys.stderr))\n"
+              "cli.main()")
+
+    def ask(text: str) -> tuple[dict, bool]:
+        out = subprocess.run([sys.executable, "-c", script, text], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return json.loads(out.stdout), json.loads(out.stderr.strip().splitlines()[-1])["langgraph"]
+
+    _, graph = ask("/jobs")
+    assert graph  # the first turn: nothing known about this conversation yet
+    started, graph = ask(f"/download {BERT_REPO}")
+    assert not graph and started["tool"] == "download" and started["job_id"], started
+    job_id = started["job_id"]
+    assert store.get_job(job_id).status == JobStatus.queued  # no server and no --wait: queued for one
+    status, graph = ask("چقدر مونده؟")  # the memory of the quick turn: «it» is that download
+    assert not graph and status["tool"] == "job_status" and status["args"]["job_id"] == job_id, status
+    offer, graph = ask("وضعیت سیستم رو بگو بعد کارها رو نشون بده")  # a second action waits for a yes
+    assert graph and offer["tool"] == "system_status", offer
+    listed, graph = ask("بله")
+    assert graph and listed["tool"] == "list_jobs" and listed["ok"], listed
+    # The graph folded the quick turns in before its own: the job is still «it», now from the store.
+    cancelled, graph = ask("لغوش کن")
+    assert not graph and cancelled["tool"] == "cancel_job" and cancelled["args"]["job_id"] == job_id, cancelled
+    assert store.get_job(job_id).status == JobStatus.cancelled

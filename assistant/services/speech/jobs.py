@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from assistant.jobs import JobContext, JobError, job_handler
 from assistant.services.files import shown
-from assistant.services.speech import stt
 from assistant.services.speech.common import SpeechError, clock, speech_dir
 from prompts import t
 
@@ -27,13 +27,15 @@ KIND = "transcription"  # the job kind, as tools submit it
 
 @job_handler(KIND, mode="thread", params=TranscriptionParams, cluster=True)
 def transcription_job(ctx: JobContext) -> dict:
+    from assistant.services.speech import stt  # numpy and the recognizer: not for every process that registers this
+
     path = Path(ctx.params["path"])
     name = ctx.params.get("name") or path.name
     expected = float(ctx.params.get("duration") or 0.0) or None
     state = {"segments": 0, "last": ""}
     ctx.progress(0.0, t("speech.job_starting", name=name), force=True)
 
-    def on_segment(segment: stt.Segment) -> None:
+    def on_segment(segment: Any) -> None:  # stt.Segment
         state["segments"] += 1
         state["last"] = segment.text
         fraction = min(0.99, segment.end / expected) if expected else None
