@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agents.followups import MEMORY_KEYS
 from agents.turn import MAX_MESSAGE_CHARS, AgentReply, reply_of, reply_text, route_turn, run_route
 
 log = logging.getLogger(__name__)
 
 THREAD = "default"  # the command line's conversation (what `run_agent` uses without a session id)
-MEMORY_KEYS = ("last_results", "last_job_id", "last_model", "last_dataset", "last_trained", "last_goal")
 KEEP_EXCHANGES = 20  # journalled exchanges; the graph keeps 40 messages of history in all
 _VERSION = 1
 
