@@ -30,8 +30,12 @@ def _numbers(text: str) -> list[tuple[int, int]]:
         if parsed and not re.match(r"#?[0-9۰-۹٠-٩]", tokens[i][1]):
             value, used = parsed
             word = tokens[i][1].strip("،,.؟?!:")
-            # «یه»/«یک» and «نه» are usually an article and a "no", not numbers.
-            if not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]):
+            # «یه»/«یک» and «نه» are usually an article and a "no", not numbers; a number word in Latin letters
+            # («do», «one») counts only after a job word («job number ten», «kare hasht»).
+            if word.isascii():
+                if _after_job_word(text, tokens[i][0]):
+                    out.append((tokens[i][0], value))
+            elif not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]):
                 out.append((tokens[i][0], value))
             i += used
         else:
@@ -39,7 +43,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-_JOB_WORD = re.compile(r"(?:کار|جاب|job|تسک|شماره|دانلود|اموزش|آموزش|ترین|task|#|نمبر|number|پروسه|فرایند)[^\s]{0,4}\s*$", re.I)
+_JOB_WORD = re.compile(r"(?:کار|جاب|job|تسک|شماره|دانلود|اموزش|آموزش|ترین|task|#|نمبر|number|پروسه|فرایند"
+                       r"|(?<![a-z])(?:kar|jab|shomare|shomareh|no\.))[^\s]{0,4}\s*$", re.I)
 
 
 def _after_job_word(text: str, pos: int) -> bool:
@@ -64,7 +69,7 @@ def job_id(text: str) -> int | None:
             # «کار ده اِ یازده», «جاب بیست یعنی بیست و یک»: a number said again right after is the one meant.
             if i + 1 < len(found):
                 between = text[pos:found[i + 1][0]]
-                if re.search(r"(?<!\S)(?:اِ|ام|یعنی|نه|ببخشید)(?!\S)", between) and len(between.split()) <= 4:
+                if re.search(r"(?<!\S)(?:اِ|ا|ام|اه|یعنی|نه|ببخشید)(?!\S)", between) and len(between.split()) <= 6:
                     return found[i + 1][1]
             return value
     return found[0][1]
@@ -151,6 +156,7 @@ _FAMILY_NAMES = (
     ("ویسپر", "whisper"), ("برت", "bert"), ("روبرتا", "roberta"), ("لاما", "llama"), ("الکترا", "electra"),
     ("ویو تو وک", "wav2vec2"), ("wav2vec", "wav2vec2"), ("ام تی فایو", "mt5"), ("تی فایو", "t5"), ("جی پی تی", "gpt2"),
     ("میسترال", "mistral"), ("جما", "gemma"), ("کوئن", "qwen"), ("برت فارسی", "bert"),
+    ("هوشواره", "hooshvarelab"), ("پرشین ان ال پی", "persiannlp"), ("پرشین انالپی", "persiannlp"),
 )
 
 
@@ -178,7 +184,10 @@ def search_args(text: str) -> dict[str, Any]:
     counts = re.finditer(r"(?<!\S)(?=([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای)?\s+(?:از\s+)?(?:\S+\s+){0,2}?"
                          r"(?:مدل|model|دیتاست|dataset|داده|مجموعه|کورپوس|نتیجه|مورد|گزینه))", text, re.I)
     tops = re.finditer(r"(?:top|تاپ|find|search|فقط)\s*([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)", text, re.I)
-    for m in [*counts, *tops]:
+    # «پنج تای دیگه», «۳ تا», and a count alone at the end of a terse search («سرچ: ner fa ۵»)
+    some = re.finditer(r"(?<!\S)([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای|تایی)(?!\S)", text)
+    tail = re.finditer(r"(?:^|[\s،,])([0-9۰-۹٠-٩]{1,2})\s*[.!؟?]*$", text)
+    for m in [*counts, *tops, *some, *tail]:
         count = words_to_number([m.group(1)])
         if count and 2 <= count[0] <= 50:
             args["limit"] = count[0]
@@ -202,17 +211,15 @@ def repo_args(text: str) -> dict[str, Any]:
         args["repo_id"] = ids[0]
     elif nick:
         args["repo_id"] = nick[0]
-    dataset_words = has("dataset", text) and not re.search(r"(?:مدل|model)\s*(?:ی|های)?\s*$", text[:_pos(text, args)])
+    dataset_words = (has("dataset", text) or "پیکره" in text) and not re.search(r"(?:مدل|model)\s*(?:ی|های)?\s*$", text[:_pos(text, args)])
     if (nick and not ids and nick[1] == "dataset") or (dataset_words and not _model_word_before_id(text, args)):
         args["repo_type"] = "dataset"
-    m = re.search(r"(?:برنچ|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)(?![A-Za-z_])\S{0,2}"
+    m = re.search(r"(?:برنچ|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)(?![A-Za-z_])[^\s:=]{0,2}"
                   r"\s*(?:ی|ِ|ٔ)?\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_.\-/]{0,99})", text, re.I)
     if m:
         args["revision"] = m.group(1).rstrip(".")
-    else:
-        m = re.search(r"@([A-Za-z0-9][A-Za-z0-9_.\-]{0,99})", text)
-        if m and args.get("repo_id"):
-            args["revision"] = m.group(1)
+    elif args.get("repo_id") and (m := re.search(re.escape(args["repo_id"]) + r"@([A-Za-z0-9][A-Za-z0-9_.\-]{0,99})", text)):
+        args["revision"] = m.group(1)  # «org/name@v1.0»; «@dastyar …» is a mention, not a revision
     return args
 
 
@@ -396,7 +403,7 @@ def quoted_or_after_colon(text: str) -> str | None:
     return None
 
 
-_FILLERS = r"(?:خب|خوب|یعنی|ام|چیزه|اِ|اه|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
+_FILLERS = r"(?:خب|خوب|یعنی|ام|چیزه|اِ|اه|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
 _SPEAK_VERB = re.compile(
     r"(?<!\S)(?:بخونش|بخوانش|بخونید|بخوانید|بخونی|بخون|بخوان|بگو|بگین|بگید|بگی|تلفظ\s+کن|به\s+زبون\s+بیار|پخش\s+کن|speak|say"
     r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو|صوتی\s*(?:ش)?\s*کن|play\s+کن"
@@ -413,9 +420,25 @@ def _strip_fillers(text: str) -> str:
     return text.strip(" «»\"'.،:؟?")
 
 
+_SAY_KEY = re.compile(r"(?<![A-Za-z])(?:tts|text|متن|جمله)\s*=\s*(.+?)\s*(?=[،,]\s*[^\s=،,]+\s*=|\s+[A-Za-z]+\s*=|$)", re.I)
+# «یه ویس بساز که بگه …», «یه mp3 بده که بگه …», «… بخونه که …»: what the voice is to say follows.
+_THAT_SAYS = re.compile(r"(?:^|\s)(?:که|ک)\s+(?:بگه|بگوید|بخونه|بخواند|بگن)\s+(.+)$|(?:بخونه|بگه)\s+(?:که|ک)\s+(.+)$")
+_VOICE_SIDE = re.compile(
+    r"(?<![A-Za-z])(?:(female|woman|زن|زنانه|زنونه|خانم|دختر|فیمیل|فیمل|zan|zanane|zanoone)"
+    r"|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر|mard|mardane|mardoone|(?<=وویس )میل|میل(?= وویس)))(?![A-Za-z])", re.I)
+
+
 def speak_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
-    said = quoted_or_after_colon(text)
+    said = None
+    if m := _SAY_KEY.search(text):
+        said = m.group(1)
+    elif m := _THAT_SAYS.search(text):
+        said = m.group(1) or m.group(2)
+    elif m := re.search(r"\s[—–]\s+(.+)$", text):
+        said = m.group(1)
+    if said is None:
+        said = quoted_or_after_colon(text)
     if said is None:
         m = re.search(r"(?:متن|جمله)\s+(.+?)\s+(?:رو|را)\s+(?:به\s+(?:صدا|صوت|گفتار)\s+تبدیل|بخون|بخوان|بگو)", text) \
             or re.search(r"(?:متن|جمله)(?:ش)?\s+(?:اینه|این\s+است)\s+(.+?)\s+(?:اینو|اینرو|این\s+رو)?\s*(?:به\s+(?:صدا|صوت)|بخون|بگو)", text)
@@ -430,9 +453,8 @@ def speak_args(text: str) -> dict[str, Any]:
     if said:
         args["text"] = said.strip(" «»\"'.،:")
     head = text.replace(said, " ") if said else text
-    voices = [("female" if m.group(1) else "male", m.start()) for m in re.finditer(
-        r"(?<![A-Za-z])(?:(female|woman|زن|زنانه|زنونه|خانم|دختر)|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر))(?![A-Za-z])", head, re.I)]
-    if voices and re.search(r"صدا|صوت|voice|tts|speaker|گوینده|بخون|بگو|بخوان|قرائت", head, re.I):
+    voices = [("female" if m.group(1) else "male", m.start()) for m in _VOICE_SIDE.finditer(head)]
+    if voices and re.search(r"صدا|صوت|voice|tts|speaker|گوینده|بخون|بگو|بخوان|قرائت|وویس|ویس|seda|bekhoon|begoo", head, re.I):
         args["voice"] = voices[-1][0]  # «با صدای مرد نه زن بخون»: the last one said
     elif re.search(r"(?:voice|tts|صدای?|صوت)\s*[:=]?\s*f(?![a-z])", head, re.I):
         args["voice"] = "female"
@@ -440,6 +462,9 @@ def speak_args(text: str) -> dict[str, Any]:
 
 
 def transcribe_args(text: str) -> dict[str, Any]:
+    quoted = re.search(r"[«\"“']([^«»\"“”']+\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))[»\"”']", text, re.I)
+    if quoted:
+        return {"audio": quoted.group(1).strip()}
     m = re.search(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))\b", text, re.I)
     if not m:
         m = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
@@ -454,10 +479,11 @@ _TRY_ELEMENT = re.compile(
     r"|(?:برای|روی|با)\s+(?:جمله|متن)(?:ی|ه)?(?!\S)|(?:جمله|متن)(?:ش)?\s+(?:اینه|این\s+است)(?!\S)"
     r"|(?:این\s+)?(?:جمله|متن)\s+(?:رو|را)\s+بده\s+به|بده\s+به", re.I)
 _TRY_END = re.compile(r"(?:\s+(?:رو|را))?\s+(?:امتحان|تست|چک|اجرا|ارزیابی)\S*\s*(?:کن|کنید|بکن|کنی)?\s*[؟?.!]*$|\s+ببینم\s*[؟?]*$")
-_TRY_LEAD = re.compile(r"^(?:\s*(?:رو|را|و|با|که|یعنی|خب|ببین|:|این|اینو|اینه))+\s+")
+_TRY_LEAD = re.compile(r"^(?:\s*(?:رو|روی|را|و|با|که|یعنی|خب|ببین|:|این|اینو|اینه|جمله|جملهٔ|جمله‌ی|متن))+\s+")
 
 
-_JOB_REF = re.compile(r"(?:مدل\s+|خروجی\s+|output\s+)?(?:کار|جاب|جاپ|job|ترین|training|آموزش|اموزش|مدل|try|تست)\s*(?:شماره\S*\s*)?#?", re.I)
+_JOB_REF = re.compile(r"(?:مدل\s+|خروجی\s+|output\s+)?(?:کار|جاب|جاپ|job|ترین|training|آموزش|اموزش|مدل|try|تست"
+                      r"|(?<![a-z])kar(?:-?e)?)\s*(?:شماره\S*\s*|shomare\S*\s*)?#?", re.I)
 
 
 def _model_ref(text: str) -> tuple[str, int] | None:
@@ -469,7 +495,8 @@ def _model_ref(text: str) -> tuple[str, int] | None:
     if path:
         return path.group(1), path.end()
     folder = re.search(r"(?<![\w/.])([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+)(?![\w/])", text)
-    if folder and not re.fullmatch(r"(?:fill-mask|text-\w+|fine-tune\w*)", folder.group(1), re.I):
+    # «model-e», «mdl-e kar 6»: a Persian ezafe or suffix on a Latin word (Finglish), not a folder's name.
+    if folder and not re.fullmatch(r"(?:fill-mask|text-\w+|fine-tune\w*|\w+-(?:e|ye|ha|haye|am|at|esh|o))", folder.group(1), re.I):
         return folder.group(1), folder.end()
     fixed = list(_CORRECTION.finditer(text))
     start = fixed[-1].end() if fixed else 0
@@ -554,7 +581,7 @@ def export_args(text: str) -> dict[str, Any]:
     """«از مدل کار ۵ خروجی onnx بگیر», «HooshvareLab/x رو اکسپورت کن»: the model, and the format when named."""
     found = eval_args(text)
     args: dict[str, Any] = {"model": found["model"]} if found.get("model") else {}
-    if re.search(r"onnx|اُ?نیکس|او\s*ان\s*ان\s*ایکس", text, re.I):
+    if re.search(r"onn?x|onxx|اُ?و?نیکس|او\s*ان\s*ان\s*ایکس", canonical(text), re.I):
         args["format"] = "onnx"
     return args
 
@@ -593,22 +620,27 @@ def compare_args(text: str) -> dict[str, Any]:
 
 
 _UNREAD = ("نخونده", "نخوانده", "نخنده", "نخوندم", "جدید", "تازه", "unread", "new", "ندیده", "ندیدم", "انرید",
-           "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخیر", "اخرینبار",
-           "مطالعهنشده", "pending", "تازهای")
+           "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخرینبار",
+           "مطالعهنشده", "pending", "تازهای", "نبودم", "خبرنداشت", "بیخبر", "ازدستندادم", "ازدستدادم", "miss",
+           "jadid", "tazeh", "taze", "نیونوتیف", "نیومسیج", "نیواعلان", "نیوپیام")
+# «جدیدا نه، همه رو بیار»: the unread ones declined.
+_NOT_UNREAD = re.compile(r"(?:جدید|تازه|نخونده|نخوانده)\S{0,3}\s+(?:نه|نباشه|نه\s*فقط)(?!\S)")
 
 
 def notifications_args(text: str) -> dict[str, Any]:
     flat = squash(text)
+    if _NOT_UNREAD.search(canonical(text)):
+        return {}
     return {"unread_only": True} if any(w in flat for w in _UNREAD) else {}
 
 
 def list_jobs_args(text: str) -> dict[str, Any]:
-    canon = canonical(text)
-    if re.search(r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)", canon):
-        return {"kind": "download"}
-    if re.search(r"(?<!\S)(?:ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon):
-        return {"kind": "training"}
-    return {}
+    canon = canonical(text.replace("`", " "))
+    download = re.search(r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)", canon)
+    training = re.search(r"(?<!\S)(?:ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon)
+    if download and training:
+        return {}  # «هم دانلودا هم ترینا»: every job
+    return {"kind": "download"} if download else {"kind": "training"} if training else {}
 
 
 def endpoint_args(text: str) -> dict[str, Any]:
@@ -617,8 +649,9 @@ def endpoint_args(text: str) -> dict[str, Any]:
     m = re.search(r"https?://[^\s«»\"'،؛؟]+", tail) or re.search(r"https?://[^\s«»\"'،؛؟]+", text)
     if m:
         return {"url": m.group(0).rstrip(".,)?")}
-    if re.search(r"خاموش|خاموس|غیر\s*فعال|off|disable|برش\s*دار|حذف|ریست|reset|پیش\s*فرض|اصلی|نکن|بردار|متوقف|ول\s*کن"
-                 r"|بی\s*خیال|بیخیال|مستقیم|دیگه\s+نه|بدون|نه\s*$|نمی\s*خ|بازگرد|برگرد", text, re.I):
+    if re.search(r"خاموش|خاموس|غیر\s*فعال|off|disable|برش\s*دار|حذف|پاک|ریست|reset|پیش\s*فرض|اصلی|نکن|بردار|متوقف|ول\s*کن"
+                 r"|بی\s*خیال|بیخیال|مستقیم|دیگه\s+نه|بدون|نه\s*$|نمی\s*خ|بازگرد|برگرد|khamoosh|khamoush|default|mostaghim",
+                 canonical(text), re.I):
         return {"url": "off"}
     m = re.search(r"(?<![\w@/])((?:[a-z0-9\-]+\.)+[a-z]{2,}(?::\d+)?(?:/\S*)?)", text, re.I)
     return {"url": m.group(1)} if m else {}
@@ -668,7 +701,8 @@ def goal_args(text: str) -> dict[str, Any]:
     return args
 
 
-_PUSH_NAME = re.compile(r"(?:اسم|نام|name|repo|ریپو|مخزن|عنوان)\S{0,3}\s*(?:[:=]|رو|را|ی|به|با)?\s*[«\"']?"
+_PUSH_NAME = re.compile(r"(?:(?:repo\s*)?name|اسم|نام|repo|ریپو|مخزن|عنوان|(?<![a-z])esm)\S{0,3}"
+                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|کن|bezar|bezarid))*\s*[«\"']?"
                         r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)", re.I)
 _PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi", re.I)
 _PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|khososi", re.I)

@@ -149,9 +149,14 @@ def _read_latin(tokens: list[str]) -> tuple[list[str], list[str]]:
     return out, kept
 
 
+_SECOND_PERSON = re.compile(r"^ن?می\S{2,}(?:ی|ید|ین)$")
+_YOU = frozenset(("بلدی", "داری", "نداری", "هستی", "نیستی", "بلدید", "دارید", "هستید", "باهات", "ازت", "بهت", "برات",
+                  "خودت", "باهاتون", "ازتون", "بهتون", "you", "your", "u"))
+
+
 def features(text: str) -> list[str]:
-    """Word unigrams, bigrams and pairs one word apart, character 2–5-grams inside words, the last words
-    (Persian verbs come last)."""
+    """Word unigrams, bigrams and pairs one word apart, character 2–5-grams inside words and across word
+    boundaries, the last words (Persian verbs come last), second person, the lexicon's concepts."""
     tokens, latin = _read_latin([w for w in canonical(text).split() if w not in ("،",)])
     feats = [f"w:{w}" for w in tokens] + [f"w:{w}" for w in latin]
     feats += [f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
@@ -163,6 +168,15 @@ def features(text: str) -> list[str]:
         padded = f" {w} "
         for n in (2, 3, 4, 5):
             feats += [f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1))]
+    # Character 3–5-grams across a word boundary: the end of one word and the start of the next, so that a phrase
+    # still counts when its words are joined, split or suffixed differently («دانلودش کن», «دانلود کنش»).
+    joined = " " + " ".join(w for w in tokens if not w.startswith("‹")) + " "
+    for n in (3, 4, 5):
+        feats += [f"x:{g}" for i in range(len(joined) - n + 1) if " " in (g := joined[i:i + n]).strip()]
+    # Speaking to the assistant (second person: «می‌تونی», «بلدی», «بهت») is what sets a question about what it can
+    # do apart from a question about ML or other tools.
+    if any(_SECOND_PERSON.match(w) or w in _YOU for w in tokens):
+        feats.append("you")
     words = [w for w in tokens if w not in ("?", "!")]
     if words:
         feats.append(f"last:{words[-1]}")

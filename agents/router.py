@@ -218,6 +218,19 @@ def _split(text: str) -> tuple[str, str]:
     return first, text[m.end():].strip()
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
+
+
+def _last_sentence(text: str) -> str | None:
+    """The last of two or more sentences when it has three words or more, else None."""
+    masked = re.sub(r"https?://\S+|\S+\.\w{2,5}\b", lambda m: "_" * len(m.group(0)), text)  # no split in a URL or file name
+    cuts = [m.end() for m in _SENTENCE_END.finditer(masked.strip())]
+    if not cuts:
+        return None
+    last = text.strip()[cuts[-1]:].strip()
+    return last if len(last.split()) >= 3 else None
+
+
 # A negated order («لغوش نکن», «دانلود نکن», «لازم نیست …») must never run the tool its words name.
 _NEGATED = re.compile(
     r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
@@ -250,6 +263,11 @@ def route_rules(text: str, model: Any = None) -> Route:
         whole = _predict(text, model)
         if whole[0][1] > ranked[0][1] and whole[0][0] != "none" and ranked[0][0] == "none":
             first, rest, ranked = text, "", whole
+    elif (last := _last_sentence(text)) is not None:
+        # A story, then the request («امروز اولین روزمه … یه توضیح کلی از امکاناتت بده»): the last sentence asks.
+        tail = _predict(last, model)
+        if tail[0][0] != "none" and tail[0][1] >= _confident() and tail[0][1] > ranked[0][1]:
+            first, ranked = last, tail
     label, confidence = ranked[0]
     threshold = _confident()
     if label == "none":

@@ -199,19 +199,46 @@ _UNITS = {
 _TENS = {"بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60, "هفتاد": 70, "هشتاد": 80, "نود": 90}
 _HUNDREDS = {"صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300, "چهارصد": 400, "پانصد": 500, "پونصد": 500}
 
+# Number words in Latin letters, English and Persian typed in Latin («job number ten», «kare shomare hasht»).
+_LATIN_NUMBER_WORDS = dict(
+    [(w, "صفر") for w in ("zero", "sefr")]
+    + list(zip(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty",
+                "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred"),
+               ("یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه", "ده", "یازده", "دوازده", "سیزده", "چهارده",
+                "پانزده", "شانزده", "هفده", "هجده", "نوزده", "بیست", "سی", "چهل", "پنجاه", "شصت", "هفتاد", "هشتاد",
+                "نود", "صد"), strict=True))
+    + [(w, p) for p, ws in (("یک", "yek"), ("دو", "do"), ("سه", "se seh"), ("چهار", "chahar char chaar"),
+                            ("پنج", "panj"), ("شش", "shish shesh"), ("هفت", "haft"), ("هشت", "hasht"),
+                            ("نه", "noh nooh"), ("ده", "dah"), ("یازده", "yazdah yazdeh"),
+                            ("دوازده", "davazdah davazdeh"), ("سیزده", "sizdah sizdeh"),
+                            ("چهارده", "chahardah chahardeh"), ("پانزده", "panzdah poonzdah poonzdeh"),
+                            ("شانزده", "shanzdah shoonzdah shoonzdeh"), ("هفده", "hefdah hivdah hefdeh"),
+                            ("هجده", "hejdah hijdah hejdeh"), ("نوزده", "noozdah nuzdah noozdeh"), ("بیست", "bist"),
+                            ("سی", "si"), ("چهل", "chehel"), ("پنجاه", "panjah"), ("صد", "sad"))
+       for w in ws.split()]
+)
+
+
+def _number_word(token: str) -> str:
+    tok = re.sub(r"['’]s$", "", token.strip("،,.؟?!:()[]"))  # «job 5's model»
+    return _LATIN_NUMBER_WORDS.get(tok.lower(), tok) if tok.isascii() else tok
+
+
 def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
-    """«بیست و سه» → (23, tokens used); digits too. None when the first token is not a number."""
+    """«بیست و سه» → (23, tokens used); digits too; number words in Latin letters («twelve», «bist o yek»). None when
+    the first token is not a number."""
     total, used, seen = 0, 0, False
     i = 0
     while i < len(tokens):
-        tok = tokens[i].strip("،,.؟?!:()[]")
+        tok = _number_word(tokens[i])
         if tok in _HUNDREDS or tok in _TENS or tok in _UNITS:
             value = _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
             if seen and value >= _last_magnitude(total):
                 break  # «سه چهار» is two numbers
             total += value
             seen, used = True, i + 1
-            if i + 2 < len(tokens) and tokens[i + 1] == "و":
+            if i + 2 < len(tokens) and tokens[i + 1] in ("و", "o", "va"):
                 i += 2
                 continue
             break

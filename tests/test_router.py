@@ -206,6 +206,39 @@ def test_texts_and_files_come_from_the_sentence():
     assert try_args("«ارسال سریع بود» رو بده به مدل کار ۱۲") == {"model": "12", "text": "ارسال سریع بود"}
 
 
+@pytest.mark.parametrize(
+    ("tool", "text", "want"),
+    [
+        ("cancel_job", "plz cancel job number ten", {"job_id": 10}),
+        ("resume_job", "lotfan kare shish ro edame bede", {"job_id": 6}),
+        ("cancel_job", "ببین کار بیست و چهار اِ بیست و پنج رو بکش", {"job_id": 25}),
+        ("download", "@dastyar openai/whisper-small رو بگیر", {"repo_id": "openai/whisper-small"}),
+        ("download", "revision=main، repo=Systran/faster-whisper-small، دانلودش کن",
+         {"repo_id": "Systran/faster-whisper-small", "revision": "main"}),
+        ("export_model", "مدل ترين ٤ را به فرمت اونيكس تبديل كنيد", {"model": "4", "format": "onnx"}),
+        ("push_model", "کار ۲ رو آپلودش کن، اسمشم بذار sentiment-small", {"model": "2", "name": "sentiment-small"}),
+        ("try_model", "model-e kar 5 ro ba in jomle test kon: «غذا سرد بود»", {"model": "5", "text": "غذا سرد بود"}),
+        ("notifications", "تا نبودم اتفاقی افتاد؟", {"unread_only": True}),
+        ("notifications", "جدیدا نه، همه‌ی اعلانا رو بیار", {}),
+        ("list_jobs", "همه‌ی کارها، هم دانلودا هم ترینا", {}),
+        ("set_hub_endpoint", "بی‌خیال میرور شو", {"url": "off"}),
+        ("speak", "یه ویس بساز که بگه مامان من دیر میام", {"text": "مامان من دیر میام"}),
+        ("speak", "صدا=مرد، متن=جلسه لغو شد", {"text": "جلسه لغو شد", "voice": "male"}),
+        ("transcribe", "نوشتار از «پیام صوتی ۳.ogg»", {"audio": "پیام صوتی ۳.ogg"}),
+        ("search_models", "مدلای هوشواره رو تو هاب بگرد، پنج تا", {"query": "hooshvarelab", "limit": 5}),
+    ],
+)
+def test_arguments_as_people_give_them(tool, text, want):
+    """Number words in Latin letters, spoken corrections, an @mention that is no revision, loanword spellings, names
+    after «اسمشو بذار», what came while I was away, both kinds of job, texts after «که بگه» or «متن=», quoted file
+    names with spaces, organisations in Persian letters."""
+    from agents.arguments import extract
+    from assistant.persian import normalize
+
+    got = extract(tool, normalize(text))
+    assert {k: v for k, v in got.items() if k in want or k in ("revision", "format", "name", "kind")} == want
+
+
 def test_a_goal_becomes_a_plan_for_its_task():
     r = route("یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام")
     assert r.tool == "plan_goal" and r.args["task"] == "text-classification" and r.args["topic"] == "sentiment"
