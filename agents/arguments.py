@@ -276,8 +276,8 @@ def _json_number(value: float) -> int | float:
 
 
 _EPOCH = r"ایپاک|اپوک|ایپوک|اپاک|ایپاگ|epochs?|ep(?![a-z])|دور|دوره|بار\s+روی\s+کل|ایپک"
-_LR = r"لرنی?نگ[\s\u200c]*ریت|learning[\s_]*rate|نرخ[\s\u200c]*(?:ی\s*)?یادگی[رز]ی|lr|ال\s*ار"
-_BATCH = (r"[بپ][چج][\s\u200c]*سای[زذ]|batch[\s_]*size|batch|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)"
+_LR = r"لرنی?ن?گ[\s\u200c]*ریت|learning[\s_]*rate|نرخ[\s\u200c]*(?:ی\s*)?یادگی[رز]ی|lr|ال\s*ار"
+_BATCH = (r"[بپ][چج][\s\u200c]*سای[زذر]|batch[\s_]*size|batch|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)"
           r"|بچ|سایز\s*بچ")
 
 
@@ -314,6 +314,8 @@ def training_args(text: str) -> dict[str, Any]:
             args["dataset"] = rest[0]
         elif data_nick:
             args["dataset"] = data_nick[0]
+        elif m := re.search(r"(?:با|روی|رو|on|with)\s+([A-Za-z][\w\-]*_[\w\-]+|[\w\-]+/)(?![\w/])", text):
+            args["dataset"] = m.group(1)  # «با common_voice_fa», «رو voices/»: a dataset's name or a folder
     epochs = _number(_value_after(text, _EPOCH))
     before = _number(_value_before(text, _EPOCH))
     if before is not None and (epochs is None or not re.search(rf"(?:{_EPOCH})\s*(?:[:=]|برابر)", text, re.I)):
@@ -376,7 +378,10 @@ def _columns(text: str) -> dict[str, str]:
             rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?\s*[:=]?\s*(?:اسمش|به\s*اسم|با\s*نام)?\s*([\w\-]+)",
             rf"ستون[\s\u200c]*(?:ی\s*)?{role}\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام)?\s*{_NAME}",
             rf"ستون\s+{_NAME}\s+(?:حاوی\s+|برای\s+|هم\s+|رو\s+|را\s+)?{role}",
-            rf"{role}\S*\s+(?:تو|در|توی)\s+ستون\s+{_NAME}",
+            rf"{role}\S*\s+(?:تو|در|توی)\s+(?:ستون|فیلد)?\s*{_NAME}",
+            # «ستون متن در فایل ما text_fa», «ستون متنشون body»
+            rf"ستون[\s\u200c]*(?:ی\s*)?{role}\S{{0,4}}(?:\s+(?:در|تو|توی|فایل|ما|مون|دیتا|داده|اسمش|هم|که))*"
+            rf"\s*(?:[:=]|برابر|است|ه)?\s*([A-Za-z_][\w\-]*)",
             rf"(?<!\S)([A-Za-z_][\w\-]*)\s+{role}",
         ):
             m = re.search(pattern, text, re.I)

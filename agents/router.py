@@ -121,11 +121,18 @@ _READ_AS_SENTENCE = ("plan_goal",)
 
 
 def _about_the_command(command: Command, rest: str) -> bool:
-    if not rest or command.tool in _FREE_TEXT or command.tool == "help":
+    if not rest or command.tool == "help":
         return False
-    if re.search(r"[0-9۰-۹٠-٩]|https?://|hf_|\w/\w|=", rest):
+    # «/try رو با /train قاطی کردم، کدومش …؟», «/token و /mirror هر دو …؟»: two commands weighed in a question.
+    other = re.search(r"(?<![\w/])/[A-Za-z]+", rest)
+    if command.tool in _FREE_TEXT and not other:
+        return False
+    if re.search(r"[0-9۰-۹٠-٩]|https?://|hf_|\w/\w|=", re.sub(r"(?<![\w/])/[A-Za-z]+", " ", rest)):
         return False  # values: a job number, an id, a URL, a token, key=value
-    return bool(_ABOUT.search(re.sub(r"[؟?!،,.:;]", " ", normalize(rest).replace("\u200c", " "))))
+    if other and re.search(r"[؟?]|کدوم|کدام|which", rest):
+        return True
+    return command.tool not in _FREE_TEXT and bool(
+        _ABOUT.search(re.sub(r"[؟?!،,.:;]", " ", normalize(rest).replace("\u200c", " "))))
 
 
 def route_slash(text: str) -> Route | None:
@@ -236,7 +243,9 @@ _NEGATED = re.compile(
     r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
     r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|دست\s+نزن)(?!\S)")
 _POSITIVE = re.compile(
-    r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید)(?!\S)")
+    r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید|ببر|بساز)(?!\S)")
+# «کدوم مدلا آماده‌ان و لازم نیست دانلود بشن؟»: a question that holds a «لازم نیست» asks, it does not decline.
+_WH_QUESTION = re.compile(r"(?<!\S)(?:کدوم|کدام|چی|چه|کجا|کی|چند|چطور|چطوری|چجوری|آیا|ایا)\S*(?!\S).*[؟?]\s*$")
 
 
 def _negated_only(text: str) -> bool:
@@ -245,6 +254,8 @@ def _negated_only(text: str) -> bool:
 
     canon = canonical(text)
     m = _NEGATED.search(canon)
+    if m and _WH_QUESTION.search(text):
+        return False
     if not m or re.search(r"(?<!\S)(?:دیگه|دیگر|دیگ)(?!\S)", canon[: m.start()]):
         return False
     return not _POSITIVE.search(_NEGATED.sub(" ", canon))
