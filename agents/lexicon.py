@@ -110,7 +110,7 @@ SHADOWS: dict[str, tuple[str, ...]] = {"unread": ("seen",)}
 TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text-to-speech", (
         "متن به گفتار", "متن به صدا", "متن به صوت", "تبدیل متن به", "سنتز گفتار", "تولید گفتار", "تولید صدا",
-        "به صدا تبدیل", "به گفتار تبدیل", "صدا بسازه", "بخونه", "بلند بخونه", "tts", "text-to-speech",
+        "به صدا تبدیل", "به گفتار تبدیل", "صدا بسازه", "بلند بخونه", "tts", "text-to-speech",
         "text to speech", "تی تی اس", "گوینده",
     )),
     ("automatic-speech-recognition", (

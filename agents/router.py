@@ -203,7 +203,8 @@ def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
     if text != full:
         # A value said in the other clause («parsbert رو دانلود کن بعد …» keeps its id in the first).
         for key, value in extract(tool, full).items():
-            args.setdefault(key, value)
+            if args.get(key) in (None, ""):  # «لامای فارسی هست؟ تو هاب بگرد»: the name is in the other sentence
+                args[key] = value
     if tool in ("search_models", "search_datasets", "catalog", "plan_goal") and not args.get("task"):
         # A goal names no task; the task head reads it from what the user wants done.
         found = (model or intent.get_model()).task(text)
