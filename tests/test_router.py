@@ -239,6 +239,19 @@ def test_arguments_as_people_give_them(tool, text, want):
     assert {k: v for k, v in got.items() if k in want or k in ("revision", "format", "name", "kind")} == want
 
 
+def test_a_story_then_the_request_is_read_from_its_last_sentence():
+    from agents.router import _last_sentence
+
+    text = "من دانشجوی ارشدم و پایان‌نامه‌م درباره‌ی گفتاره. استادم گفت از این ابزار استفاده کنم. ویسپر کوچیک رو دانلود کن."
+    assert _last_sentence(text) == "ویسپر کوچیک رو دانلود کن."
+    r = route(text)
+    assert r.tool == "download" and r.args["repo_id"] == "openai/whisper-small"
+    assert r.confidence > intent.get_model().predict(text)[0][1]  # the last sentence was surer than the whole
+    assert _last_sentence("فایل a.wav رو به متن تبدیل کن") is None  # one sentence; a file name is not a full stop
+    # A name said in the story fills the request's empty argument.
+    assert route("لامای فارسی هست؟ تو هاب بگرد ببین").args["query"] == "llama"
+
+
 def test_a_goal_becomes_a_plan_for_its_task():
     r = route("یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام")
     assert r.tool == "plan_goal" and r.args["task"] == "text-classification" and r.args["topic"] == "sentiment"
@@ -435,6 +448,7 @@ def test_intent_model_is_keyed_on_the_tools_arguments_not_their_code(tmp_path, m
 @pytest.mark.parametrize("text", [
     "/train چیکار می‌کنه؟", "/mirror دیگه چیه؟", "/status؟ کارش؟", "/jobs با /status چه فرقی دارن؟",
     "/download کارش چیه", "/catalog یعنی چی", "/installed what does it do",
+    "/try رو با /train قاطی کردم، کدومش برای تست کردن مدله؟", "/token و /mirror هر دو جزو تنظیماتن؟ کدومو اول بزنم؟",
 ])
 def test_a_question_about_a_command_gets_help_not_the_command(text):
     assert route(text).tool == "help"
