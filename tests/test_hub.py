@@ -82,6 +82,19 @@ def test_unreachable_hub_answers_in_persian_with_the_offline_catalog(data_dir, m
     assert catalog.ok and "persiannlp/parsinlu_sentiment" in catalog.text
 
 
+def test_the_catalog_shows_no_empty_table():
+    """A task the curated catalog has models but no datasets for lists the models and no header over nothing."""
+    from assistant.services.hub.catalog import catalog
+    from prompts import t
+    from tools.hub import show_catalog
+
+    task = next(tag for tag in ("automatic-speech-recognition", "text-to-speech", "fill-mask")
+                if catalog("model", tag) and not catalog("dataset", tag))
+    text = show_catalog(task).text
+    assert t("hub.catalog_models") in text and t("hub.catalog_datasets") not in text
+    assert text.count("| # |") == 1
+
+
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "org/name with spaces", "a" * 500, "org--x/y", "/"])
 def test_bad_repo_ids_are_refused_without_a_job(online_hub, bad):
     reply = run_agent(f"/download {bad}")

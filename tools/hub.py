@@ -164,9 +164,13 @@ class CatalogArgs(ToolArgs):
 @tool("catalog", "Show the curated offline catalog of Persian models and datasets.", CatalogArgs)
 def show_catalog(task: str | None = None) -> ToolResult:
     models, datasets = catalog("model", task), catalog("dataset", task)
-    lines = [t("hub.catalog_models"), "", results_table(models, catalog_view=True)]
-    lines += ["", t("hub.catalog_datasets"), "", results_table(datasets, catalog_view=True)]
-    return ToolResult(True, "\n".join(lines), {"results": models + datasets, "source": "catalog"})
+    lines: list[str] = []
+    for header, found in (("hub.catalog_models", models), ("hub.catalog_datasets", datasets)):
+        if found:  # a task the catalog has no datasets (or models) for shows no empty table
+            lines += ["", t(header), "", results_table(found, catalog_view=True)]
+    if not lines:
+        lines = [t("hub.catalog_none")]
+    return ToolResult(True, "\n".join(lines).strip(), {"results": models + datasets, "source": "catalog"})
 
 
 class InfoArgs(ToolArgs):
