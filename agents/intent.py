@@ -359,8 +359,9 @@ C = 35.0  # inverse regularization; chosen on held-out families (20 → 35: labe
 # agents/finetune.py) is asked too, and the two are mixed, the word model's log-probabilities weighing WORD_SHARE.
 # Chosen on held-out families (classifier label accuracy; word model alone 89.8%, tuned encoder alone 90.1%): asked
 # below 0.7 / 0.8 / 0.9 / 0.95 / always → 92.3 / 92.6 / 92.9 / 93.0 / 93.1% with the word model weighing 0.4 (0.3:
-# 92.6%, 0.5 the same); 0.9 asks for ~27% of new messages (~10 ms each), keeping the median route far under 2 ms.
-SECOND_OPINION = 0.9
+# 92.6%, 0.5 the same). 0.8 rather than 0.9: at 0.9 the encoder overruled a word model sure at 0.87 that «یه مدل برام
+# آموزش بده» asks for a training (it read «آموزش بده» as "teach me": help); 0.8 asks for ~19% of new messages.
+SECOND_OPINION = 0.8
 WORD_SHARE = 0.4
 
 
