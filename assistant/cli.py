@@ -48,7 +48,12 @@ def ask(
 
     bootstrap.setup()
     # Jobs belong to the server when one runs; otherwise this process runs them only if it stays to wait.
-    runner.set_runner_mode(paused=runner.server_runner_alive() or not wait)
+    paused = runner.server_runner_alive() or not wait
+    runner.set_runner_mode(paused=paused)
+    if not paused:
+        # Started before the turn: a job left running by a process that died is resumed first (the turn may offer
+        # to follow it rather than start it again), and a followed job always has a runner.
+        runner.get_runner()
     try:
         reply = answer(text)
         if as_json:

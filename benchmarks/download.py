@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant import launch  # noqa: E402
 from tests.hubserver import HubServer, env_for  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
 
 REPO = "bench/big-repo"
 BIN = Path(sys.executable).parent
@@ -69,38 +71,60 @@ def ask_command(repo: str) -> list[str]:
     return [str(BIN / "dastyar"), "ask", f"{repo} رو دانلود کن", "--wait"]
 
 
+def warm_ready(env: dict[str, str]) -> Path | None:
+    """Wait until the warm process the last command left behind (assistant/launch.py) answers; its socket path."""
+    path = launch.socket_path(env, str(ROOT)) if launch.enabled(env) else None
+    if path is not None:
+        wait_until(path.exists, timeout=60, poll=0.02, what="the warm process")
+    return path
+
+
 def compare(hub: HubServer, base: Path, size: int, rounds: int) -> None:
     """Alternating rounds; each tool downloads into an empty cache. Dastyar's data directory is one that has been
-    used before (one `dastyar ask "/jobs"` first), as a person's is: the very first command in a new one also creates
-    the database and the conversation, measured apart."""
+    used before (one `dastyar ask "/jobs"` first), as a person's is, so its warm process is ready; the same command
+    without it (DASTYAR_CLI_WARM=0) and the very first command in a new data directory (which also creates the
+    database and the conversation) are measured apart. Nothing else runs beside a measurement: a warm process that a
+    first command leaves behind is waited for and stopped before the next one."""
     used = base / "used"
     env = run_env(hub, used)
+    cold_env = {**env, "DASTYAR_CLI_WARM": "0"}
     subprocess.run([str(BIN / "dastyar"), "ask", "/jobs"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    dastyar_s, hf_s, job_s, first_s = [], [], [], []
+    warm = warm_ready(env)
+    dastyar_s, hf_s, job_s, first_s, cold_s = [], [], [], [], []
     for i in range(rounds):
-        for name in ("dastyar", "hf", "first") if i % 2 == 0 else ("first", "hf", "dastyar"):
-            if name == "dastyar":
+        for name in ("dastyar", "hf", "cold", "first") if i % 2 == 0 else ("first", "cold", "hf", "dastyar"):
+            if name in ("dastyar", "cold"):
                 shutil.rmtree(used / "hf", ignore_errors=True)
-                dastyar_s.append(timed(ask_command(REPO), env))
-                job_s.append(job_seconds(used))
+                (dastyar_s if name == "dastyar" else cold_s).append(timed(ask_command(REPO),
+                                                                          env if name == "dastyar" else cold_env))
+                if name == "dastyar":
+                    job_s.append(job_seconds(used))
             elif name == "first":
                 work = base / f"run-first-{i}"
-                first_s.append(timed(ask_command(REPO), run_env(hub, work)))
+                first_env = run_env(hub, work)
+                first_s.append(timed(ask_command(REPO), first_env))
+                left = warm_ready(first_env)
+                if left is not None:
+                    launch.stop(left)
+                    wait_until(lambda gone=left: not gone.exists(), timeout=30, poll=0.02, what="the warm process quits")
                 shutil.rmtree(work, ignore_errors=True)
             else:
                 work = base / f"run-hf-{i}"
                 hf_s.append(timed([str(BIN / "hf"), "download", REPO, "--cache-dir", str(work / "hf" / "hub")], env))
                 shutil.rmtree(work, ignore_errors=True)
-    d, h, j, f = (statistics.median(x) for x in (dastyar_s, hf_s, job_s, first_s))
+    if warm is not None:
+        launch.stop(warm)
+    d, h, j, f, c = (statistics.median(x) for x in (dastyar_s, hf_s, job_s, first_s, cold_s))
     mib = size / 2**20
     runs = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
     print(f"  dastyar ask «… رو دانلود کن» --wait: median {d:.2f} s -> {mib / d:.0f} MiB/s  (runs: {runs(dastyar_s)})")
     print(f"  hf download                       : median {h:.2f} s -> {mib / h:.0f} MiB/s  (runs: {runs(hf_s)})")
     print(f"    of which the download job itself: median {j:.2f} s -> {mib / j:.0f} MiB/s")
+    print(f"    without the warm process (DASTYAR_CLI_WARM=0): median {c:.2f} s  (runs: {runs(cold_s)})")
     print(f"    the first command in a new data directory: median {f:.2f} s  (runs: {runs(first_s)})")
     goal = 0.9 if size < 512 * 2**20 else 0.95
     print(f"  ratio dastyar/hf, whole command: {h / d:.3f}  (goal >= {goal}: {'met' if h / d >= goal else 'NOT met'})"
-          f"; first command in a new data directory: {h / f:.3f}")
+          f"; without the warm process: {h / c:.3f}; first command in a new data directory: {h / f:.3f}")
     print(f"  ratio dastyar job/hf whole command: {h / j:.3f}")
 
 
@@ -127,7 +151,7 @@ def main() -> None:
         with HubServer(base / "hub") as hub:
             # Kill at about 50%, start again, measure what travels twice.
             work = base / "run-kill"
-            env = run_env(hub, work)
+            env = {**run_env(hub, work), "DASTYAR_CLI_WARM": "0"}  # the inline command, killed as before
             hub.reset_stats()
             hub.throttle_bytes_per_sec = 200 * 1024 * 1024  # slow enough to stop it near the middle
             proc = subprocess.Popen([str(BIN / "dastyar"), "ask", f"/download {REPO}", "--wait"], env=env, cwd=ROOT,

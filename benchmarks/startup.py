@@ -5,7 +5,9 @@ Side by side in the same run, alternating, each a fresh process on a free 127.0.
 - idle RSS after that first page (the process and its children, psutil), a few seconds after it loaded;
 - which heavy native libraries the idle server has mapped (torch, tokenizers, scipy, ...: what a lazier start skips).
 The bare app is a minimal `@cl.on_message` echo written to a temporary folder and run with `chainlit run`.
-Then `dastyar ask "/jobs"` and a cold `dastyar route "وضعیت سیستم"`: wall time and peak RSS of the whole command.
+Then `dastyar ask "/jobs"` and a cold `dastyar route "وضعیت سیستم"`: wall time and peak RSS of the whole command,
+run inline (DASTYAR_CLI_WARM=0), and the same two answered by the warm process a first command leaves behind
+(assistant/launch.py; the caller's own peak RSS, and the warm process's resident memory beside it).
 Everything uses a temporary data directory (DASTYAR_DATA_DIR) and this tree's code (PYTHONPATH).
 
 Targets (issue 15): first page ≤ 1.5× bare Chainlit, idle RSS ≤ 1.3× bare Chainlit, `ask "/jobs"` and cold route
@@ -35,6 +37,11 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import launch  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
+
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 TARGET_PAGE_RATIO = 1.5
@@ -175,9 +182,20 @@ def main() -> None:
         page_ratio = med(page["dastyar"]) / med(page["bare"])
         rss_ratio = med(rss["dastyar"]) / med(rss["bare"])
 
-        ask = [cli_run(["ask", "/jobs"], env, work) for _ in range(rounds)]
-        route = [cli_run(["route", "وضعیت سیستم"], env, work) for _ in range(rounds)]
+        cold = {**env, "DASTYAR_CLI_WARM": "0"}
+        ask = [cli_run(["ask", "/jobs"], cold, work) for _ in range(rounds)]
+        route = [cli_run(["route", "وضعیت سیستم"], cold, work) for _ in range(rounds)]
         ask_s, route_s = med([a[0] for a in ask]), med([r[0] for r in route])
+        warm = {**env, "DASTYAR_CLI_WARM": "1"}
+        cli_run(["ask", "/jobs"], warm, work)  # leaves the warm process behind
+        path = launch.socket_path(warm, str(ROOT))
+        assert path is not None
+        wait_until(path.exists, timeout=60, poll=0.02, what="the warm process")
+        warm_ask = [cli_run(["ask", "/jobs"], warm, work) for _ in range(rounds)]
+        warm_route = [cli_run(["route", "وضعیت سیستم"], warm, work) for _ in range(rounds)]
+        warm_pid = int(path.with_suffix(".log").read_text().split()[2])
+        warm_rss = psutil.Process(warm_pid).memory_info().rss / 2**20
+        launch.stop(path)
 
         def mark(ok: bool) -> str:
             return "✓" if ok else "✗"
@@ -198,6 +216,11 @@ def main() -> None:
         print(f"{route_label:34}{route_s:>15.2f}{med([r[1] for r in route]):>15.0f}   "
               f"< {TARGET_CLI_SECONDS:g} s {mark(route_s < TARGET_CLI_SECONDS)}   "
               f"(runs {runs([r[0] for r in route], '.2f')})")
+        print(f"\n{'answered by the warm process':34}{'wall, s':>15}{'caller RSS, MB':>15}   "
+              f"(the warm process holds {warm_rss:.0f} MiB)")
+        for label, figs in ((ask_label, warm_ask), (route_label, warm_route)):
+            print(f"{label:34}{med([a[0] for a in figs]):>15.2f}{med([a[1] for a in figs]):>15.0f}   "
+                  f"(runs {runs([a[0] for a in figs], '.2f')})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

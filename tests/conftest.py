@@ -20,6 +20,8 @@ os.environ.pop("ASSISTANT_LLM", None)
 os.environ.pop("HF_TOKEN", None)
 # Tests name files in their own temporary folders: let the chat read there (as an operator would list a folder).
 os.environ.setdefault("DASTYAR_FILE_ROOTS", tempfile.gettempdir())
+# `dastyar` run by tests leaves no warm process behind (tests/test_cli_warm.py turns it on for itself).
+os.environ.setdefault("DASTYAR_CLI_WARM", "0")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
