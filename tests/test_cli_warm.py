@@ -109,3 +109,28 @@ def test_a_caller_killed_outright_takes_its_command_along_and_the_next_resumes_i
     assert out.returncode == 0, out.stdout + out.stderr
     assert store.get_job(job.id).status == JobStatus.succeeded
     assert resolve_snapshot(BERT_REPO) is not None
+
+
+def test_ctrl_c_reaches_the_command_and_ends_it_as_inline(warm_env, online_hub):
+    env, path = warm_env
+    assert _dastyar(env, "ask", "/jobs").returncode == 0
+    wait_until(path.exists, timeout=60, what="the warm process is ready")
+    online_hub.throttle_bytes_per_sec = 16 * 1024
+    codes = []
+    for command in ([str(DASTYAR)], [sys.executable, "-m", "assistant.cli"]):  # warm, then inline
+        served = len(_served(path))
+        caller = subprocess.Popen([*command, "ask", f"/download {BERT_REPO}", "--wait"], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def downloading(caller: subprocess.Popen = caller, served: int = served) -> bool:
+            runs = {caller.pid, *_served(path)[served:]}  # the inline process, or the warm process's child
+            return any(job.owner_pid in runs for job in store.list_jobs(statuses=[JobStatus.running]))
+
+        wait_until(downloading, timeout=60, what="the download runs")
+        caller.send_signal(signal.SIGINT)
+        out, err = caller.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        codes.append(caller.returncode)
+    assert codes[0] == codes[1] != 0
+    child = _served(path)[-1]
+    wait_until(lambda: _gone(child), timeout=30, what="the command has ended")
