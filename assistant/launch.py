@@ -143,7 +143,9 @@ def _start_warm(path: Path, env: dict[str, str]) -> None:
     except OSError:
         return
     try:
-        subprocess.Popen([sys.executable, "-m", "assistant.launch", "--serve", str(path)], env=env, cwd=os.getcwd(),
+        # -P: the working directory is not put on the import path (a folder there named like a module must not be
+        # imported in its place).
+        subprocess.Popen([sys.executable, "-P", "-m", "assistant.launch", "--serve", str(path)], env=env, cwd=os.getcwd(),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     except OSError:
@@ -154,7 +156,10 @@ def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] and argv[0] in WARM_COMMANDS and enabled():
         env = dict(os.environ)
-        path = socket_path(env)
+        try:
+            path = socket_path(env)
+        except OSError:  # e.g. the working directory was removed under the shell
+            path = None
         if path is not None:
             code = _via_warm(path, argv) if path.exists() else None
             if code is not None:

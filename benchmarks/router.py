@@ -246,7 +246,9 @@ def speed() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="speed and in-sample only (no folds)")
-    quick, records = parser.parse_args().quick, intent.load_corpus()
+    parser.add_argument("--dump", type=Path, help="write every held-out route here (JSON lines) to study the misses")
+    opts = parser.parse_args()
+    quick, records = opts.quick, intent.load_corpus()
     takes = "model" in inspect.signature(router.route).parameters
     print(f"corpus: {len(records)} messages, {len({r['family'] for r in records})} families; router takes model=: {takes}")
     start = time.perf_counter()
@@ -259,6 +261,14 @@ def main() -> None:
     if not quick:
         print("\nheld-out families (5 group folds, each fold's model fitted on the other four):")
         rows = held_out(records, full)
+        if opts.dump:
+            with open(opts.dump, "w", encoding="utf-8") as fh:
+                for row in rows:
+                    rec = row["rec"]
+                    fh.write(json.dumps({"text": rec["text"], "family": rec["family"], "style": rec.get("style"),
+                                         "want": rec["label"], "want_args": rec["args"], "got": row["got"],
+                                         "got_args": row["args"], "tool_ok": row["tool_ok"], "args_ok": row["args_ok"],
+                                         "conf": row["conf"]}, ensure_ascii=False, default=str) + "\n")
         headline(rows, "HELD-OUT FAMILIES (headline)")
         breakdown(rows, "style")
         breakdown(rows, "label")
