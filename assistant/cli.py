@@ -275,12 +275,25 @@ def doctor(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
     checks = run_checks()
     checks.append(_intent_check(Check))
+    checks.append(_warm_check(Check))
     if as_json:
         _print_json([c.__dict__ for c in checks])
         return
     for check in checks:
         mark = {"ok": "✔", "warn": "!", "error": "✘"}[check.level]
         typer.echo(f"{mark} {check.name}: {check.detail}")
+
+
+def _warm_check(check: type) -> object:
+    """Is a warm process answering `ask` and `route` in this shell's environment (assistant/launch.py)?"""
+    from assistant import launch
+    from prompts import t
+
+    if not launch.enabled():
+        return check("cli_warm", "ok", t("doctor.cli_warm_off"))
+    path = launch.socket_path()
+    pid = launch.running_pid(path) if path is not None else None
+    return check("cli_warm", "ok", t("doctor.cli_warm_ready", pid=pid) if pid else t("doctor.cli_warm_idle"))
 
 
 def _intent_check(check: type) -> object:

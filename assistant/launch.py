@@ -385,6 +385,18 @@ def _take(conn: socket.socket, listener: socket.socket, closing: tuple[int, ...]
     return "forked"
 
 
+def running_pid(path: Path) -> int | None:
+    """The pid of the warm process ready on `path`, if one is."""
+    try:
+        first = path.with_suffix(".log").read_text(encoding="utf-8").split("\n", 1)[0].split()
+        pid = int(first[2]) if path.exists() and first[3:4] == ["ready"] else None
+        if pid is not None:
+            os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def stop(path: Path) -> None:
     """Ask the warm process on `path` to quit (benchmarks and tests tidy up with it)."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

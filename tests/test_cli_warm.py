@@ -62,6 +62,10 @@ def test_the_second_command_is_answered_by_the_warm_process_as_the_first(warm_en
     assert first.returncode == 0, first.stderr
     wait_until(path.exists, timeout=60, what="the warm process is ready")
     assert _served(path) == []
+    doctor = subprocess.run([sys.executable, "-m", "assistant.cli", "doctor", "--json"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    warm = next(c for c in json.loads(doctor.stdout) if c["name"] == "cli_warm")
+    assert str(launch.running_pid(path)) in warm["detail"].translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
 
     again = _dastyar(env, "route", "وضعیت سیستم", "--json")
     assert again.returncode == 0 and again.stdout == first.stdout
