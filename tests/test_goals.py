@@ -303,3 +303,24 @@ def test_a_goal_without_a_task_is_asked_one_question_with_buttons(online_hub):
     speech = run_agent("/goal یه مدل می‌خوام", session)
     ready = run_agent("چهارمی", session)  # speech: a task Dastyar does not fine-tune gets ready models
     assert speech.choices and ready.ok and "مدل‌های آمادهٔ" in ready.text, ready.text
+
+
+
+def test_no_base_model_on_a_hub_without_them_says_so_without_asking_for_another_file(tmp_path, monkeypatch):
+    """A reachable hub that has none of the candidates, nothing on disk: the plan cannot pick a model. The reply says
+    so and how to name one; it does not ask for "another file" the person never sent."""
+    from huggingface_hub import constants
+
+    from assistant.config import reset_settings
+    from tests.hubserver import HubServer
+
+    (tmp_path / "hub" / "models").mkdir(parents=True)
+    with HubServer(tmp_path / "hub") as empty:
+        monkeypatch.setenv("HF_ENDPOINT", empty.url)
+        monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(constants, "ENDPOINT", empty.url)
+        reset_settings()
+        reply = run_agent(GOAL, "goal-no-model")
+    assert reply.tool == "plan_goal", reply.text
+    assert "مدل پایه‌ای" in reply.text and "فایل دیگری" not in reply.text, reply.text

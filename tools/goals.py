@@ -95,7 +95,9 @@ def plan_goal(goal: str = "", task: str | None = None, topic: str = "", language
     try:
         plan = make_plan(wanted, pick=pick, epochs=epochs, batch_size=batch_size)
     except TrainingProblem as exc:
-        return ToolResult(False, exc.message + "\n\n" + t("goals.file_hint"), {"error": exc.code, "goal": _kept(asked)})
+        # What to do next about the person's file, only when the problem is theirs (not «no base model found»).
+        hint = "\n\n" + t("goals.file_hint") if data and not _is_repo(data) else ""
+        return ToolResult(False, exc.message + hint, {"error": exc.code, "goal": _kept(asked)})
     if not plan.trainable:
         return _ready_models(wanted)
     text = _card(plan)
