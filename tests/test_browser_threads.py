@@ -45,6 +45,17 @@ def _ready(page) -> None:
     time.sleep(0.5)  # the websocket connects right after the page shows (and _send retries)
 
 
+def _reload_when_saved(page, server, thread_id: str, contains: str) -> None:
+    """Reload once the thread and the reply that contains this text are in the database: the page asks the server for
+    the thread on load, and the data layer writes a little after the browser shows the reply."""
+    with _db(server) as db:
+        _wait_for(lambda: db.execute(
+            'SELECT 1 FROM threads t JOIN steps s ON s."threadId" = t."id" WHERE t."id" = ? AND t."userId" IS NOT NULL '
+            'AND s."output" LIKE ?', (thread_id, f"%{contains}%")).fetchone(), what="the thread saved")
+    page.reload()
+    _ready(page)
+
+
 def _thread_id(page) -> str:
     # The chat becomes /thread/<id> once the first message has made a thread (and the sidebar has it).
     page.wait_for_url(_THREAD_URL, timeout=20_000)
@@ -92,8 +103,7 @@ def test_thread_reopens_after_reload_and_from_the_sidebar(page, server, artifact
     thread_id = _thread_id(page)
 
     # A reload reopens the same thread (on_chat_resume) with its messages, and it goes on answering.
-    page.reload()
-    _ready(page)
+    _reload_when_saved(page, server, thread_id, "/status")
     assert _thread_id(page) == thread_id
     _last_reply(page, "/status")
     assert "راهنما" in _messages(page, "user_message")
@@ -136,8 +146,7 @@ def test_audio_of_an_old_thread_still_plays(page, server, artifacts):
     audio = page.locator('[data-step-type="assistant_message"] audio').last
     audio.wait_for(state="attached")
 
-    page.reload()
-    _ready(page)
+    _reload_when_saved(page, server, thread_id, "espeak")
     assert _thread_id(page) == thread_id
     audio = page.locator('[data-step-type="assistant_message"] audio').last
     audio.wait_for(state="attached")
@@ -175,8 +184,7 @@ def test_running_job_shows_its_progress_again_in_a_reopened_thread(page, server,
         _ask(page, "/status", "پردازنده")
         thread_id = _thread_id(page)
 
-        page.reload()
-        _ready(page)
+        _reload_when_saved(page, server, thread_id, "پردازنده")
         assert _thread_id(page) == thread_id
         _last_reply(page, "پردازنده")  # the thread's history is back
         # And the job's progress is live again: the count shown goes on rising after the reload.
@@ -205,8 +213,7 @@ def test_chat_settings_come_back_with_the_thread(page, server):
     _ask(page, "/status", "پردازنده")
     _wait_for(lambda: audio.count() == 1, what="a spoken reply")
 
-    page.reload()
-    _ready(page)
+    _reload_when_saved(page, server, thread_id, "پردازنده")
     assert _thread_id(page) == thread_id
     _ask(page, "/status", "پردازنده")
     # The reply in the reopened thread is spoken too: the switch came back with the thread.
