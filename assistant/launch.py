@@ -98,16 +98,29 @@ def _recv_exact(conn: socket.socket, n: int) -> bytes:
     return data
 
 
+def _request(path: Path, message: dict, fds: list[int]) -> socket.socket:
+    """Connect and send one request: its length with these file descriptors attached, then its JSON."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(path))
+        payload = json.dumps(message).encode()
+        socket.send_fds(conn, [struct.pack("!I", len(payload))], fds)
+        conn.sendall(payload)
+    except OSError:
+        conn.close()
+        raise
+    return conn
+
+
 # ---- the caller ----------------------------------------------------------------------------------------------------
 
 def _via_warm(path: Path, argv: list[str]) -> int | None:
     """The command's exit code from a warm process; None when none took it (then it runs here)."""
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(str(path))
-        payload = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
-        socket.send_fds(conn, [struct.pack("!I", len(payload))], [0, 1, 2])
-        conn.sendall(payload)
+        conn = _request(path, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}, [0, 1, 2])
+    except OSError:
+        return None
+    try:
         (pid,) = struct.unpack("!i", _recv_exact(conn, 4))
     except OSError:
         conn.close()
@@ -399,16 +412,10 @@ def running_pid(path: Path) -> int | None:
 
 def stop(path: Path) -> None:
     """Ask the warm process on `path` to quit (benchmarks and tests tidy up with it)."""
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(str(path))
-        payload = json.dumps({"op": "quit"}).encode()
-        socket.send_fds(conn, [struct.pack("!I", len(payload))], [])
-        conn.sendall(payload)
+        _request(path, {"op": "quit"}, []).close()
     except OSError:
         pass
-    finally:
-        conn.close()
 
 
 if __name__ == "__main__":
