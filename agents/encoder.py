@@ -54,14 +54,14 @@ def use(artifact: Path | None) -> None:
     global _artifact
     with _lock:
         _artifact = artifact or ARTIFACT
-        _head.cache_clear()
+        tuned_head.cache_clear()
         _engine.cache_clear()
     with _recent_lock:
         _recent.clear()
 
 
 @lru_cache(maxsize=1)
-def _head() -> Head | None:
+def tuned_head() -> Head | None:
     import numpy as np
 
     try:
@@ -80,7 +80,7 @@ def _head() -> Head | None:
 
 def prepare() -> Path | None:
     """The engine file with the tuned layers written in, made if missing (~0.3 s); None without the tuned encoder."""
-    head = _head() if enabled() else None
+    head = tuned_head() if enabled() else None
     if head is None:
         return None
     if not head.engine_file.exists():
@@ -117,7 +117,7 @@ def name() -> str:
     """What the second opinion is, for `dastyar doctor` and the benchmark's header."""
     if not enabled():
         return "none (DASTYAR_ROUTER_ENCODER=false)"
-    head = _head()
+    head = tuned_head()
     if head is None:
         return f"none ({_artifact.name} missing)"
     return f"multilingual-e5-small tuned on the corpus ({head.engine_file.stem}, T={head.temperature:.2f})"
@@ -181,8 +181,8 @@ def intent_probs(text: str, labels: Sequence[str]) -> list[float] | None:
     off, missing, or was tuned on other labels than the word model's."""
     import numpy as np
 
-    head = _head() if enabled() else None
-    if head is None or sorted(head.labels) != sorted(labels):
+    head = tuned_head() if enabled() else None
+    if head is None or set(head.labels) != set(labels):
         return None
     vector = embed_one(text)
     if vector is None:

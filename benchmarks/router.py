@@ -170,7 +170,7 @@ def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Ro
     ones `python -m agents.finetune` kept (or tuned here, ~7 minutes each), with the project encoder's temperature."""
     rows: list[Row] = [{} for _ in records]
     labels = sorted({r["label"] for r in records})
-    head = encoder._head() if encoder.available() else None
+    head = encoder.tuned_head() if encoder.available() else None
     tuner, engine_file = None, None
     for i, fold in enumerate(intent.group_folds(records, 5)):
         held, start = set(fold), time.perf_counter()
