@@ -11,7 +11,7 @@ from typing import Any
 
 from agents.intent import canonical
 from agents.lexicon import NICKNAMES, TASKS, TOPICS
-from agents.patterns import HF_TOKEN, REPO_ID
+from agents.patterns import HF_TOKEN, HUB_REPO_URL, HUB_SEARCH_URL, REPO_ID
 from assistant.persian import ZWNJ, parse_number, to_latin_digits, words_to_number
 
 _ORDINAL_SUFFIX = re.compile(r"(?:م|مین|می|مي)$")
@@ -94,8 +94,11 @@ def has(concept: str, text: str) -> bool:
 
 
 def repo_ids(text: str) -> list[str]:
-    ids = [m.group(1).rstrip(".") for m in REPO_ID.finditer(text)
-           if not re.match(r"https?:", text[max(0, m.start() - 8):m.start()])]
+    ids = [m.group(2).rstrip(".") for m in HUB_REPO_URL.finditer(text)]
+    rest = HUB_SEARCH_URL.sub(" ", HUB_REPO_URL.sub(" ", text))
+    ids += [m.group(1).rstrip(".") for m in REPO_ID.finditer(rest)
+            if not re.match(r"https?:", rest[max(0, m.start() - 8):m.start()])
+            and not m.group(1).lower().startswith(("huggingface.co/", "hf.co/"))]
     return [i for i in ids if not re.search(r"\.(?:csv|tsv|jsonl?|parquet|txt|wav|mp3|ogg|m4a|flac|webm|opus)$", i, re.I)
             and not i.startswith((".", "~"))]
 
@@ -151,6 +154,7 @@ _LATIN_STOP = {
     "model", "models", "dataset", "datasets", "data", "hub", "huggingface", "hugging", "face", "hf", "search",
     "find", "download", "for", "the", "a", "of", "in", "on", "with", "and", "to", "me", "please", "list", "show",
     "fa", "farsi", "persian", "language", "top", "best", "good", "some", "new", "ok", "pls", "plz",
+    "pipeline_tag", "task_categories", "sort", "sorted", "by", "downloads", "likes", "trending",
 }
 _FAMILY_NAMES = (
     ("ویسپر", "whisper"), ("برت", "bert"), ("روبرتا", "roberta"), ("لاما", "llama"), ("الکترا", "electra"),
@@ -158,6 +162,27 @@ _FAMILY_NAMES = (
     ("میسترال", "mistral"), ("جما", "gemma"), ("کوئن", "qwen"), ("برت فارسی", "bert"),
     ("هوشواره", "hooshvarelab"), ("پرشین ان ال پی", "persiannlp"), ("پرشین انالپی", "persiannlp"),
 )
+
+
+_TAG_PARAMS = ("pipeline_tag", "task_categories", "other")
+
+
+def _hub_search_url(text: str) -> dict[str, Any]:
+    """A search link pasted from the Hub website («hf.co/datasets?task_categories=…&language=fa&search=news»): its
+    filters, as the search's arguments."""
+    from urllib.parse import parse_qsl
+
+    args: dict[str, Any] = {}
+    for m in HUB_SEARCH_URL.finditer(text):
+        for key, value in parse_qsl(m.group(1).rstrip(".،,)»"), keep_blank_values=False):
+            value = value.split(":")[-1].strip().lower()  # «task_categories=task_categories:summarization»
+            if key in _TAG_PARAMS and any(value == tag for tag, _ in TASKS):
+                args["task"] = value
+            elif key == "language" and value in ("fa", "fas", "per", "persian"):
+                args["language"] = "fa"
+            elif key == "search" and re.fullmatch(r"[a-z0-9_.\- ]{1,60}", value):
+                args["query"] = value
+    return args
 
 
 def search_args(text: str) -> dict[str, Any]:
@@ -168,7 +193,10 @@ def search_args(text: str) -> dict[str, Any]:
     canon = canonical(text)
     if re.search(r"(?<![^\s-])(?:فارسی|پارسی|persian|farsi|fa)(?![a-z])", canon):
         args["language"] = "fa"
-    words: list[str] = []
+    from_url = _hub_search_url(text)
+    args.update({k: v for k, v in from_url.items() if k != "query"})
+    text = HUB_SEARCH_URL.sub(" ", text)
+    words: list[str] = from_url.get("query", "").split()
     for latin in re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]*", _without_urls(text)):
         w = latin.lower()
         if w not in _LATIN_STOP and w not in words and not _is_task_word(w):
@@ -215,9 +243,14 @@ def repo_args(text: str) -> dict[str, Any]:
     if (nick and not ids and nick[1] == "dataset") or (dataset_words and not _model_word_before_id(text, args)):
         args["repo_type"] = "dataset"
     m = re.search(r"(?:برنچ|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)(?![A-Za-z_])[^\s:=]{0,2}"
-                  r"\s*(?:ی|ِ|ٔ)?\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_.\-/]{0,99})", text, re.I)
+                  r"\s*(?:ی|ِ|ٔ)?\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_.\-/]{0,99})", HUB_SEARCH_URL.sub(" ", text), re.I)
+    page = HUB_REPO_URL.search(text)
+    if page and page.group(1) == "datasets" and args.get("repo_id") == page.group(2).rstrip("."):
+        args["repo_type"] = "dataset"
     if m:
         args["revision"] = m.group(1).rstrip(".")
+    elif page and page.group(3) and args.get("repo_id") == page.group(2).rstrip("."):
+        args["revision"] = page.group(3).rstrip(".")
     elif args.get("repo_id") and (m := re.search(re.escape(args["repo_id"]) + r"@([A-Za-z0-9][A-Za-z0-9_.\-]{0,99})", text)):
         args["revision"] = m.group(1)  # «org/name@v1.0»; «@dastyar …» is a mention, not a revision
     return args
@@ -586,9 +619,24 @@ def export_args(text: str) -> dict[str, Any]:
     """«از مدل کار ۵ خروجی onnx بگیر», «HooshvareLab/x رو اکسپورت کن»: the model, and the format when named."""
     found = eval_args(text)
     args: dict[str, Any] = {"model": found["model"]} if found.get("model") else {}
-    if re.search(r"onn?x|onxx|اُ?و?نیکس|او\s*ان\s*ان\s*ایکس", canonical(text), re.I):
-        args["format"] = "onnx"
+    named = [(m.start(), fmt) for fmt, pattern in _FORMATS for m in pattern.finditer(canonical(text))]
+    if named:  # the last one named: «به تورچ اسکریپت نه ببخشید اونیکس» is a correction
+        args["format"] = max(named)[1]
     return args
+
+
+# Export formats as written in Latin letters and as people spell them in Persian (the tool answers «only ONNX for
+# now» for the others instead of exporting ONNX unasked).
+_FORMATS = [(name, re.compile(pattern, re.I)) for name, pattern in (
+    ("onnx", r"onn?x|onxx|اُ?و?نیکس|او\s*ان\s*ان\s*ایکس"),
+    ("gguf", r"gguf|جی\s*جی\s*یو\s*اف"),
+    ("torchscript", r"torch\s*script|تورچ\s*اسکریپت"),
+    ("tflite", r"tf\s*lite|tensorflow\s*lite|تی\s*اف\s*لایت|تنسور\s*فلو\s*لایت"),
+    ("coreml", r"core\s*ml|کور\s*ام\s*ال"),
+    ("openvino", r"open\s*vino|اوپن\s*وینو|اپن\s*وینو"),
+    ("tensorrt", r"tensor\s*rt|تنسور\s*آر\s*تی"),
+    ("safetensors", r"safe\s*tensors?|سیف\s*تنسور"),
+)]
 
 
 _ON_REPO = re.compile(r"(?:روی|روي|بر\s*روی|on|over)\s+(?:دیتاست|دیتای|داده‌?ی?|dataset)?\s*([A-Za-z0-9][\w.\-]*/[\w.\-]+)")

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agents.patterns import HF_TOKEN, REPO_ID
+from agents.patterns import HF_TOKEN, HUB_REPO_URL, HUB_SEARCH_URL, REPO_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
@@ -60,6 +60,8 @@ _SUFFIX_APART = re.compile(r"(?<=\S) (ها|های|هایی|هام|هات|هاش|
 @lru_cache(maxsize=8192)  # argument rules ask for the same message's (and lexicon names') form many times
 def canonical(text: str) -> str:
     """One spelling for the many ways a Persian message is typed or transcribed; type tokens for values."""
+    text = HUB_SEARCH_URL.sub(" ‹hub-search› ", text)
+    text = HUB_REPO_URL.sub(" ‹repo› ", text)  # a repo's page is the repo, not a mirror's address
     text = _URL.sub(" ‹url› ", text)
     text = HF_TOKEN.sub(" ‹token› ", text)
     text = _PATH.sub(lambda m: " ‹audio› " if m.group(1) else " ‹data› ", text)

@@ -28,6 +28,15 @@ def words(*alternatives: str, prefix: bool = False) -> re.Pattern[str]:
     return re.compile(rf"{_LEFT}(?:{body}){right}", re.IGNORECASE)
 
 
+# A repo's page on the Hub pasted from the browser («https://huggingface.co/datasets/org/name/tree/v1»): its type,
+# id and revision. Site pages (/models?…, /docs, /settings …) are not repos.
+HUB_REPO_URL = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:(datasets|spaces)/)?"
+    r"(?!(?:models|datasets|spaces|docs|blog|settings|join|login|pricing|papers|organizations|tasks)(?:[/?#\s]|$))"
+    r"([A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95})"
+    r"(?:/(?:tree|blob|resolve)/([A-Za-z0-9][A-Za-z0-9_.\-]{0,99}))?\S*", re.I)
+# A search on the Hub's website pasted from the browser («hf.co/datasets?language=fa&search=news»).
+HUB_SEARCH_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:models|datasets)/?\?(\S+)", re.I)
 REPO_ID = re.compile(r"(?<![\w./-])([A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95})(?![\w/])")
 # A Hub token, or the reference agents/secrets.py puts in its place.
 HF_TOKEN = re.compile(r"\b(?:hf_[A-Za-z0-9_]{8,}|secret_ref_[0-9a-f]{16})\b")

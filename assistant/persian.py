@@ -225,6 +225,27 @@ def _number_word(token: str) -> str:
     return _LATIN_NUMBER_WORDS.get(tok.lower(), tok) if tok.isascii() else tok
 
 
+def _compound_value(token: str) -> int | None:
+    """«سی‌وپنج», «بیست‌ودو», «صدوده»: a number written as one word, its parts joined by «و»."""
+    global _COMPOUND_WORD
+    if _COMPOUND_WORD is None:
+        words = "|".join(sorted({*_HUNDREDS, *_TENS, *_UNITS}, key=len, reverse=True))
+        _COMPOUND_WORD = re.compile(rf"({words})(?:\u200c?و\u200c?|$)")
+    total, pos, parts = 0, 0, 0
+    while pos < len(token):
+        m = _COMPOUND_WORD.match(token, pos)
+        if not m or m.end() == pos:
+            return None
+        value = _HUNDREDS.get(m.group(1)) or _TENS.get(m.group(1)) or _UNITS[m.group(1)]
+        if total and value >= _last_magnitude(total):
+            return None
+        total, pos, parts = total + value, m.end(), parts + 1
+    return total if parts > 1 else None
+
+
+_COMPOUND_WORD: re.Pattern[str] | None = None
+
+
 def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
     """«بیست و سه» → (23, tokens used); digits too; number words in Latin letters («twelve», «bist o yek»). None when
     the first token is not a number."""
@@ -232,8 +253,9 @@ def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
     i = 0
     while i < len(tokens):
         tok = _number_word(tokens[i])
-        if tok in _HUNDREDS or tok in _TENS or tok in _UNITS:
-            value = _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
+        compound = None if tok.isascii() else _compound_value(tok)
+        if tok in _HUNDREDS or tok in _TENS or tok in _UNITS or compound:
+            value = compound or _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
             if seen and value >= _last_magnitude(total):
                 break  # «سه چهار» is two numbers
             total += value

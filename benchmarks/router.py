@@ -9,6 +9,7 @@ import inspect
 import itertools
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,7 @@ import tools  # noqa: E402,F401  (the registry loads every tool on its first loo
 from agents import encoder, finetune, intent, router  # noqa: E402
 from assistant.persian import normalize, parse_number  # noqa: E402
 from tests.router_cases import CASES  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
 from tools.registry import get_tool  # noqa: E402
 
 Row = dict[str, Any]
@@ -203,7 +205,7 @@ def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Ro
     return rows
 
 
-def cold_start(commands: list[list[str]]) -> tuple[float, float]:
+def cold_start(commands: list[list[str]], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Median wall seconds and max RSS (MB) of these commands, each a fresh process, measured by /usr/bin/time or,
     without it, by a small Python parent reading its one child's RUSAGE_CHILDREN peak."""
     walls, kbs = [], []  # the wall time includes the wrapper's own start (~1 ms for /usr/bin/time)
@@ -212,7 +214,8 @@ def cold_start(commands: list[list[str]]) -> tuple[float, float]:
                 else [sys.executable, "-c", RUSAGE_WRAPPER, out.name])
         for cmd in commands:
             start = time.perf_counter()
-            done = subprocess.run([*wrap, *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
+            done = subprocess.run([*wrap, *cmd], cwd=ROOT, capture_output=True, text=True, check=False,
+                                  env=None if env is None else {**os.environ, **env})
             walls.append(time.perf_counter() - start)
             if done.returncode:
                 print(f"  FAILED ({done.returncode}): {cmd}\n{done.stderr[-800:]}")
@@ -236,11 +239,24 @@ def speed() -> None:
           f"{pct(unsure, len(texts)).strip()} of them (the word model unsure; in-sample, so fewer than on new text)")
     exe = ROOT / ".venv/bin/dastyar"
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
-    wall, mb = cold_start([[*cli, "route", text, "--json"] for _ in range(5) for text in COLD_TEXTS])
+    commands = [[*cli, "route", text, "--json"] for _ in range(5) for text in COLD_TEXTS]
+    # Cold: no warm process (assistant/launch.py) — a whole new interpreter per command, as on a first run.
+    wall, mb = cold_start(commands, {"DASTYAR_CLI_WARM": "0"})
     peer_wall, peer_mb = cold_start([[sys.executable, "-c", "pass"]] * 5)
-    print(f"  cold start `{Path(cli[0]).name} route … --json` ({5 * len(COLD_TEXTS)} runs): median {wall:.2f} s "
+    from assistant import launch
+
+    warm_env = {**os.environ, "DASTYAR_CLI_WARM": "1"}
+    cold_start(commands[:1], warm_env)  # leaves the warm process behind
+    path = launch.socket_path(warm_env, str(ROOT))
+    if path is not None:  # the warm process is starting (it imports and loads the model once)
+        wait_until(path.exists, timeout=60, poll=0.02, what="the warm process")
+    warm_wall, warm_mb = cold_start(commands, warm_env)
+    if path is not None:
+        launch.stop(path)
+    print(f"  cold start `{Path(cli[0]).name} route … --json` ({len(commands)} runs, no warm process): median {wall:.2f} s "
           f"(target < 1.0 s), max RSS {mb:.0f} MB (target < 150 MB)\n  peer `python -c pass`: median {peer_wall:.3f} s, max RSS {peer_mb:.0f} MB; "
-          f"CLI / python = {wall / peer_wall:.1f}× time, {mb / peer_mb:.1f}× memory")
+          f"CLI / python = {wall / peer_wall:.1f}× time, {mb / peer_mb:.1f}× memory\n"
+          f"  the same commands answered by the warm process: median {warm_wall:.2f} s, caller's max RSS {warm_mb:.0f} MB")
 
 
 def main() -> None:

@@ -79,3 +79,20 @@ def test_display():
 def test_jalali_date():
     assert jalali_date(datetime(2026, 11, 22, 12, tzinfo=UTC)) == "۱ آذر ۱۴۰۵"
     assert jalali_date(datetime(2025, 3, 21, 12, tzinfo=UTC)) == "۱ فروردین ۱۴۰۴"
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [("بیست و سه", 23), ("سی‌وپنج", 35), ("بیست‌ودو", 22), ("صدوده", 110), ("نودونه", 99), ("دو", 2), ("نود", 90)],
+)
+def test_number_words_apart_or_written_as_one(words, value):
+    from assistant.persian import words_to_number
+
+    assert words_to_number(words.split())[0] == value
+
+
+@pytest.mark.parametrize("word", ["ودو", "بیستو", "دوبیست", "سی‌وسی"])
+def test_a_word_that_only_looks_like_a_number_is_none(word):
+    from assistant.persian import words_to_number
+
+    assert words_to_number([word]) is None

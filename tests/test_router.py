@@ -251,6 +251,15 @@ def test_texts_and_files_come_from_the_sentence():
         ("speak", "صدا=مرد، متن=جلسه لغو شد", {"text": "جلسه لغو شد", "voice": "male"}),
         ("transcribe", "نوشتار از «پیام صوتی ۳.ogg»", {"audio": "پیام صوتی ۳.ogg"}),
         ("search_models", "مدلای هوشواره رو تو هاب بگرد، پنج تا", {"query": "hooshvarelab", "limit": 5}),
+        ("export_model", "اِ مدل کار چهارده رو اکسپورت کن فرمتش اونیکس نه نه جی جی یو اف", {"model": "14", "format": "gguf"}),
+        ("export_model", "کار سی‌وپنج رو ببر رو اوپن‌وینو", {"model": "35", "format": "openvino"}),
+        ("export_model", "از خروجیِ ترین شماره‌ی هشت یه نسخه‌ی تی‌اف‌لایت بساز", {"model": "8", "format": "tflite"}),
+        ("download", "این لینکو دانلود کن: https://huggingface.co/datasets/persiannlp/parsinlu_sentiment",
+         {"repo_id": "persiannlp/parsinlu_sentiment", "repo_type": "dataset"}),
+        ("model_info", "https://huggingface.co/HooshvareLab/bert-fa-zwnj-base/tree/v2 مشخصات همین ریویژن رو بده",
+         {"repo_id": "HooshvareLab/bert-fa-zwnj-base", "revision": "v2"}),
+        ("search_datasets", "نتیجه‌ی hf.co/datasets?language=fa&search=news&task_categories=task_categories:summarization",
+         {"query": "news", "language": "fa", "task": "summarization"}),
     ],
 )
 def test_arguments_as_people_give_them(tool, text, want):
@@ -261,7 +270,8 @@ def test_arguments_as_people_give_them(tool, text, want):
     from assistant.persian import normalize
 
     got = extract(tool, normalize(text))
-    assert {k: v for k, v in got.items() if k in want or k in ("revision", "format", "name", "kind")} == want
+    keep = ("revision", "format", "name", "kind")
+    assert {k: v for k, v in got.items() if k in want or k in keep} == want
 
 
 def test_a_story_then_the_request_is_read_from_its_last_sentence():
