@@ -144,6 +144,11 @@ def _names_in(names: tuple[str, ...], text: str) -> bool:
 
 
 def task(text: str) -> str | None:
+    """The Hub task a message names; after a spoken correction («صدا بسازه نه نه برعکس صدا رو بنویسه») the one
+    named after it."""
+    fixed = list(_CORRECTION.finditer(text))
+    if fixed and (after := task(text[fixed[-1].end():])):
+        return after
     for tag, names in TASKS:
         if _names_in(names, text):
             return tag
