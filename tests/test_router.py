@@ -254,6 +254,8 @@ def test_texts_and_files_come_from_the_sentence():
         ("export_model", "اِ مدل کار چهارده رو اکسپورت کن فرمتش اونیکس نه نه جی جی یو اف", {"model": "14", "format": "gguf"}),
         ("export_model", "کار سی‌وپنج رو ببر رو اوپن‌وینو", {"model": "35", "format": "openvino"}),
         ("export_model", "از خروجیِ ترین شماره‌ی هشت یه نسخه‌ی تی‌اف‌لایت بساز", {"model": "8", "format": "tflite"}),
+        ("plan_goal", "خب میخوام یه چیزی که خلاصه کنه نه ببخشید ترجمه کنه گزارشای انگلیسی رو", {"task": "translation"}),
+        ("plan_goal", "یه اسپیچ تو تکست واسه کال سنتر که مکالمه ها رو ترنسکرایب کنه", {"task": "automatic-speech-recognition"}),
         ("download", "این لینکو دانلود کن: https://huggingface.co/datasets/persiannlp/parsinlu_sentiment",
          {"repo_id": "persiannlp/parsinlu_sentiment", "repo_type": "dataset"}),
         ("model_info", "https://huggingface.co/HooshvareLab/bert-fa-zwnj-base/tree/v2 مشخصات همین ریویژن رو بده",
