@@ -225,12 +225,12 @@ def _number_word(token: str) -> str:
     return _LATIN_NUMBER_WORDS.get(tok.lower(), tok) if tok.isascii() else tok
 
 
+_COMPOUND_WORD = re.compile("({})(?:\u200c?و\u200c?|$)".format(
+    "|".join(sorted({*_HUNDREDS, *_TENS, *_UNITS}, key=len, reverse=True))))
+
+
 def _compound_value(token: str) -> int | None:
     """«سی‌وپنج», «بیست‌ودو», «صدوده»: a number written as one word, its parts joined by «و»."""
-    global _COMPOUND_WORD
-    if _COMPOUND_WORD is None:
-        words = "|".join(sorted({*_HUNDREDS, *_TENS, *_UNITS}, key=len, reverse=True))
-        _COMPOUND_WORD = re.compile(rf"({words})(?:\u200c?و\u200c?|$)")
     total, pos, parts = 0, 0, 0
     while pos < len(token):
         m = _COMPOUND_WORD.match(token, pos)
@@ -241,9 +241,6 @@ def _compound_value(token: str) -> int | None:
             return None
         total, pos, parts = total + value, m.end(), parts + 1
     return total if parts > 1 else None
-
-
-_COMPOUND_WORD: re.Pattern[str] | None = None
 
 
 def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
