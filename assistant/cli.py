@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -47,6 +48,8 @@ def ask(
     from assistant.jobs import runner
 
     bootstrap.setup()
+    if wait:
+        _catch_interrupts()
     # Jobs belong to the server when one runs; otherwise this process runs them only if it stays to wait.
     paused = runner.server_runner_alive() or not wait
     runner.set_runner_mode(paused=paused)
@@ -70,6 +73,22 @@ def ask(
             raise typer.Exit(1)
     finally:
         runner.stop_runner()
+
+
+_INTERRUPTED = threading.Event()
+
+
+def _catch_interrupts() -> None:
+    """Ctrl-C also leaves a mark: Python drops a KeyboardInterrupt raised inside some callbacks (an import's lock
+    clean-up, seen in CI), and the command would then follow its job on; `_follow` checks the mark."""
+    import signal
+
+    def interrupted(signum: int, frame: object) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, interrupted)
 
 
 def _follow(job_id: int, timeout: float, quiet: bool) -> int:
@@ -101,7 +120,9 @@ def _follow(job_id: int, timeout: float, quiet: bool) -> int:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return 2
-                event = subscription.get(timeout=left)
+                if _INTERRUPTED.is_set():
+                    raise KeyboardInterrupt
+                event = subscription.get(timeout=min(left, 0.5))  # 0.5: how soon a dropped Ctrl-C is seen
                 if isinstance(event, events.JobEvent) and event.job.id == job_id:
                     job = event.job
                     break
