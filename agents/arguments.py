@@ -155,6 +155,22 @@ def task(text: str) -> str | None:
     return None
 
 
+def task_hint(text: str) -> str | None:
+    """The task a goal implies in everyday words (lexicon.TASK_CUES), for when it names none; after a spoken
+    correction, what follows it."""
+    from agents.lexicon import TASK_CUES
+
+    fixed = list(_CORRECTION.finditer(text))
+    if fixed and (after := task_hint(text[fixed[-1].end():])):
+        return after
+    canon = " " + canonical(text)
+    for tag, groups in TASK_CUES:
+        # Each cue at the start of a word (suffixes allowed: «ویسامو»), never inside one («بنویسه» holds «ویس»).
+        if all(any(" " + canonical(w) in canon for w in words) for words in groups):
+            return tag
+    return None
+
+
 _LATIN_STOP = {
     "model", "models", "dataset", "datasets", "data", "hub", "huggingface", "hugging", "face", "hf", "search",
     "find", "download", "for", "the", "a", "of", "in", "on", "with", "and", "to", "me", "please", "list", "show",

@@ -117,11 +117,12 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "تشخیص گفتار", "گفتار به متن", "صوت به متن", "صدا به متن", "بازشناسی گفتار", "شناسایی گفتار", "تبدیل گفتار",
         "به متن تبدیل", "رونویسی", "asr", "speech recognition", "speech-to-text", "stt", "پیاده سازی صوت",
         "speech", "ساخت زیرنویس", "زیرنویس بسازه", "زیرنویس خودکار", "اسپیچ تو تکست", "اسپیچ تو تکس", "ترنسکرایب",
-        "ترنسکریپت", "transcribe", "transcription",
+        "ترنسکریپت", "transcribe", "transcription", "voice to text", "audio to text", "ویس به متن", "ویس تو تکست",
     )),
     ("token-classification", (
         "موجودیت", "نامدار", "ان ای ار", "ner", "اسامی خاص", "اسم های خاص", "برچسب گذاری نقش", "token classification",
-        "پی او اس", "pos tagging", "اسم اشخاص", "اسم ادم",
+        "پی او اس", "pos tagging", "اسم اشخاص", "اسم ادم", "named entity", "entity recognition", "entity extraction",
+        "نیمد انتیتی", "نیم انتیتی", "انتیتی", "استخراج موجودیت",
     )),
     ("question-answering", (
         "پرسش و پاسخ", "پرسش پاسخ", "سوال و جواب", "سوال جواب", "جواب سوال", "پاسخ به سوال", "question answering",
@@ -135,12 +136,41 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "مثبت و منفی", "مثبت یا منفی", "تشخیص لحن", "تشخیص موضوع", "کلاسیفایر", "classifier", "رضایت", "تشخیص توهین",
         "توهین", "اخبار جعلی",
     )),
-    ("sentence-similarity", ("شباهت", "امبدینگ", "embedding", "بردار جمله", "similarity", "جستجوی معنایی")),
+    ("sentence-similarity", (
+        "شباهت", "امبدینگ", "embedding", "بردار جمله", "similarity", "جستجوی معنایی", "سیمیلاریتی", "semantic search",
+        "سمنتیک سرچ", "پارافریز", "paraphrase", "هم معنی", "هم معنا", "duplicate", "داپلیکیت",
+    )),
     ("fill-mask", ("جای خالی", "fill-mask", "ماسک", "مدل زبانی پوشیده")),
     ("text-generation", (
         "تولید متن", "مدل زبانی", "چت بات", "چتبات", "chatbot", "llm", "text generation", "جنریشن", "گفتگو",
-        "مکالمه", "متن بنویسه", "text-generation", "جی پی تی", "gpt",
+        "مکالمه", "متن بنویسه", "text-generation", "جی پی تی", "gpt", "generative", "جنریتیو", "کپی رایتینگ",
+        "copywriting", "تولید محتوا", "محتوا تولید", "content generation",
     )),
+)
+
+# Weaker cues, read only when no task is named and the task head is unsure: what a goal does said in everyday words
+# (audio and writing → transcription; a foreign language and Persian → translation …). In this order.
+TASK_CUES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("text-to-speech", (("بخونه", "بخونن", "بخونتش", "خونده بشه", "بلند بخون", "گوینده", "صدای زن", "صدای مرد",
+                         "read aloud", "voice over", "ویس اور", "نریشن", "narration", "صداگذاری"),)),
+    ("automatic-speech-recognition", (
+        ("صدا", "صوت", "ویس", "voice", "audio", "گفتار", "ضبط", "تماس", "پادکست", "podcast", "حرف میزنم", "حرفامو",
+         "حرفام"),
+        ("متن", "تایپ", "بنویس", "نوشته", "مکتوب", "txt", "text", "زیرنویس", "تکست"),
+    )),
+    ("translation", (
+        ("انگلیسی", "عربی", "المانی", "آلمانی", "چینی", "ترکی", "فرانسوی", "روسی", "اسپانیایی", "ژاپنی", "کردی",
+         "ارمنی", "english", "arabic", "german", "chinese", "turkish", "french"),
+        ("فارسی", "زبون خودمون", "زبان خودمون", "persian", "farsi"),
+    )),
+    ("summarization", (("کوتاه کنه", "کوتاهش کنه", "کوتاه بشه", "tldr", "tl;dr", "دو خطی", "چند خطی", "یه خطی",
+                        "خلاصع", "خلاص کنه"),)),
+    ("sentence-similarity", (("مشابه", "تکراری", "همین معنی", "یه معنی", "شبیه هم", "similar"),)),
+    ("question-answering", (("جواب بده", "جواب بدن", "جوابشون", "جوابش از", "پاسخ بده", "پاسخش", "بپرسه", "بپرسن"),)),
+    ("text-generation", (("بنویسه", "پیش نویس", "کپشن", "caption", "بسازه متن", "متن بسازه", "ایده بده"),)),
+    ("text-classification", (("جدا کنه", "جدا بشن", "جدا بشه", "جدا کردن", "تفکیک", "فیلتر", "برچسب بزنه", "دسته",
+                              "آره یا نه", "اره یا نه"),)),
+    ("token-classification", (("استخراج", "دربیاره", "در بیاره", "بکشه بیرون", "بیرون بکشه", "extract"),)),
 )
 
 # What a goal is about → the words public data for it goes by on the Hub («نظرات مشتری‌ها راضی‌ان یا نه» → sentiment).

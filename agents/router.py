@@ -208,6 +208,10 @@ def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
     if tool in ("search_models", "search_datasets", "catalog", "plan_goal") and not args.get("task"):
         # A goal names no task; the task head reads it from what the user wants done.
         found = (model or intent.get_model()).task(text)
+        if not found and tool == "plan_goal":  # a plan needs a task: everyday words for what the goal does
+            from agents.arguments import task_hint
+
+            found = task_hint(text)
         if found:
             args["task"] = found
     if tool in JOB_TOOLS and "job_id" not in args:

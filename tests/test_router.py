@@ -256,6 +256,9 @@ def test_texts_and_files_come_from_the_sentence():
         ("export_model", "از خروجیِ ترین شماره‌ی هشت یه نسخه‌ی تی‌اف‌لایت بساز", {"model": "8", "format": "tflite"}),
         ("plan_goal", "خب میخوام یه چیزی که خلاصه کنه نه ببخشید ترجمه کنه گزارشای انگلیسی رو", {"task": "translation"}),
         ("plan_goal", "یه اسپیچ تو تکست واسه کال سنتر که مکالمه ها رو ترنسکرایب کنه", {"task": "automatic-speech-recognition"}),
+        ("plan_goal", "یه مدل named entity recognition برای قراردادها", {"task": "token-classification"}),
+        ("plan_goal", "سمنتیک سرچ روی مقاله‌های کتابخونه‌مون", {"task": "sentence-similarity"}),
+        ("plan_goal", "یه مدل جنریتیو که توضیح محصول بنویسه", {"task": "text-generation"}),
         ("download", "این لینکو دانلود کن: https://huggingface.co/datasets/persiannlp/parsinlu_sentiment",
          {"repo_id": "persiannlp/parsinlu_sentiment", "repo_type": "dataset"}),
         ("model_info", "https://huggingface.co/HooshvareLab/bert-fa-zwnj-base/tree/v2 مشخصات همین ریویژن رو بده",
@@ -287,6 +290,23 @@ def test_a_story_then_the_request_is_read_from_its_last_sentence():
     assert _last_sentence("فایل a.wav رو به متن تبدیل کن") is None  # one sentence; a file name is not a full stop
     # A name said in the story fills the request's empty argument.
     assert route("لامای فارسی هست؟ تو هاب بگرد ببین").args["query"] == "llama"
+
+
+@pytest.mark.parametrize(("text", "tag"), [
+    ("یه چیزی می‌خوام که ضبط کلاسام رو تایپ کنه", "automatic-speech-recognition"),
+    ("یه چیزی که متن قراردادا رو با صدای مرد بخونه", "text-to-speech"),
+    ("یه چیزی که ایمیلای انگلیسی تامین‌کننده‌ها رو فارسی کنه", "translation"),
+    ("سوالای تکراری انجمن رو پیدا کنه", "sentence-similarity"),
+    ("یه چیزی که گزارشای ده صفحه‌ای رو کوتاه کنه", "summarization"),
+    ("یه چیزی که ایمیلا رو دسته کنه نه ببخشید جواب ایمیلا رو خودش بنویسه", "text-generation"),
+    ("سلام خوبی", None),
+])
+def test_a_goal_in_everyday_words_implies_its_task(text, tag):
+    """When a goal names no task (and the task head is unsure), what it does said in everyday words decides."""
+    from agents.arguments import task, task_hint
+
+    assert task_hint(text) == tag
+    assert tag is None or task(text) != tag  # the strong names alone do not find it
 
 
 def test_a_goal_becomes_a_plan_for_its_task():
