@@ -51,16 +51,19 @@ def _after_job_word(text: str, pos: int) -> bool:
     return bool(_JOB_WORD.search(text[max(0, pos - 16):pos]))
 
 
-_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه")
+# Spoken and typed corrections; in chats «*۳۱» after a message means "I meant 31", «نه ۸ نه، ۱۸» "not 8: 18".
+_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|(?:نه\s+)?صبر\s+کن(?:ید)?"
+                         r"|(?<!\S)نه\s+[^\s،,]+\s+نه(?=[\s،,])|(?<![\w*])\*(?=[^\s*])")
 
 
 def job_id(text: str) -> int | None:
     """The job's number: the one after a job word if any, else the only standalone number.
 
     A spoken correction («کار چهار نه ببخشید کار پنج») counts what comes after it."""
-    fixed = list(_CORRECTION.finditer(text))
-    if fixed and _numbers(_without_values(text[fixed[-1].end():])):
-        text = text[fixed[-1].end():]
+    for mark in reversed(list(_CORRECTION.finditer(text))):  # «جاب ۴۴ … *۴۵ ببخشید»: the last mark with a number after it
+        if _numbers(_without_values(text[mark.end():])):
+            text = text[mark.end():]
+            break
     found = [(p, v) for p, v in _numbers(_without_values(text)) if 0 < v < 2**31]
     if not found:
         return None
@@ -230,17 +233,21 @@ def search_args(text: str) -> dict[str, Any]:
             words.append(hub_word)
     args["query"] = " ".join(words)
     # A lookahead at every word: «اِ سه تا مدل» must not be consumed from «اِ».
-    counts = re.finditer(r"(?<!\S)(?=([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای)?\s+(?:از\s+)?(?:\S+\s+){0,2}?"
+    counts = re.finditer(r"(?<!\S)(?=([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای)?\s+(?:از\s+)?"
+                         r"(?:[^\s0-9۰-۹٠-٩،,.؛:]+\s+){0,2}?"
                          r"(?:مدل|model|دیتاست|dataset|داده|مجموعه|کورپوس|نتیجه|مورد|گزینه))", text, re.I)
     tops = re.finditer(r"(?:top|تاپ|find|search|فقط)\s*([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)", text, re.I)
     # «پنج تای دیگه», «۳ تا», and a count alone at the end of a terse search («سرچ: ner fa ۵»)
-    some = re.finditer(r"(?<!\S)([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای|تایی)(?!\S)", text)
+    some = re.finditer(r"(?<!\S)([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای|تایی)(?:شو|شون|ش|رو|شم)?(?!\S)", text)
     tail = re.finditer(r"(?:^|[\s،,])([0-9۰-۹٠-٩]{1,2})\s*[.!؟?]*$", text)
     for m in [*counts, *tops, *some, *tail]:
         count = words_to_number([m.group(1)])
         if count and 2 <= count[0] <= 50:
             args["limit"] = count[0]
             break
+    else:
+        if re.search(r"(?:فقط|تنها|only|just)\s+(?:یکی|یکیشو|یک\s+دونه|یه\s+دونه|one|[1۱])(?![\w.])", text, re.I):
+            args["limit"] = 1  # «فقط یکی، همون بهترینش»
     return args
 
 
@@ -449,8 +456,22 @@ def _columns(text: str) -> dict[str, str]:
 _QUOTED = re.compile(r"«([^»]+)»|\"([^\"]+)\"|“([^”]+)”")
 
 
+# Quotes said aloud (speech-recognizer output): «گیومه باز … گیومه بسته», «شروع متن … پایان متن», "quote … unquote".
+_SPOKEN_QUOTES = re.compile(
+    r"(?:گیومه|گیومت|نقل\s*قول)\s+باز(?:\s+(?:می\s*شه|میشه|میکنم|کن))?\s+(.+?)\s+(?:گیومه|گیومت|نقل\s*قول)\s+(?:بسته|ببند)\S*"
+    r"|(?:شروع|اول)\s+(?:متن|جمله)\s+(.+?)\s+(?:پایان|اخر|آخر|تموم|ته)\s+(?:متن|جمله)"
+    r"|(?<![a-z])quote\s+(.+?)\s+(?:end\s+quote|unquote)(?![a-z])", re.I)
+
+
+def spoken_quotes(text: str) -> str:
+    """Quotes said aloud written as «…»."""
+    return _SPOKEN_QUOTES.sub(lambda m: "«" + next(g for g in m.groups() if g) + "»", text)
+
+
 def quoted_or_after_colon(text: str) -> str | None:
-    """A quoted text («…», "…"), or what follows a colon or an arrow; a colon inside the quotes is the text's."""
+    """A quoted text («…», "…", or said aloud), or what follows a colon or an arrow; a colon inside the quotes is the
+    text's."""
+    text = spoken_quotes(text)
     q = _QUOTED.search(text)
     m = re.search(r"(?:[:：←]|->)\s*(.+)$", text, re.S)
     if m and re.match(r"//", m.group(1)):
@@ -489,6 +510,7 @@ _VOICE_SIDE = re.compile(
 
 def speak_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
+    text = spoken_quotes(text)
     said = None
     if m := _SAY_KEY.search(text):
         said = m.group(1)
@@ -585,7 +607,10 @@ def _spoken_try_text(text: str, ref: tuple[str, int] | None) -> str | None:
 def try_args(text: str) -> dict[str, Any]:
     """«مدل کار ۵ رو روی این جمله امتحان کن: …», ««…» رو بده به مدل کار ۳», spoken forms without quotes."""
     args: dict[str, Any] = {}
-    said = quoted_or_after_colon(text)
+    text = spoken_quotes(text)
+    # A quoted text is the one to try, also after a colon («repo: این جمله مثبته؟ «غذا سرد بود»»).
+    q = _QUOTED.search(text)
+    said = next(g for g in q.groups() if g).strip() if q else quoted_or_after_colon(text)
     head = text.replace(said, " ") if said else text
     ref = _model_ref(head)
     if said is None:
@@ -860,9 +885,25 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     if marks:
         last = max(marks, key=lambda m: m.end())
-        for key, value in func(text[last.end():]).items():
-            if key != "task":
+        after = func(text[last.end():])
+        spliced: dict[str, Any] = {}
+        head = text[:last.start()].rstrip(" ،,")
+        if tool not in JOB_ARG_TOOLS and head.split():
+            # «مدل کار هفت نه ببخشید هشت رو بفرست», «با اسم fa-ner نه صبر کن fa-ner-v2»: the new value stands in
+            # for the word before the mark, and the whole sentence says what it is (a name, not a model).
+            spliced = func(head[:len(head) - len(head.split()[-1])] + text[last.end():])
+        for key in dict.fromkeys([*spliced, *after]):
+            if key == "task":
+                continue
+            value = spliced.get(key)
+            if value in (None, ""):
+                value = after.get(key)
+            if value not in (None, "") or key not in args:
                 args[key] = value
     return args
+
+
+# Job numbers have their own reading of corrections (job_id): a number of several words is not one word.
+JOB_ARG_TOOLS = ("job_status", "cancel_job", "resume_job")
 
 

@@ -129,12 +129,13 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "کیو ای", "qa", "درک مطلب",
     )),
     ("summarization", ("خلاصه", "summarization", "summary", "سامری", "چکیده", "سامرایز", "summarize", "جمع بندی")),
-    ("translation", ("ترجمه", "translation", "translate", "مترجم", "ترنسلیت")),
+    ("translation", ("ترجمه", "translation", "translate", "مترجم", "ترنسلیت", "پیکره موازی", "پیکره ی موازی",
+                     "parallel corpus", "متن موازی", "جمله های موازی", "دوزبانه", "bilingual")),
     ("text-classification", (
         "تحلیل احساسات", "احساسات", "احساس", "سنتیمنت", "sentiment", "دسته بندی متن", "طبقه بندی متن",
         "دسته بندی", "طبقه بندی", "classification", "کلاسیفیکیشن", "تشخیص اسپم", "اسپم", "spam", "نظرات مثبت",
         "مثبت و منفی", "مثبت یا منفی", "تشخیص لحن", "تشخیص موضوع", "کلاسیفایر", "classifier", "رضایت", "تشخیص توهین",
-        "توهین", "اخبار جعلی",
+        "توهین", "اخبار جعلی", "toxicity", "toxic", "تاکسیک",
     )),
     ("sentence-similarity", (
         "شباهت", "امبدینگ", "embedding", "بردار جمله", "similarity", "جستجوی معنایی", "سیمیلاریتی", "semantic search",
@@ -144,7 +145,8 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text-generation", (
         "تولید متن", "مدل زبانی", "چت بات", "چتبات", "chatbot", "llm", "text generation", "جنریشن", "گفتگو",
         "مکالمه", "متن بنویسه", "text-generation", "جی پی تی", "gpt", "generative", "جنریتیو", "کپی رایتینگ",
-        "copywriting", "تولید محتوا", "محتوا تولید", "content generation",
+        "copywriting", "تولید محتوا", "محتوا تولید", "content generation", "code generation", "تولید کد",
+        "instruction", "اینستراکشن",
     )),
 )
 
