@@ -52,7 +52,7 @@ def _after_job_word(text: str, pos: int) -> bool:
 
 
 # Spoken and typed corrections; in chats «*۳۱» after a message means "I meant 31", «نه ۸ نه، ۱۸» "not 8: 18".
-_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|(?:نه\s+)?صبر\s+کن(?:ید)?"
+_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|(?:نه\s+)?صبر\s+کن(?:ید)?(?!\S)"
                          r"|(?<!\S)نه\s+[^\s،,]+\s+نه(?=[\s،,])|(?<![\w*])\*(?=[^\s*])")
 
 
@@ -74,6 +74,18 @@ def job_id(text: str) -> int | None:
                 between = text[pos:found[i + 1][0]]
                 if re.search(r"(?<!\S)(?:اِ|ا|ام|اه|یعنی|نه|ببخشید)(?!\S)", between) and len(between.split()) <= 6:
                     return found[i + 1][1]
+            # «کار یک چهار یعنی چهارده», «جاب سه هفت سی و هفت»: digits read one by one, then the whole number.
+            run = [value]
+            for k in range(i + 1, len(found)):
+                gap = text[found[k - 1][0]:found[k][0]].split()[1:]
+                if len(gap) > 3 or any(not re.fullmatch(r"(?:اِ|ا|ام|اه|یعنی|منظورم|همون|خب|\S*[0-9۰-۹٠-٩]\S*|"
+                                                       r"صفر|یک|یه|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|نه|و)", w) for w in gap):
+                    break
+                run.append(found[k][1])
+            digits = "".join(str(v) for v in run[:-1])
+            if len(run) > 2 and digits and str(run[-1]) == digits.lstrip("0")[:len(str(run[-1]))] \
+                    and all(v < 10 for v in run[:-1]):
+                return run[-1]
             return value
     return found[0][1]
 
@@ -307,7 +319,7 @@ def _value_after(text: str, names: str) -> str | None:
 
 
 def _value_before(text: str, names: str) -> str | None:
-    m = re.search(rf"({_NUM}|[^\s،,.؛]+)\s*(?:تا\s*)?(?:{names})", text, re.I)
+    m = re.search(rf"({_NUM}|[^\s،,.؛]+)\s*(?:(?:تا|ta)\s*)?(?:{names})", text, re.I)
     return m.group(1) if m else None
 
 
@@ -336,9 +348,10 @@ def _json_number(value: float) -> int | float:
     return int(value) if value == int(value) else value
 
 
-_EPOCH = r"ایپاک|اپوک|ایپوک|اپاک|ایپاگ|epochs?|ep(?![a-z])|دور|دوره|بار\s+روی\s+کل|ایپک"
+_EPOCH = (r"ایپاک|اپوک|ایپوک|اپاک|ایپاگ|epochs?|ep(?![a-z])|دور|دوره|بار\s+روی\s+کل|ایپک|num_train_epochs|"
+          r"pass(?:es)?(?:\s+over)?|rounds?|times(?=\s*[.,]|$)|dor(?:e|eh)?(?![a-z])")
 _LR = r"لرنی?ن?گ[\s\u200c]*ریت|learning[\s_]*rate|نرخ[\s\u200c]*(?:ی\s*)?یادگی[رز]ی|lr|ال\s*ار"
-_BATCH = (r"[بپ][چج][\s\u200c]*سای[زذر]|batch[\s_]*size|batch|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)"
+_BATCH = (r"[بپ][چج][\s\u200c]*سای[زذر]|per_device_train_batch_size|batch[\s_]*size|batches\s+of|batch(?:-?o)?|bs|اندازه[\s\u200c]*(?:ی|ٔ)?[\s\u200c]*(?:دسته|بچ)"
           r"|بچ|سایز\s*بچ")
 
 
@@ -436,7 +449,7 @@ def _columns(text: str) -> dict[str, str]:
     for key, role in (("text_column", _TEXT_ROLE), ("label_column", _LABEL_ROLE)):
         for pattern in (
             rf"{key}\s*[:=]\s*([\w\-]+)",
-            rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?\s*[:=]?\s*(?:اسمش|به\s*اسم|با\s*نام)?\s*([\w\-]+)",
+            rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?(?:_name)?\s*[:=]?\s*(?:اسمش|به\s*اسم|با\s*نام)?\s*([\w\-]+)",
             rf"ستون[\s\u200c]*(?:ی\s*)?{role}\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام)?\s*{_NAME}",
             rf"ستون\s+{_NAME}\s+(?:حاوی\s+|برای\s+|هم\s+|رو\s+|را\s+)?{role}",
             rf"{role}\S*\s+(?:تو|در|توی)\s+(?:ستون|فیلد)?\s*{_NAME}",
@@ -454,6 +467,8 @@ def _columns(text: str) -> dict[str, str]:
 
 # -- text to speak or to try ---------------------------------------------------------------------------------------------
 _QUOTED = re.compile(r"«([^»]+)»|\"([^\"]+)\"|“([^”]+)”")
+# 'two words or more' in single quotes (English, Finglish); an apostrophe inside a word («ba'd») is no quote.
+_SINGLE_QUOTED = re.compile(r"(?<![\w'])'([^'\n]*\s[^'\n]*)'(?![\w'])")
 
 
 # Quotes said aloud (speech-recognizer output): «گیومه باز … گیومه بسته», «شروع متن … پایان متن», "quote … unquote".
@@ -483,11 +498,11 @@ def quoted_or_after_colon(text: str) -> str | None:
     return None
 
 
-_FILLERS = r"(?:خب|خوب|یعنی|ام|چیزه|اِ|اه|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
+_FILLERS = r"(?:خب|خوب|یعنی|ام|چیزه|اِ|ا|اه|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
 _SPEAK_VERB = re.compile(
     r"(?<!\S)(?:بخونش|بخوانش|بخونید|بخوانید|بخونی|بخون|بخوان|بگو|بگین|بگید|بگی|تلفظ\s+کن|به\s+زبون\s+بیار|پخش\s+کن|speak|say"
     r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو|صوتی\s*(?:ش)?\s*کن|play\s+کن"
-    r"|قرائت\s+(?:کن|کنید|گردد|شود)|🔊)(?:ش)?(?:\s*[؟?])?(?!\S)", re.I)
+    r"|قرائت\s+(?:کن|کنید|گردد|شود)|اعلام\s+(?:کن|کنید)|🔊)(?:ش)?(?:\s*[؟?])?(?!\S)", re.I)
 
 
 def _strip_fillers(text: str) -> str:
@@ -502,7 +517,8 @@ def _strip_fillers(text: str) -> str:
 
 _SAY_KEY = re.compile(r"(?<![A-Za-z])(?:tts|text|متن|جمله)\s*=\s*(.+?)\s*(?=[،,]\s*[^\s=،,]+\s*=|\s+[A-Za-z]+\s*=|$)", re.I)
 # «یه ویس بساز که بگه …», «یه mp3 بده که بگه …», «… بخونه که …»: what the voice is to say follows.
-_THAT_SAYS = re.compile(r"(?:^|\s)(?:که|ک)\s+(?:بگه|بگوید|بخونه|بخواند|بگن)\s+(.+)$|(?:بخونه|بگه)\s+(?:که|ک)\s+(.+)$")
+_THAT_SAYS = re.compile(r"(?:^|\s)(?:که|ک)\s+(?:بگه|بگوید|بخونه|بخواند|بگن)\s+(.+)$|(?:بخونه|بگه)\s+(?:که|ک)\s+(.+)$"
+                        r"|اعلام\s+(?:کن|کنید)(?:\s+(?:با\s+صدای?(?:\s+\S+)?|بلند))?\s+(?:که|ک)\s+(.+)$")
 _VOICE_SIDE = re.compile(
     r"(?<![A-Za-z])(?:(female|woman|زن|زنانه|زنونه|خانم|دختر|فیمیل|فیمل|zan|zanane|zanoone)"
     r"|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر|mard|mardane|mardoone|(?<=وویس )میل|میل(?= وویس)))(?![A-Za-z])", re.I)
@@ -515,7 +531,7 @@ def speak_args(text: str) -> dict[str, Any]:
     if m := _SAY_KEY.search(text):
         said = m.group(1)
     elif m := _THAT_SAYS.search(text):
-        said = m.group(1) or m.group(2)
+        said = m.group(1) or m.group(2) or m.group(3)
     elif m := re.search(r"\s[—–]\s+(.+)$", text):
         said = m.group(1)
     if said is None:
@@ -530,7 +546,9 @@ def speak_args(text: str) -> dict[str, Any]:
         if verbs:
             after = _strip_fillers(text[verbs[-1].end():])
             before = _strip_fillers(text[: verbs[0].start()])
-            said = after or before
+            # «آب ساعت دو قطعه اینو بلند بخون برای همه»: «اینو» points back at the text said before it.
+            pointed = re.search(r"(?<!\S)(?:اینو|این\s+(?:رو|را)|اینا\s+رو)(?!\S)", text[: verbs[0].start()])
+            said = before if pointed and before else after or before
     if said:
         args["text"] = said.strip(" «»\"'.،:")
     head = text.replace(said, " ") if said else text
@@ -582,7 +600,7 @@ def _model_ref(text: str) -> tuple[str, int] | None:
     fixed = list(_CORRECTION.finditer(text))
     start = fixed[-1].end() if fixed else 0
     for m in _JOB_REF.finditer(text, start):
-        tokens = text[m.end():].split()
+        tokens = [t.rstrip("،,.;:؛!?؟") or t for t in text[m.end():].split()]  # «job 9; put it …»
         number = words_to_number(tokens[:6]) if tokens else None
         if number and 0 < number[0] < 2**31:
             end = m.end()
@@ -609,10 +627,15 @@ def try_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     text = spoken_quotes(text)
     # A quoted text is the one to try, also after a colon («repo: این جمله مثبته؟ «غذا سرد بود»»).
-    q = _QUOTED.search(text)
+    q = _QUOTED.search(text) or _SINGLE_QUOTED.search(text)
     said = next(g for g in q.groups() if g).strip() if q else quoted_or_after_colon(text)
+    if said is None and (m := re.match(r"(.+?)\s+(?:اینو|اینا\s+رو|این\s+(?:جمله|متن|پیام)?\s*(?:رو|را))\s+(.+)$", text)) \
+            and _model_ref(m.group(2)) and len(_strip_fillers(m.group(1)).split()) >= 2:
+        said = _strip_fillers(m.group(1))  # «بسته دیر رسید اینو بده به مدل کار دوازده»
     head = text.replace(said, " ") if said else text
     ref = _model_ref(head)
+    if ref is None and said and len(numbers := _numbers(_without_values(head))) == 1:
+        ref = (str(numbers[0][1]), -1)  # «"…" → ۹؟», «پیش‌بینی ۷ برای «…»»
     if said is None:
         said = _spoken_try_text(text, ref)
     if said:
@@ -676,11 +699,11 @@ def export_args(text: str) -> dict[str, Any]:
 _FORMATS = [(name, re.compile(pattern, re.I)) for name, pattern in (
     ("onnx", r"onn?x|onxx|اُ?و?نیکس|او\s*ان\s*ان\s*ایکس"),
     ("gguf", r"gguf|جی\s*جی\s*یو\s*اف"),
-    ("torchscript", r"torch\s*script|تورچ\s*اسکریپت"),
+    ("torchscript", r"torch\s*script|تورچ\s*اسکریپت|trace[ds]?(?:-?shode)?|jit"),
     ("tflite", r"tf\s*lite|tensorflow\s*lite|تی\s*اف\s*لایت|تنسور\s*فلو\s*لایت"),
-    ("coreml", r"core\s*ml|کور\s*ام\s*ال"),
+    ("coreml", r"core\s*ml|کور\s*ام\s*ال|\.?mlmodel|\.?mlpackage"),
     ("openvino", r"open\s*vino|اوپن\s*وینو|اپن\s*وینو"),
-    ("tensorrt", r"tensor\s*rt|تنسور\s*آر\s*تی"),
+    ("tensorrt", r"tensor\s*rt|تنسور\s*آر\s*تی|trt|\.engine(?![a-z])"),
     ("safetensors", r"safe\s*tensors?|سیف\s*تنسور"),
 )]
 
@@ -707,7 +730,7 @@ def compare_args(text: str) -> dict[str, Any]:
     for pos, value in _numbers(blank):
         after = blank[pos:].split(None, 1)
         rest = after[1] if len(after) > 1 else ""
-        if re.match(r"(?:تا|تای)(?!\S)", rest) or re.match(r"(?:مدل|model)", rest) and not _after_job_word(blank, pos):
+        if re.match(r"(?:تا|تای|ta)(?!\S)", rest) or re.match(r"(?:مدل|model)", rest) and not _after_job_word(blank, pos):
             continue  # «دو تا مدل», «سه مدل»: a count, not a job
         if 0 < value < 2**31:
             found.append((pos, str(value)))
@@ -721,7 +744,9 @@ def compare_args(text: str) -> dict[str, Any]:
 _UNREAD = ("نخونده", "نخوانده", "نخنده", "نخوندم", "جدید", "تازه", "unread", "new", "ندیده", "ندیدم", "انرید",
            "خواندهنشده", "خوندهنشده", "سیننشده", "سیننکرده", "unseen", "مشاهدهنشده", "چیزیاومده", "اخرینبار",
            "مطالعهنشده", "pending", "تازهای", "نبودم", "خبرنداشت", "بیخبر", "ازدستندادم", "ازدستدادم", "miss",
-           "jadid", "tazeh", "taze", "نیونوتیف", "نیومسیج", "نیواعلان", "نیوپیام")
+           "jadid", "tazeh", "taze", "نیونوتیف", "نیومسیج", "نیواعلان", "نیوپیام",
+           # the red dot or the count on the bell: new ones
+           "قرمز", "شمارنده", "عددروی", "عددبالای", "تاییکهکنار", "badge")
 # «جدیدا نه، همه رو بیار»: the unread ones declined.
 _NOT_UNREAD = re.compile(r"(?:جدید|تازه|نخونده|نخوانده)\S{0,3}\s+(?:نه|نباشه|نه\s*فقط)(?!\S)")
 
@@ -801,16 +826,21 @@ def goal_args(text: str) -> dict[str, Any]:
 
 
 _PUSH_NAME = re.compile(r"(?:(?:repo\s*)?name|اسم|نام|repo|ریپو|مخزن|عنوان|(?<![a-z])esm)\S{0,3}"
-                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|کن|bezar|bezarid))*\s*[«\"']?"
+                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|کن|bezar|bezarid|bashe|called|named|is|hast|هم))*\s*[«\"']?"
                         r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)", re.I)
-_PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi", re.I)
-_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|khososi", re.I)
+# «… as persian-news-topics», «called bank-fraud-sms», «under team-fa/x», «esmesh bashe backup-kar10»: a word shaped
+# like a repo name (a dash, slash, underscore or digit in it).
+_PUSH_NAME_EN = re.compile(r"(?<![a-z])(?:called|named|as|under|bashe)\s+[«\"']?"
+                           r"([A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)*(?:[._/-]|\d)[A-Za-z0-9._/-]*)", re.I)
+_PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi|همگانی|برای\s*همه\s*باز|قفلش\s*نکن|"
+                     r"هر\s*کی\s*خواست|anyone\s+can|hamegani", re.I)
+_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|khososi|khosoosi|مخفی|makhfi|hidden|پنهان", re.I)
 
 
 def push_args(text: str) -> dict[str, Any]:
     """The model (a job number or folder), the repo name it goes to, and public or private."""
     args: dict[str, Any] = {}
-    m = _PUSH_NAME.search(text)
+    m = _PUSH_NAME.search(text) or _PUSH_NAME_EN.search(text)
     span = (m.start(1), m.end(1)) if m else None
     if span is None:
         ids = list(REPO_ID.finditer(text))
@@ -827,8 +857,9 @@ def push_args(text: str) -> dict[str, Any]:
         args["private"] = True  # «عمومی نباشه»
     elif public:
         args["private"] = False
-    elif _PRIVATE.search(text):
-        args["private"] = True
+    elif private := _PRIVATE.search(text):
+        # «خصوصی نباشه»: not private is public
+        args["private"] = not re.match(r"\s*(?:نباشه|نباشد|نشه|نکن|not)", text[private.end():])
     return args
 
 
@@ -885,22 +916,36 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     if marks:
         last = max(marks, key=lambda m: m.end())
-        after = func(text[last.end():])
-        spliced: dict[str, Any] = {}
-        head = text[:last.start()].rstrip(" ،,")
-        if tool not in JOB_ARG_TOOLS and head.split():
-            # «مدل کار هفت نه ببخشید هشت رو بفرست», «با اسم fa-ner نه صبر کن fa-ner-v2»: the new value stands in
-            # for the word before the mark, and the whole sentence says what it is (a name, not a model).
-            spliced = func(head[:len(head) - len(head.split()[-1])] + text[last.end():])
-        for key in dict.fromkeys([*spliced, *after]):
-            if key == "task":
+        said_after, head = text[last.end():], text[:last.start()].rstrip(" ،,")
+        spliced: dict[str, Any] | None = None
+        # «مدل کار هفت نه ببخشید هشت رو بفرست», «با اسم fa-ner نه صبر کن fa-ner-v2»: the new value stands in for the
+        # word before the mark, and the whole sentence says what it is (a name, not a model). Not when «یعنی» already
+        # corrected it («مردونه بخون یعنی زنونه اشتباه گفتم»), nor for job numbers (a number may be several words).
+        if tool not in JOB_ARG_TOOLS and head.split() and not re.search(r"(?<!\S)یعنی\s+\S+$", head):
+            spliced = func(head[:len(head) - len(head.split()[-1])] + said_after)
+        after = func(said_after)
+        for key, value in list(after.items()):
+            if key in ("task", "goal"):  # a goal is the whole message; the task has its own reading of corrections
                 continue
-            value = spliced.get(key)
-            if value in (None, ""):
-                value = after.get(key)
+            if spliced is not None and (any(k != key and v == value for k, v in spliced.items())
+                                        or key == "models" and spliced.get(key)):
+                del after[key]  # read in the whole sentence, the value has another role, or more models were named
+                continue
             if value not in (None, "") or key not in args:
                 args[key] = value
+        for key, value in (spliced or {}).items():
+            if key in ("task", "goal") or value in (None, "") or after.get(key) not in (None, ""):
+                continue
+            full = args.get(key)
+            if full != value and (full in (None, "") or key in _CORRECTABLE or any(
+                    k != key and v == full for k, v in spliced.items())):
+                args[key] = value
     return args
+
+
+# Values a correction said alone («هشت») stands in for: what the whole sentence read before the mark is replaced.
+_CORRECTABLE = ("model", "name", "repo_id", "audio", "format", "models", "voice", "text", "dataset", "base_model",
+                "epochs", "batch_size", "learning_rate", "revision", "url")
 
 
 # Job numbers have their own reading of corrections (job_id): a number of several words is not one word.
