@@ -233,9 +233,21 @@ def search_args(text: str) -> dict[str, Any]:
     args.update({k: v for k, v in from_url.items() if k != "query"})
     text = HUB_SEARCH_URL.sub(" ", text)
     words: list[str] = from_url.get("query", "").split()
-    for latin in re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]*", _without_urls(text)):
-        w = latin.lower()
-        if w not in _LATIN_STOP and w not in words and not _is_task_word(w):
+    latins = re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]*", _without_urls(text))
+    # A sentence in English or Finglish: only names are search words («SQuAD», «CNN/DailyMail», «whisper»), not the
+    # sentence's other words.
+    prose = len(latins) >= 6
+    families = {hub for _, hub in _FAMILY_NAMES} | {hub for hub, _ in TOPICS}
+    from agents.intent import _LATIN_SUFFIX
+
+    for latin in latins:
+        w = latin.lower().rstrip(".")
+        head, _, tail = w.rpartition("-")
+        if head and tail in _LATIN_SUFFIX:
+            w = head  # «whisper-haye», «bert-e»: a Persian ending on a name is not part of it
+        if prose and not (re.search(r"[0-9_/]|.[A-Z]|^[A-Z]{2,}", latin) or w.split("-")[0] in families):
+            continue
+        if w not in _LATIN_STOP and w not in words and not _is_task_word(w) and not _persian_in_latin(w):
             words.append(w)
     for persian, hub_word in _FAMILY_NAMES:
         if _names_in((persian,), text) and hub_word not in " ".join(words):
@@ -250,7 +262,7 @@ def search_args(text: str) -> dict[str, Any]:
                          r"(?:مدل|model|دیتاست|dataset|داده|مجموعه|کورپوس|نتیجه|مورد|گزینه))", text, re.I)
     tops = re.finditer(r"(?:top|تاپ|find|search|فقط)\s*([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)", text, re.I)
     # «پنج تای دیگه», «۳ تا», and a count alone at the end of a terse search («سرچ: ner fa ۵»)
-    some = re.finditer(r"(?<!\S)([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای|تایی)(?:شو|شون|ش|رو|شم)?(?!\S)", text)
+    some = re.finditer(r"(?<!\S)([0-9۰-۹٠-٩]+|[^\s0-9۰-۹٠-٩]+)\s*(?:تا|تای|تایی|ta)(?:شو|شون|ش|رو|شم)?(?!\S)", text)
     tail = re.finditer(r"(?:^|[\s،,])([0-9۰-۹٠-٩]{1,2})\s*[.!؟?]*$", text)
     for m in [*counts, *tops, *some, *tail]:
         count = words_to_number([m.group(1)])
@@ -261,6 +273,22 @@ def search_args(text: str) -> dict[str, Any]:
         if re.search(r"(?:فقط|تنها|only|just)\s+(?:یکی|یکیشو|یک\s+دونه|یه\s+دونه|one|[1۱])(?![\w.])", text, re.I):
             args["limit"] = 1  # «فقط یکی، همون بهترینش»
     return args
+
+
+_ENGLISH_STOP = frozenset(
+    "i need any want looking is are there which what can you my our we like get give one ones something anything an "
+    "about from that this these those or not no yes it its do does have has any some more most o be ke va ba az ro ra "
+    "ham tosh".split())
+
+
+def _persian_in_latin(word: str) -> bool:
+    """A Persian word typed in Latin letters («mikham», «dade-ye», «comment-ha») or an English word of the sentence's
+    frame («need», «any»): not what the Hub is searched with. Hub names and topics are not in the Finglish table."""
+    from agents.intent import _latin_words
+
+    table = _latin_words()
+    head = word.split("-")[0].strip(".,;:!?'\"")
+    return word in _ENGLISH_STOP or (word in table or head in table) and head not in ("voice", "common")
 
 
 def _is_task_word(word: str) -> bool:

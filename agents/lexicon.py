@@ -111,7 +111,7 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text-to-speech", (
         "متن به گفتار", "متن به صدا", "متن به صوت", "تبدیل متن به", "سنتز گفتار", "تولید گفتار", "تولید صدا",
         "به صدا تبدیل", "به گفتار تبدیل", "صدا بسازه", "بلند بخونه", "tts", "text-to-speech",
-        "text to speech", "تی تی اس", "گوینده", "تکست تو اسپیچ",
+        "text to speech", "تی تی اس", "گوینده", "تکست تو اسپیچ", "voice cloning", "single speaker",
     )),
     ("automatic-speech-recognition", (
         "تشخیص گفتار", "گفتار به متن", "صوت به متن", "صدا به متن", "بازشناسی گفتار", "شناسایی گفتار", "تبدیل گفتار",
@@ -121,7 +121,7 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("token-classification", (
         "موجودیت", "نامدار", "ان ای ار", "ner", "اسامی خاص", "اسم های خاص", "برچسب گذاری نقش", "token classification",
-        "پی او اس", "pos tagging", "اسم اشخاص", "اسم ادم", "named entity", "entity recognition", "entity extraction",
+        "پی او اس", "pos tagging", "اسم اشخاص", "اسم ادم", "bio tagging", "named entity", "entity recognition", "entity extraction",
         "نیمد انتیتی", "نیم انتیتی", "انتیتی", "استخراج موجودیت",
     )),
     ("question-answering", (
@@ -135,18 +135,17 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "تحلیل احساسات", "احساسات", "احساس", "سنتیمنت", "sentiment", "دسته بندی متن", "طبقه بندی متن",
         "دسته بندی", "طبقه بندی", "classification", "کلاسیفیکیشن", "تشخیص اسپم", "اسپم", "spam", "نظرات مثبت",
         "مثبت و منفی", "مثبت یا منفی", "تشخیص لحن", "تشخیص موضوع", "کلاسیفایر", "classifier", "رضایت", "تشخیص توهین",
-        "توهین", "اخبار جعلی", "toxicity", "toxic", "تاکسیک",
+        "توهین", "اخبار جعلی", "toxicity", "toxic", "تاکسیک", "intent detection", "تشخیص نیت", "classify",
     )),
     ("sentence-similarity", (
         "شباهت", "امبدینگ", "embedding", "بردار جمله", "similarity", "جستجوی معنایی", "سیمیلاریتی", "semantic search",
-        "سمنتیک سرچ", "پارافریز", "paraphrase", "هم معنی", "هم معنا", "duplicate", "داپلیکیت",
+        "سمنتیک سرچ", "پارافریز", "paraphrase", "هم معنی", "هم معنا", "duplicate", "داپلیکیت", "sts",
     )),
-    ("fill-mask", ("جای خالی", "fill-mask", "ماسک", "مدل زبانی پوشیده")),
+    ("fill-mask", ("جای خالی", "fill-mask", "fill mask", "ماسک", "مدل زبانی پوشیده", "masked language", "mlm")),
     ("text-generation", (
         "تولید متن", "مدل زبانی", "چت بات", "چتبات", "chatbot", "llm", "text generation", "جنریشن", "گفتگو",
         "مکالمه", "متن بنویسه", "text-generation", "جی پی تی", "gpt", "generative", "جنریتیو", "کپی رایتینگ",
         "copywriting", "تولید محتوا", "محتوا تولید", "content generation", "code generation", "تولید کد",
-        "instruction", "اینستراکشن",
     )),
 )
 
