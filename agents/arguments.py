@@ -933,7 +933,8 @@ _SPOKEN_FIX = re.compile(r"(?:(?<=\s)|^)(?:اِ\s+)?نه\s+(?=\S)")
 
 
 def extract(tool: str, text: str) -> dict[str, Any]:
-    """The tool's arguments; after a spoken correction («a.wav نه ببخشید b.wav») the later value wins."""
+    """The tool's arguments; after a spoken or typed correction («a.wav نه ببخشید b.wav», «*۳۱») the later value
+    wins, read where it stands in the sentence."""
     func = EXTRACTORS.get(tool)
     if func is None:
         return {}
@@ -955,8 +956,7 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         for key, value in list(after.items()):
             if key in ("task", "goal"):  # a goal is the whole message; the task has its own reading of corrections
                 continue
-            if spliced is not None and (any(k != key and v == value for k, v in spliced.items())
-                                        or key == "models" and spliced.get(key)):
+            if spliced is not None and (_other_role(spliced, key, value) or key == "models" and spliced.get(key)):
                 del after[key]  # read in the whole sentence, the value has another role, or more models were named
                 continue
             if value not in (None, "") or key not in args:
@@ -965,10 +965,14 @@ def extract(tool: str, text: str) -> dict[str, Any]:
             if key in ("task", "goal") or value in (None, "") or after.get(key) not in (None, ""):
                 continue
             full = args.get(key)
-            if full != value and (full in (None, "") or key in _CORRECTABLE or any(
-                    k != key and v == full for k, v in spliced.items())):
+            if full != value and (full in (None, "") or key in _CORRECTABLE or _other_role(spliced, key, full)):
                 args[key] = value
     return args
+
+
+def _other_role(reading: dict[str, Any], key: str, value: Any) -> bool:
+    """Whether this text value stands under another key in the reading («fa-ner-v2» is the name, not the model)."""
+    return isinstance(value, str) and bool(value) and any(k != key and v == value for k, v in reading.items())
 
 
 # Values a correction said alone («هشت») stands in for: what the whole sentence read before the mark is replaced.
