@@ -35,7 +35,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             if word.isascii():
                 if _after_job_word(text, tokens[i][0]):
                     out.append((tokens[i][0], value))
-            elif not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]):
+            elif not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]) \
+                    or (word in ("سی", "ده") and re.search(r"(?:یعنی|منظورم|ببخشید)\s*$", text[:tokens[i][0]])):
                 out.append((tokens[i][0], value))
             i += used
         else:
@@ -64,11 +65,11 @@ def job_id(text: str) -> int | None:
         if _numbers(_without_values(text[mark.end():])):
             text = text[mark.end():]
             break
-    found = [(p, v) for p, v in _numbers(_without_values(text)) if 0 < v < 2**31]
-    if not found:
+    found = [(p, v) for p, v in _numbers(_without_values(text)) if 0 <= v < 2**31]  # a zero read out: «پنج صفر پنجاه»
+    if not any(v for _, v in found):
         return None
     for i, (pos, value) in enumerate(found):
-        if _after_job_word(_without_values(text), pos):
+        if value and _after_job_word(_without_values(text), pos):
             # «کار ده اِ یازده», «جاب بیست یعنی بیست و یک»: a number said again right after is the one meant.
             if i + 1 < len(found):
                 between = text[pos:found[i + 1][0]]
@@ -87,7 +88,7 @@ def job_id(text: str) -> int | None:
                     and all(v < 10 for v in run[:-1]):
                 return run[-1]
             return value
-    return found[0][1]
+    return next(v for _, v in found if v)
 
 
 def _without_values(text: str) -> str:

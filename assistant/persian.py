@@ -243,13 +243,33 @@ def _compound_value(token: str) -> int | None:
     return total if parts > 1 else None
 
 
+# Spoken Persian ends a number with «is» or the definite «-e»: «کار بیسته», «چهل و یکه», «دوئه», «هفده‌ست». Where the
+# stem plus «ه» is a word of its own (هفته week, شیشه glass, دهه decade, پنجه paw) it counts only after «و».
+_COPULA = re.compile("^(.+?)(?:\u200c?(?:ئه|عه|اِ)|(?<=ه)\u200c?ست|(?<=[^اوی])ه)$")
+_COPULA_WORDS = {"هفته", "شیشه", "دهه", "پنجه", "سیه", "نهه", "صده"}
+
+
+def _without_copula(token: str, after_and: bool) -> str | None:
+    m = _COPULA.match(token)
+    if not m or (token in _COPULA_WORDS and not after_and):
+        return None
+    stem = m.group(1)
+    return stem if stem in _HUNDREDS or stem in _TENS or stem in _UNITS or _compound_value(stem) else None
+
+
 def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
-    """«بیست و سه» → (23, tokens used); digits too; number words in Latin letters («twelve», «bist o yek»). None when
-    the first token is not a number."""
+    """«بیست و سه» → (23, tokens used); digits too; number words in Latin letters («twelve», «bist o yek»), and a
+    number said with «is» at its end («بیسته»). None when the first token is not a number."""
     total, used, seen = 0, 0, False
     i = 0
     while i < len(tokens):
         tok = _number_word(tokens[i])
+        ended = False
+        if not tok.isascii() and tok not in _UNITS and tok not in _TENS and tok not in _HUNDREDS \
+                and not _compound_value(tok):
+            stem = _without_copula(tok, seen)
+            if stem:
+                tok, ended = stem, True
         compound = None if tok.isascii() else _compound_value(tok)
         if tok in _HUNDREDS or tok in _TENS or tok in _UNITS or compound:
             value = compound or _HUNDREDS.get(tok) or _TENS.get(tok) or _UNITS[tok]
@@ -257,7 +277,7 @@ def words_to_number(tokens: list[str]) -> tuple[int, int] | None:
                 break  # «سه چهار» is two numbers
             total += value
             seen, used = True, i + 1
-            if i + 2 < len(tokens) and tokens[i + 1] in ("و", "o", "va"):
+            if not ended and i + 2 < len(tokens) and tokens[i + 1] in ("و", "o", "va"):
                 i += 2
                 continue
             break

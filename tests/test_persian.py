@@ -83,7 +83,9 @@ def test_jalali_date():
 
 @pytest.mark.parametrize(
     ("words", "value"),
-    [("بیست و سه", 23), ("سی‌وپنج", 35), ("بیست‌ودو", 22), ("صدوده", 110), ("نودونه", 99), ("دو", 2), ("نود", 90)],
+    [("بیست و سه", 23), ("سی‌وپنج", 35), ("بیست‌ودو", 22), ("صدوده", 110), ("نودونه", 99), ("دو", 2), ("نود", 90),
+     # said with «is» or the definite «-e» at the end: «کار بیسته», «منظورم چهل و یکه»
+     ("بیسته", 20), ("چهل و یکه", 41), ("سی و دوئه", 32), ("هفده‌ست", 17), ("پنجاهه", 50), ("بیست و هفته", 27)],
 )
 def test_number_words_apart_or_written_as_one(words, value):
     from assistant.persian import words_to_number
@@ -91,7 +93,7 @@ def test_number_words_apart_or_written_as_one(words, value):
     assert words_to_number(words.split())[0] == value
 
 
-@pytest.mark.parametrize("word", ["ودو", "بیستو", "دوبیست", "سی‌وسی"])
+@pytest.mark.parametrize("word", ["ودو", "بیستو", "دوبیست", "سی‌وسی", "هفته", "شیشه", "دهه", "دوره", "دست"])
 def test_a_word_that_only_looks_like_a_number_is_none(word):
     from assistant.persian import words_to_number
 
