@@ -553,6 +553,17 @@ _VOICE_SIDE = re.compile(
     r"|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر|mard|mardane|mardoone|(?<=وویس )میل|میل(?= وویس)))(?![A-Za-z])", re.I)
 
 
+# Words that point at a text or ask politely but say none: «یه چیزی بخون», «متنمو به گفتار تبدیل کن», «بی‌زحمت اینو بخون».
+_POINTERS = frozenset("""یه یک چیزی یهچیزی اینو این اینرو اون اونو رو را متن متنمو متنم متنو جمله جملمو جملهمو جملهرو
+    جملهای یهجمله میشه بیزحمت لطفا لطفاً برام واسم برای من با صدا صوت صدای بلند صداتو tts هم خب اِ ا ببین یعنی بگی بخونی
+    یکی دیگه something this it please""".split())
+
+
+def _only_pointers(said: str) -> bool:
+    words = re.sub(r"[«»\"'.،:؟?!]", " ", said.replace(ZWNJ, "")).split()
+    return bool(words) and all(w.lower() in _POINTERS for w in words)
+
+
 def speak_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     text = spoken_quotes(text)
@@ -578,6 +589,8 @@ def speak_args(text: str) -> dict[str, Any]:
             # «آب ساعت دو قطعه اینو بلند بخون برای همه»: «اینو» points back at the text said before it.
             pointed = re.search(r"(?<!\S)(?:اینو|این\s+(?:رو|را)|اینا\s+رو)(?!\S)", text[: verbs[0].start()])
             said = before if pointed and before else after or before
+    if said and _only_pointers(said):
+        said = None  # «یه چیزی برام بخون», «اینو با صدا بگو»: no text given yet
     if said:
         args["text"] = said.strip(" «»\"'.،:")
     head = text.replace(said, " ") if said else text
@@ -775,16 +788,26 @@ _UNREAD = ("نخونده", "نخوانده", "نخنده", "نخوندم", "جد
            "مطالعهنشده", "pending", "تازهای", "نبودم", "خبرنداشت", "بیخبر", "ازدستندادم", "ازدستدادم", "miss",
            "jadid", "tazeh", "taze", "نیونوتیف", "نیومسیج", "نیواعلان", "نیوپیام",
            # the red dot or the count on the bell: new ones
-           "قرمز", "شمارنده", "عددروی", "عددبالای", "تاییکهکنار", "badge")
-# «جدیدا نه، همه رو بیار»: the unread ones declined.
-_NOT_UNREAD = re.compile(r"(?:جدید|تازه|نخونده|نخوانده)\S{0,3}\s+(?:نه|نباشه|نه\s*فقط)(?!\S)")
+           "قرمز", "شمارنده", "عددروی", "عددبالای", "تاییکهکنار", "badge",
+           # phone typos of جدید/تازه (ذ beside د, ع beside ه on the keyboard)
+           "جدیذ", "تازع", "نخونر")
+# «جدیدا نه، همه رو بیار», «نه فقط جدیدا، همه رو», «نمی‌خوام فقط جدیدا», «هم خونده هم نخونده», «جدید و قدیمی فرقی
+# نداره», «قبلیا رو هم»: the unread ones declined, or old ones asked for too.
+_NOT_UNREAD = re.compile(r"(?:جدید|تازه|نخونده|نخوانده)\S{0,3}\s+(?:نه|نباشه|نه\s*فقط)(?!\S)"
+                         r"|(?:(?<!\S)نه|نمی\s?خوام|نمیخوام|نه\s+اینکه)\s+فقط\s+(?:جدید|تازه|نخونده|نخوانده)"
+                         r"|(?<!\S)هم\s+(?:خونده|خوانده)\S*\s+هم\s+(?:نخونده|نخوانده)"
+                         r"|(?:قدیمی|قبلی|خونده\s?شده)\S{0,3}\s+(?:\S+\s+){0,2}هم(?!\S)"
+                         r"|جدید\S{0,3}\s+و\s+قدیمی")
+# «از وقتی خوابیدم/رفتم/logout کردم چی اومده»: what came since I was away.
+_SINCE_AWAY = re.compile(r"از\s+وقتی(?:\s+که)?\s+(?:\S+\s+){0,2}\S+(?:دم|تم|ستم|بودم|شدم|کردم|زدم)(?!\S)")
 
 
 def notifications_args(text: str) -> dict[str, Any]:
     flat = squash(text)
     if _NOT_UNREAD.search(canonical(text)):
         return {}
-    return {"unread_only": True} if any(w in flat for w in _UNREAD) else {}
+    unread = any(w in flat for w in _UNREAD) or _SINCE_AWAY.search(canonical(text))
+    return {"unread_only": True} if unread else {}
 
 
 def list_jobs_args(text: str) -> dict[str, Any]:
@@ -892,8 +915,51 @@ def push_args(text: str) -> dict[str, Any]:
     return args
 
 
+# «کار ۳ بمونه، ۴ رو کنسل کن», «ترین ۱۵ رو نمی‌خوام بکشی، ۱۷ رو بکش», «اونی که خرابه ۱۹ ـه، اونو کنسل کن»: with numbers
+# in several clauses, the one whose clause stops or resumes (not negated) is meant.
+_ACT = re.compile(r"(?<!\S)(?:لغو|کنسل|متوقف|استاپ)\S*\s+(?:کن|کنید|کنین|بکن|کنی)(?!\S)"
+                  r"|(?<!\S)(?:ادامه|رزیوم)\S*\s+(?:بده|بدید|بدین|بدی|کن|کنید)(?!\S)|از\s+سر\s+بگیر"
+                  r"|(?<![a-z])(?:cancel|kill|stop|resume)(?![a-z])|(?<!\S)(?:بکش|ببند|بکشش|ببندش)(?!\S)", re.I)
+_ACT_DENIED = re.compile(r"(?:نمی\s?خوام|نمیخوام|نباید|دست\s+نزن|نکن|نکش|نبند)")
+_CLAUSES = re.compile(r"\s*[،,؛;.]\s*")
+_AND = re.compile(r"\s+(?:و|ولی|اما)\s+")
+
+
+def _clauses(text: str) -> list[str]:
+    """Clauses split at punctuation and at «و/ولی/اما», but not inside a number («بیست و دو»)."""
+    pieces: list[str] = []
+    for part in _CLAUSES.split(text):
+        start = 0
+        for m in _AND.finditer(part):
+            before = part[start:m.start()].split()
+            if before and words_to_number(before[-1:]) is None:
+                pieces.append(part[start:m.start()])
+                start = m.end()
+        pieces.append(part[start:])
+    return [p for p in pieces if p.strip()]
+
+
+def _acted_job(text: str) -> int | None:
+    pieces = _clauses(text)
+    numbered = [job_id(p) for p in pieces]
+    if sum(n is not None for n in numbered) < 2:
+        return None
+    # «۲۰ را لغو و ۱۸ را از سر بگیرید»: a verb shared with the next clause acts too (two actions: not decided here)
+    acted = [i for i, p in enumerate(pieces) if (_ACT.search(p) or re.search(r"(?:لغو|کنسل|متوقف)\s*$", p))
+             and not _ACT_DENIED.search(p)]
+    if len(acted) != 1:
+        return None
+    i = acted[0]
+    if numbered[i] is not None:
+        return numbered[i]
+    earlier = [n for n in numbered[:i] if n is not None]
+    return earlier[-1] if earlier else None  # «جاب ۱۰ رو ولی کنسل کن», «… ۱۹ ـه، اونو کنسل کن»
+
+
 def job_args(text: str) -> dict[str, Any]:
-    number = job_id(text)
+    number = _acted_job(text)
+    if number is None:
+        number = job_id(text)
     return {"job_id": number} if number is not None else {}
 
 
@@ -944,6 +1010,11 @@ def extract(tool: str, text: str) -> dict[str, Any]:
     if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models",
                     "export_model", "plan_goal", "push_model"):
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
+    # Not a correction: a mark inside quotes («بگو "نه ببخشید دیر شد"»), with nothing after it («… صبر کنید») or
+    # nothing before it («نه فقط جدیدا، همه رو»).
+    quoted = [m.span() for m in re.finditer(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", text)]
+    marks = [m for m in marks if text[m.end():].strip(" .،,!؟?؛") and text[:m.start()].strip(" .،,!؟?؛")
+             and not any(a < m.start() and m.end() < b for a, b in quoted)]
     if marks:
         last = max(marks, key=lambda m: m.end())
         said_after, head = text[last.end():], text[:last.start()].rstrip(" ،,")

@@ -262,6 +262,17 @@ def test_texts_and_files_come_from_the_sentence():
         ("resume_job", "کار چهار یک منظورم چهل و یکه رو ادامه بده", {"job_id": 41}),
         ("resume_job", "یعنی کار پنج صفر پنجاه رو ادامه بده", {"job_id": 50}),
         ("cancel_job", "کار یک صفر یعنی ده رو لغو کن", {"job_id": 10}),
+        # with numbers in several clauses, the clause that stops or resumes is meant
+        ("cancel_job", "کار ۳ بمونه، ۴ رو کنسل کن", {"job_id": 4}),
+        ("cancel_job", "ترین ۱۵ رو نمی‌خوام بکشی، ۱۷ رو بکش", {"job_id": 17}),
+        ("cancel_job", "دانلود ۲ داره درست میاد؛ اونی که خرابه ۱۹ ـه، اونو کنسل کن", {"job_id": 19}),
+        ("resume_job", "دانلود ۶ تموم شده و ۱۱ رو ادامه بده", {"job_id": 11}),
+        ("cancel_job", "کار بیست و دو رو لغو کن", {"job_id": 22}),
+        ("notifications", "اعلان تازع دارم؟", {"unread_only": True}),
+        ("notifications", "از وقتی خوابیدم چی اومده برام", {"unread_only": True}),
+        # a mark with nothing after it, or inside quotes, corrects nothing
+        ("speak", "turn this into audio: لطفاً چند لحظه صبر کنید", {"text": "لطفا چند لحظه صبر کنید"}),
+        ("speak", "بگو «نه ببخشید دیر شد»", {"text": "نه ببخشید دیر شد"}),
         ("push_model", "کار ۳ رو با اسم news-clf نه صبر کن news-clf-v2 بفرست رو هاب", {"model": "3", "name": "news-clf-v2"}),
         ("push_model", "مدل کار دو نه ببخشید سه رو آپلود کن", {"model": "3"}),
         ("try_model", "مدل کار ۴ رو روی گیومه باز هوا خیلی گرمه گیومه بسته امتحان کن", {"model": "4", "text": "هوا خیلی گرمه"}),
@@ -314,6 +325,22 @@ def test_arguments_as_people_give_them(tool, text, want):
     got = extract(tool, normalize(text))
     keep = ("revision", "format", "name", "kind")
     assert {k: v for k, v in got.items() if k in want or k in keep} == want
+
+
+@pytest.mark.parametrize(("tool", "text", "absent"), [
+    ("speak", "یه چیزی برام بخون", "text"),  # a text pointed at or asked for, none given: Dastyar asks for it
+    ("speak", "بی‌زحمت اینو برام بخون", "text"),
+    ("speak", "متنمو به گفتار تبدیل کن", "text"),
+    ("speak", "یه جمله با صدای زن بخون", "text"),
+    ("notifications", "نه فقط جدیدا، همه‌ی اعلانا رو از اول نشون بده", "unread_only"),
+    ("notifications", "هم خونده هم نخونده، همه‌ی نوتیفا رو لیست کن", "unread_only"),
+    ("notifications", "نمی‌خوام فقط جدیدا رو ببینم، اعلانای قبلی رو هم می‌خوام", "unread_only"),
+])
+def test_what_was_not_said_is_not_filled(tool, text, absent):
+    from agents.arguments import extract
+    from assistant.persian import normalize
+
+    assert not extract(tool, normalize(text)).get(absent)
 
 
 def test_a_story_then_the_request_is_read_from_its_last_sentence():
