@@ -359,12 +359,13 @@ def _matrix(texts: Sequence[str]):
 C = 35.0  # inverse regularization; chosen on held-out families (20 → 35: label accuracy 91.30% → 91.47%; 50 the same)
 # Below SECOND_OPINION (the word model's calibrated top probability) the tuned sentence encoder (agents/encoder.py,
 # agents/finetune.py) is asked too, and the two are mixed, the word model's log-probabilities weighing WORD_SHARE.
-# Chosen on held-out families (classifier label accuracy; word model alone 89.8%, tuned encoder alone 90.1%): asked
-# below 0.7 / 0.8 / 0.9 / 0.95 / always → 92.3 / 92.6 / 92.9 / 93.0 / 93.1% with the word model weighing 0.4 (0.3:
-# 92.6%, 0.5 the same). 0.8 rather than 0.9: at 0.9 the encoder overruled a word model sure at 0.87 that «یه مدل برام
-# آموزش بده» asks for a training (it read «آموزش بده» as "teach me": help); 0.8 asks for ~19% of new messages.
-SECOND_OPINION = 0.8
-WORD_SHARE = 0.4
+# Chosen on held-out families (classifier label accuracy, 15,674 messages; word model alone 88.6%, tuned encoder alone
+# 89.7%): word share 0.4 asked below 0.8 / 0.9 / 0.95 / always → 91.9 / 92.1 / 92.2 / 92.3%; share 0.5 → 92.1 / 92.3 /
+# 92.5 / 92.6%; share 0.3 lower. 0.9 asks for 30% of unseen messages (0.95: 39%), so the median message still never
+# waits for the encoder (~10 ms). An earlier corpus chose 0.8 / 0.4: at 0.9 the encoder then overruled a word model
+# sure at 0.87 that «یه مدل برام آموزش بده» asks for a training; bare requests like it are in the corpus now.
+SECOND_OPINION = 0.9
+WORD_SHARE = 0.5
 
 
 def fit(texts: Sequence[str], labels: Sequence[str], temperature: float = 1.0) -> IntentModel:
