@@ -286,6 +286,17 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
                             pass
         return result
 
+    async def get_thread_author(self, thread_id: str) -> str:
+        """The thread's owner, or "" when it has none (unknown id, or a thread whose first write failed): Chainlit's
+        routes answer "" with 404 where the parent class's ValueError became a 500. A failed query is a 503, so a
+        locked database never reads as "not found" nor lets anyone in."""
+        from fastapi import HTTPException
+
+        rows = await self.execute_sql('SELECT "userIdentifier" FROM threads WHERE "id" = :id', {"id": thread_id})
+        if rows is None:
+            raise HTTPException(status_code=503, detail="history unavailable")
+        return (rows[0].get("userIdentifier") or "") if isinstance(rows, list) and rows else ""
+
     async def create_element(self, element) -> None:
         try:
             if element.path and os.path.getsize(element.path) > MAX_STORED_FILE_BYTES:
