@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agents.intent import canonical
-from agents.lexicon import NICKNAMES, TASKS, TOPICS
+from agents.lexicon import NICKNAMES, TASK_WORDS, TASKS, TOPICS
 from agents.patterns import HF_TOKEN, HUB_REPO_URL, HUB_SEARCH_URL, REPO_ID
 from assistant.persian import ZWNJ, parse_number, to_latin_digits, words_to_number
 
@@ -159,14 +159,44 @@ def _names_in(names: tuple[str, ...], text: str) -> bool:
     return False
 
 
+# Speech and writing as what is turned into the other: «صدای جلسه رو به متن برگردونه», «متن رو به صوت تبدیل کنن»,
+# «ویسامو بکن متن», «seda ro be matn». The direction names the task where the words alone name both.
+_SPEECH = r"(?:صدا|صوت|گفتار|ویس|وویس|پادکست|سخنرانی|مکالمه|تماس|فایل صوتی|voice|audio|speech|sound|seda|soti)"
+_WRITING = r"(?:متن|نوشته|تکست|text|matn|neveshte)"
+_BECOMES = r"(?:\s+\S+){0,8}?\s+(?:به|be|بکن|کن|کنه|کنن|بشه|بشن|شه|بکنه)\s+(?:یه\s+|ye\s+)?"
+_LANGUAGE = (r"(?:فارسی|انگلیسی|عربی|ترکی|فرانسوی|آلمانی|المانی|روسی|چینی|اسپانیایی|ژاپنی|کردی|english|persian|farsi"
+             r"|arabic|german|french|turkish)")
+_CODE = r"(?:en|fa|ar|de|fr|tr|ru|zh|es|ja|eng|fas|per)"
+_TURNED = (
+    ("automatic-speech-recognition", re.compile(rf"(?<!\S){_SPEECH}\S*{_BECOMES}{_WRITING}")),
+    ("text-to-speech", re.compile(rf"(?<!\S){_WRITING}\S*{_BECOMES}{_SPEECH}")),
+    # One language into another, or a pair of codes: «انگلیسی به فارسی», «en-fa», «fa→en».
+    ("translation", re.compile(rf"(?<!\S)({_LANGUAGE})(?:\S*(?:\s+\S+){{0,3}}?\s+(?:به|be|to)\s+|\s*(?:->|→|-|/)\s*)"
+                               rf"(?!\1)(?:زبان\s+|زبون\s+)?{_LANGUAGE}"
+                               rf"|(?<![\w-])({_CODE})\s*(?:-|_|→|->|2|/| to )\s*(?!\2){_CODE}(?![\w-])")),
+)
+
+
+def _turned_into(text: str) -> str | None:
+    canon = canonical(text)
+    found = [(m.start(), tag) for tag, pattern in _TURNED if (m := pattern.search(canon))]
+    return min(found)[1] if found else None
+
+
 def task(text: str) -> str | None:
     """The Hub task a message names; after a spoken correction («صدا بسازه نه نه برعکس صدا رو بنویسه») the one
     named after it."""
     fixed = list(_CORRECTION.finditer(text))
     if fixed and (after := task(text[fixed[-1].end():])):
         return after
+    if turned := _turned_into(text):
+        return turned
     for tag, names in TASKS:
         if _names_in(names, text):
+            return tag
+    canon = canonical(text)
+    for tag, words in TASK_WORDS:
+        if any(re.search(rf"(?<![\w-]){re.escape(canonical(w))}(?:ی|ای|ها|های)?(?![\w-])", canon) for w in words):
             return tag
     return None
 

@@ -149,6 +149,22 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
 )
 
+# Whole words that imply a task when no name above is said, matched as words (never inside one: «چت» is not «چتر»):
+# model families that do only one thing, short forms and loanwords («مدلای چت فارسی», «sum fa news», «mt en-fa»).
+TASK_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("automatic-speech-recognition", ("whisper", "ویسپر", "wav2vec", "wav2vec2", "ویو تو وک", "hubert")),
+    ("text-to-speech", ("speecht5", "vits", "mms-tts", "piper", "کتاب صوتی", "نسخه صوتی", "نسخه ی صوتی")),
+    # «چت» as what a model or data is for, not where messages come from («از چت سایت»: the head decides those).
+    ("text-generation", ("مدل چت", "مدلای چت", "مدل های چت", "دیتاست چت", "دیتای چت", "داده چت", "برای چت",
+                         "chat model", "chat models", "chat dataset", "instruct", "instruction", "اینستراکت",
+                         "اینستراکشن")),
+    ("summarization", ("sum", "summ", "دایجست", "digest", "ری کپ", "recap", "چکیدش", "چکیدشون", "چکیده شون")),
+    ("translation", ("mt", "nmt", "machine translation")),
+    ("fill-mask", ("فیل مسک", "فیل ماسک")),
+    ("question-answering", ("کوئسشن انسرینگ", "کوشن انسرینگ", "question answer")),
+    ("text-classification", ("کلسیفیکیشن", "کلاسیفای", "کلسیفای")),
+)
+
 # Weaker cues, read only when no task is named and the task head is unsure: what a goal does said in everyday words
 # (audio and writing → transcription; a foreign language and Persian → translation …). In this order.
 TASK_CUES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (

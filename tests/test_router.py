@@ -373,6 +373,23 @@ def test_a_goal_in_everyday_words_implies_its_task(text, tag):
     assert tag is None or task(text) != tag  # the strong names alone do not find it
 
 
+@pytest.mark.parametrize(("text", "tag"), [
+    ("مدلی می‌شناسی که صدای یه جلسه‌ی یه‌ساعته رو به متن فارسی برگردونه؟", "automatic-speech-recognition"),
+    ("کدوم مدلای هاب متن رو به صوت تبدیل میکنن؟", "text-to-speech"),
+    ("ویس‌هامو بکن متن", "automatic-speech-recognition"),
+    ("ye model mikham ke seda ro be matn tabdil kone", "automatic-speech-recognition"),
+    ("کامنتای ترکی رو برام به فارسی برگردونه", "translation"),
+    ("دیتاست mt en-fa", "translation"),
+    ("مدلای فارسی رو به ترتیب دانلود بیار", None),
+    ("مدل فارسی به فارسی", None),
+])
+def test_what_is_turned_into_what_names_the_task(text, tag):
+    """Speech and writing, or two languages, with «به» between them: the direction decides ASR or TTS."""
+    from agents.arguments import task
+
+    assert task(text) == tag
+
+
 def test_a_goal_becomes_a_plan_for_its_task():
     r = route("یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام")
     assert r.tool == "plan_goal" and r.args["task"] == "text-classification" and r.args["topic"] == "sentiment"
