@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from agents.dictation import spelled_out
 from agents.intent import canonical
 from agents.lexicon import NICKNAMES, TASK_WORDS, TASKS, TOPICS
 from agents.patterns import HF_TOKEN, HUB_REPO_URL, HUB_SEARCH_URL, REPO_ID
@@ -1029,12 +1030,19 @@ EXTRACTORS: dict[str, Callable[[str], dict[str, Any]]] = {
 _SPOKEN_FIX = re.compile(r"(?:(?<=\s)|^)(?:اِ\s+)?نه\s+(?=\S)")
 
 
+# Tools whose arguments are names a speaker may spell aloud («ویس دات او جی جی»); not the texts to speak or try.
+_DICTATED = frozenset(("download", "transcribe", "start_training", "model_info", "evaluate_model", "push_model",
+                       "export_model", "compare_models", "set_hub_endpoint"))
+
+
 def extract(tool: str, text: str) -> dict[str, Any]:
     """The tool's arguments; after a spoken or typed correction («a.wav نه ببخشید b.wav», «*۳۱») the later value
     wins, read where it stands in the sentence."""
     func = EXTRACTORS.get(tool)
     if func is None:
         return {}
+    if tool in _DICTATED:
+        text = spelled_out(text)
     args = func(text)
     marks = list(_CORRECTION.finditer(text))
     if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models",
