@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from agents.dictation import spelled_out
@@ -196,10 +197,17 @@ def task(text: str) -> str | None:
         if _names_in(names, text):
             return tag
     canon = canonical(text)
-    for tag, words in TASK_WORDS:
-        if any(re.search(rf"(?<![\w-]){re.escape(canonical(w))}(?:ی|ای|ها|های)?(?![\w-])", canon) for w in words):
+    for tag, pattern in _task_words():
+        if pattern.search(canon):
             return tag
     return None
+
+
+@lru_cache(maxsize=1)
+def _task_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """lexicon.TASK_WORDS as whole words (a suffix allowed: «مدلای چت»), one pattern per task."""
+    return tuple((tag, re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(canonical(w)) for w in words)})(?:ی|ای|ها|های)?(?![\w-])"))
+                 for tag, words in TASK_WORDS)
 
 
 def task_hint(text: str) -> str | None:
