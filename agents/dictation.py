@@ -90,23 +90,23 @@ def _match(tokens: list[str], i: int, phrases: list[tuple[list[str], str]]) -> t
     return None
 
 
-def _piece(tokens: list[str], i: int) -> tuple[str, int, bool] | None:
-    """The name part spoken at `i`: (its letters, words used, spelled), or None when the word is not part of a name."""
+def _piece(tokens: list[str], i: int) -> tuple[str, int] | None:
+    """The name part spoken at `i`: (its letters, words used), or None when the word is not part of a name."""
     tok = tokens[i]
     if tok in _STOP:
         return None
     if re.fullmatch(r"[A-Za-z0-9]+", tok):
-        return tok, 1, False
+        return tok, 1
     if tok in _LETTERS:
         letters, j = "", i
         while j < len(tokens) and tokens[j] in _LETTERS:
             letters += _LETTERS[tokens[j]]
             j += 1
-        return letters, j - i, True
+        return letters, j - i
     if found := _match(tokens, i, _WORD_PHRASES):
-        return found[0], found[1], False
+        return found
     if tok in _DIGITS:
-        return _DIGITS[tok], 1, False
+        return _DIGITS[tok], 1
     return None
 
 
