@@ -11,10 +11,8 @@ extension is read from its own table («وی ای وی» → wav); a repo id clo
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from functools import lru_cache
-from pathlib import Path
 
 _SEPARATORS = {
     "دات": ".", "نقطه": ".", "دو نقطه": ":", "بک اسلش": "\\", "اسلش": "/", "اسلاش": "/", "خط تیره": "-", "دش": "-", "آندرلاین": "_", "اندرلاین": "_",
@@ -182,14 +180,10 @@ def _normalize_tokens(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _known_ids() -> tuple[str, ...]:
     from agents.lexicon import NICKNAMES
+    from assistant.services.hub.catalog import catalog
 
     ids = {repo for repo, _, _ in NICKNAMES}
-    catalog = Path(__file__).resolve().parent.parent / "assistant" / "data" / "catalog.json"
-    try:
-        data = json.loads(catalog.read_text(encoding="utf-8"))
-        ids.update(e["id"] for kind in ("models", "datasets") for e in data.get(kind, []))
-    except (OSError, ValueError, KeyError):
-        pass
+    ids.update(entry["id"] for kind in ("model", "dataset") for entry in catalog(kind))
     return tuple(sorted(ids))
 
 
