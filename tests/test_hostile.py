@@ -21,6 +21,17 @@ def test_numbers_beyond_any_float_get_the_arguments_persian_error(text):
     reply = run_agent(text)
     assert not reply.ok and "ورودی درست نیست" in reply.text, reply.text
     assert not LATIN_WORDS.search(reply.text), reply.text
+    # The field is named in Persian first («شمارهٔ کار (`job_id`): …»), not by its code name alone.
+    assert re.search(r"^- [«\u0600-\u06ff]", reply.text, re.M) and "- `" not in reply.text, reply.text
+
+
+def test_every_tool_argument_has_a_persian_name():
+    from prompts import has
+    from tools import list_tools
+
+    missing = {(spec.name, field) for spec in list_tools() for field in spec.args_model.model_fields
+               if not has(f"fields.{field}")}
+    assert not missing, missing
 
 
 @pytest.mark.parametrize("text", [f"/info {TOKEN}!", f"/download {TOKEN}--x", f"/search {TOKEN} bert",

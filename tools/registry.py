@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.identity import current as current_identity
-from prompts import t
+from prompts import has, t
 from tools.commands import BY_TOOL, Command
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,12 @@ def _fa_number(value: Any) -> str:
     return fa_digits(str(value)) if value is not None else ""
 
 
+def _field_label(loc: str) -> str:
+    """«شمارهٔ کار (`job_id`)»: the Persian name first; the code name too, for whoever typed it in a slash command."""
+    top = loc.split(".")[0]
+    return f"{t(f'fields.{top}')} (`{loc}`)" if has(f"fields.{top}") else f"`{loc}`"
+
+
 def bad_args_text(exc: ValidationError) -> str:
     fields = []
     for err in exc.errors():
@@ -147,7 +153,8 @@ def bad_args_text(exc: ValidationError) -> str:
             msg = t(key, limit=_fa_number(ctx.get(name)))
         elif not re.search(r"[\u0600-\u06ff]", msg):
             msg = t("errors.arg_invalid")
-        fields.append(f"- `{loc}`: {msg}" if loc else f"- {msg}")
+        named = loc and has(f"fields.{loc.split('.')[0]}") and t(f"fields.{loc.split('.')[0]}") in msg
+        fields.append(f"- {_field_label(loc)}: {msg}" if loc and not named else f"- {msg}")
     return t("errors.bad_args") + "\n" + "\n".join(fields)
 
 
