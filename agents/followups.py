@@ -91,7 +91,7 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
 
 # The conversation's memory: the state fields `remember` writes and `resolve` reads (agents/graph.py's AgentState
 # holds them; the command line's quick turns carry them in their file).
-MEMORY_KEYS = ("last_results", "last_job_id", "last_model", "last_dataset", "last_trained", "last_goal")
+MEMORY_KEYS = ("last_results", "last_job_id", "last_model", "last_dataset", "last_trained", "last_goal", "uploads")
 
 
 def remember(tool: str | None, args: dict[str, Any], result: dict[str, Any] | None) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from agents.turn import (  # noqa: F401  (AgentReply, Attachment, action_label, 
     action_label,
     call,
     choice_index,
+    remember_uploads,
     reply_of,
     reply_text,
     route_dict,
@@ -66,6 +67,7 @@ class AgentState(TypedDict, total=False):
     last_dataset: str | None
     last_trained: str | None
     last_goal: dict[str, Any] | None  # a goal being planned: a file sent next is its data
+    uploads: list[Attachment]  # the files sent in this conversation, by the names people know them by
     llm_notice_shown: bool
 
 
@@ -79,7 +81,11 @@ def _normalize(state: AgentState) -> AgentState:
 
 
 def _route(state: AgentState) -> AgentState:
-    return {"route": route_turn(state.get("text", ""), state.get("attachments") or [], dict(state))}
+    attachments = state.get("attachments") or []
+    update: AgentState = {"route": route_turn(state.get("text", ""), attachments, dict(state))}
+    if attachments:
+        update["uploads"] = remember_uploads(state.get("uploads"), attachments)
+    return update
 
 
 def _after_route(state: AgentState) -> str:

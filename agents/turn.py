@@ -127,7 +127,7 @@ def route_turn(text: str, attachments: list[Attachment], memory: dict[str, Any])
     r: Route = route(text) if text.strip() or not attachments else Route(None)
     if not text.lstrip().startswith("/"):
         r = followups.resolve(normalize(text), r, memory)
-    use_attachments(r, attachments, memory.get("last_goal"))
+    use_attachments(r, attachments, memory.get("last_goal"), [*(memory.get("uploads") or []), *attachments])
     unsure = r.source == "clarify" or (r.tool is None and r.source == "none" and not r.reply_key)
     # With an LLM at hand the offline router keeps only what it is sure of (calibrated: ≥ 0.9 is right ~97% of
     # the time on unseen phrasings, 0.5–0.9 only 60–85%); the LLM decides the rest.
@@ -161,9 +161,39 @@ def reply_text(r: dict[str, Any], result: dict[str, Any] | None) -> str:
     return t(r["reply_key"], **(r.get("args") or {})) if r.get("reply_key") else fallback()
 
 
-def use_attachments(r: Route, attachments: list[Attachment], goal: dict[str, Any] | None = None) -> None:
+# The argument of each tool that names a file the person may have sent.
+FILE_ARGS = {"transcribe": "audio", "start_training": "dataset", "evaluate_model": "dataset", "try_model": "file",
+             "plan_goal": "data"}
+KEEP_UPLOADS = 20
+
+
+def remember_uploads(known: list[Attachment] | None, attachments: list[Attachment]) -> list[Attachment]:
+    """The files sent in this conversation, newest last (the memory's `uploads`)."""
+    return [*(known or []), *({"name": a["name"], "path": a["path"], "mime": a.get("mime", "")}
+                              for a in attachments)][-KEEP_UPLOADS:]
+
+
+def sent_file(value: str, uploads: list[Attachment]) -> Attachment | None:
+    """The file sent in this conversation that a bare name in the message stands for: «voice.ogg رو به متن تبدیل کن»
+    (Chainlit keeps uploads under generated names, so the name people know is not a path). The newest wins; a name
+    without its extension matches too («فایل نظرات رو …» → نظرات.csv)."""
+    name = value.strip().casefold()
+    if not name or "/" in name or "\\" in name:
+        return None  # a path with folders is a path
+    for sent in reversed(uploads):
+        known = sent["name"].strip().casefold()
+        if known == name or ("." not in name and known.rsplit(".", 1)[0] == name):
+            return sent
+    return None
+
+
+def use_attachments(r: Route, attachments: list[Attachment], goal: dict[str, Any] | None = None,
+                    uploads: list[Attachment] | None = None) -> None:
     """An uploaded file fills the argument the message leaves open (audio to transcribe, data to train on, the data
-    of the goal being planned)."""
+    of the goal being planned), or the one that names it."""
+    key = FILE_ARGS.get(r.tool or "")
+    if key and isinstance(r.args.get(key), str) and (sent := sent_file(r.args[key], uploads or attachments)):
+        r.args[key] = sent["path"]
     audio = next((a for a in attachments if is_audio(a)), None)
     data = next((a for a in attachments if is_data_file(a)), None)
     if r.tool == "plan_goal" and data and (not r.args.get("data") or r.args["data"] == data["name"]):

@@ -154,6 +154,37 @@ def test_uploaded_voice_note_is_transcribed_with_timestamps(stt, audio_dir, name
         assert reply.data["audio"]["duration"] == pytest.approx(3.3, abs=0.2)
 
 
+def test_a_sent_file_is_found_by_the_name_people_know_it_by(stt, audio_dir):
+    """Chainlit keeps an upload under a generated name: «voice.ogg», typed or spelled aloud, is that upload — in the
+    message it came with and in a later one of the same conversation."""
+    import shutil
+    import uuid
+
+    stored = audio_dir / f"{uuid.uuid4()}.ogg"
+    shutil.copyfile(audio_dir / "voice.ogg", stored)
+    sent = {"name": "voice.ogg", "path": str(stored), "mime": "audio/ogg"}
+    thread = f"named-upload-{uuid.uuid4().hex}"
+    reply = run_agent("voice.ogg رو به متن تبدیل کن", thread, attachments=[sent])
+    assert reply.tool == "transcribe" and reply.ok and reply.args["audio"] == str(stored), reply.text
+    reply = run_agent("اِ ویس دات او جی جی رو دوباره به متن تبدیل کن", thread)
+    assert reply.tool == "transcribe" and reply.ok and reply.args["audio"] == str(stored), reply.text
+    assert reply.data["segments"]
+    # In another conversation the name is no file of theirs.
+    reply = run_agent("voice.ogg رو به متن تبدیل کن", f"other-{uuid.uuid4().hex}")
+    assert not reply.ok and reply.args["audio"] == "voice.ogg", reply.text
+
+
+def test_which_names_stand_for_a_sent_file():
+    from agents.turn import sent_file
+
+    uploads = [{"name": "نظرات.csv", "path": "/s/1.csv", "mime": ""}, {"name": "Voice.OGG", "path": "/s/2.ogg", "mime": ""},
+               {"name": "voice.ogg", "path": "/s/3.ogg", "mime": ""}]
+    assert sent_file("voice.ogg", uploads)["path"] == "/s/3.ogg"  # the newest of two with one name
+    assert sent_file("نظرات", uploads)["path"] == "/s/1.csv"  # said without its extension
+    assert sent_file("~/Downloads/voice.ogg", uploads) is None  # a path with folders is a path
+    assert sent_file("voice.mp3", uploads) is None and sent_file("", uploads) is None
+
+
 def test_long_recording_runs_as_a_job_with_progress_in_pieces(stt, audio_dir, monkeypatch):
     from assistant.services.speech import stt as engine
 
