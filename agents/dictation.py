@@ -218,6 +218,32 @@ def _well_known(name: str) -> str:
     return head + best
 
 
+# The consonants of a name, as one code whichever script wrote it: «نظرات» and «nazarat», «مصاحبه» and «mosahebe».
+# Vowels are dropped (Persian writes few of them; و and ی are vowels as often as consonants), letters said alike
+# share a code (ث س ص → s, ذ ز ض ظ → z, ت ط → t, ح ه → h, غ ق → q).
+_SOUND_FA = str.maketrans({
+    "ب": "b", "پ": "p", "ت": "t", "ط": "t", "ث": "s", "س": "s", "ص": "s", "ج": "j", "چ": "C", "ح": "h", "ه": "h",
+    "خ": "x", "د": "d", "ذ": "z", "ز": "z", "ض": "z", "ظ": "z", "ر": "r", "ژ": "Z", "ش": "S", "غ": "q", "ق": "q",
+    "ف": "f", "ک": "k", "ك": "k", "گ": "g", "ل": "l", "م": "m", "ن": "n",
+})
+_ANY_DIGIT = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_SOUND_LATIN = (("kh", "x"), ("sh", "S"), ("ch", "C"), ("zh", "Z"), ("gh", "q"), ("c", "k"), ("w", ""))
+
+
+def sound_skeleton(stem: str) -> str:
+    """The consonant code of a file name's stem in Persian or Latin letters ("" when it has fewer than three)."""
+    s = stem.lower().translate(_ANY_DIGIT)
+    if re.search(r"[\u0600-\u06ff]", s):
+        s = re.sub(r"ه(?![\u0600-\u06ff])", "", s).translate(_SOUND_FA)  # a final ه is the vowel e
+    else:
+        for latin, code in _SOUND_LATIN:
+            s = s.replace(latin, code)
+        s = re.sub(r"(?<=[a-zA-Z])h(?=[^a-zA-Z]|$)", "", s)  # a final «e» written «eh»
+    s = re.sub(r"[^bptsjChxdzrZSqfkglmn0-9]", "", s)
+    s = re.sub(r"(.)\1+", r"\1", s)  # doubled letters (تشدید, «ss») sound once
+    return s if len(s) >= 3 else ""
+
+
 def spelled_out(text: str) -> str:
     """The text with names spelled aloud written as names; unchanged when it holds none."""
     if not _SEP_RE.search(text):

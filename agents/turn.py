@@ -184,6 +184,15 @@ def sent_file(value: str, uploads: list[Attachment]) -> Attachment | None:
         known = sent["name"].strip().casefold()
         if known == name or ("." not in name and known.rsplit(".", 1)[0] == name):
             return sent
+    # A name in the other script: «نظرات.csv» said or typed for nazarat.csv (the extension must agree when said).
+    from agents.dictation import sound_skeleton
+
+    stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
+    sound = sound_skeleton(stem)
+    for sent in reversed(uploads) if sound else ():
+        known_stem, _, known_ext = sent["name"].strip().casefold().rpartition(".")
+        if sound_skeleton(known_stem or known_ext) == sound and (not ext or ext == known_ext):
+            return sent
     return None
 
 

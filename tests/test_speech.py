@@ -183,6 +183,12 @@ def test_which_names_stand_for_a_sent_file():
     assert sent_file("نظرات", uploads)["path"] == "/s/1.csv"  # said without its extension
     assert sent_file("~/Downloads/voice.ogg", uploads) is None  # a path with folders is a path
     assert sent_file("voice.mp3", uploads) is None and sent_file("", uploads) is None
+    # The other script: a file named in Finglish, said or typed in Persian letters (and back).
+    uploads = [{"name": "nazarat.csv", "path": "/s/4.csv", "mime": ""}, {"name": "mosahebe-2.mp3", "path": "/s/5.mp3", "mime": ""},
+               {"name": "گزارش.txt", "path": "/s/6.txt", "mime": ""}]
+    assert sent_file("نظرات.csv", uploads)["path"] == "/s/4.csv" and sent_file("نظرات", uploads)["path"] == "/s/4.csv"
+    assert sent_file("مصاحبه۲.mp3", uploads)["path"] == "/s/5.mp3" and sent_file("gozaresh", uploads)["path"] == "/s/6.txt"
+    assert sent_file("نظرات.mp3", uploads) is None and sent_file("مصاحبه.mp3", uploads) is None  # extension, number
 
 
 def test_long_recording_runs_as_a_job_with_progress_in_pieces(stt, audio_dir, monkeypatch):
