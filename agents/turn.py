@@ -7,6 +7,7 @@ with these alone (agents/quick.py), without importing LangGraph.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -177,11 +178,14 @@ def sent_file(value: str, uploads: list[Attachment]) -> Attachment | None:
     """The file sent in this conversation that a bare name in the message stands for: «voice.ogg رو به متن تبدیل کن»
     (Chainlit keeps uploads under generated names, so the name people know is not a path). The newest wins; a name
     without its extension matches too («فایل نظرات رو …» → نظرات.csv)."""
-    name = value.strip().casefold()
+    def squashed(text: str) -> str:  # dashes and underscores are seldom said: «ویس نوت» is voice-note
+        return re.sub(r"[\s\-_]+", "", text.strip().casefold())
+
+    name = squashed(value)
     if not name or "/" in name or "\\" in name:
         return None  # a path with folders is a path
     for sent in reversed(uploads):
-        known = sent["name"].strip().casefold()
+        known = squashed(sent["name"])
         if known == name or ("." not in name and known.rsplit(".", 1)[0] == name):
             return sent
     # A name in the other script: «نظرات.csv» said or typed for nazarat.csv (the extension must agree when said).
@@ -190,7 +194,7 @@ def sent_file(value: str, uploads: list[Attachment]) -> Attachment | None:
     stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
     sound = sound_skeleton(stem)
     for sent in reversed(uploads) if sound else ():
-        known_stem, _, known_ext = sent["name"].strip().casefold().rpartition(".")
+        known_stem, _, known_ext = squashed(sent["name"]).rpartition(".")
         if sound_skeleton(known_stem or known_ext) == sound and (not ext or ext == known_ext):
             return sent
     return None

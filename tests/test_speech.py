@@ -183,6 +183,7 @@ def test_which_names_stand_for_a_sent_file():
     assert sent_file("نظرات", uploads)["path"] == "/s/1.csv"  # said without its extension
     assert sent_file("~/Downloads/voice.ogg", uploads) is None  # a path with folders is a path
     assert sent_file("voice.mp3", uploads) is None and sent_file("", uploads) is None
+    assert sent_file("voicenote.ogg", [{"name": "voice-note.ogg", "path": "/s/7.ogg", "mime": ""}])  # «ویس نوت»
     # The other script: a file named in Finglish, said or typed in Persian letters (and back).
     uploads = [{"name": "nazarat.csv", "path": "/s/4.csv", "mime": ""}, {"name": "mosahebe-2.mp3", "path": "/s/5.mp3", "mime": ""},
                {"name": "گزارش.txt", "path": "/s/6.txt", "mime": ""}]

@@ -106,6 +106,14 @@ def test_uploaded_voice_note_becomes_a_transcript(page, speech_files, artifacts,
     assert "voice-note.ogg" in text or "فایل شما" in text
     assert "۰:۰" in text
     page.screenshot(path=str(artifacts / "transcribe.png"))
+    # Later, named as people know it (spelled aloud, as a speech recognizer writes it): the same upload.
+    before = replies.count()
+    _send(page, "ویس نوت دات او جی جی رو دوباره به متن تبدیل کن")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (replies.count() > before and "زبان" in replies.last.inner_text()):
+        time.sleep(0.3)
+    assert "زبان: فارسی" in replies.last.inner_text(), replies.last.inner_text()
+    page.screenshot(path=str(artifacts / "transcribe-by-name.png"))
 
 
 def test_microphone_speech_becomes_a_user_message_the_agent_answers(page, artifacts, speech_server):
