@@ -177,7 +177,6 @@ def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Ro
     for i, fold in enumerate(intent.group_folds(records, 5)):
         held, start = set(fold), time.perf_counter()
         keep = [j for j in range(len(records)) if j not in held]
-        model = intent.fit_router([records[j] for j in keep], full.temperature)
         if head is not None:
             path = finetune.fold_file(records, i)
             if not path.exists():
@@ -192,6 +191,8 @@ def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Ro
                 np.savez(Path(tmp) / "fold.npz", **arrays)
                 encoder.use(Path(tmp) / "fold.npz")
                 engine_file = encoder.prepare()
+        # After the fold's encoder is in use: the task head over its vectors is fitted with it.
+        model = intent.fit_router([records[j] for j in keep], full.temperature)
         try:
             with routing(model) as route:
                 for j, row in zip(fold, evaluate([records[j] for j in fold], route), strict=True):

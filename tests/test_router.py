@@ -62,7 +62,7 @@ def test_generalizes_to_families_it_never_saw():
     records = intent.load_corpus()
     fold = intent.group_folds(records)[0]
     held = set(fold)
-    model = intent.fit_router([r for i, r in enumerate(records) if i not in held])
+    model = intent.fit_router([r for i, r in enumerate(records) if i not in held], vectors=False)
     right = sum(model.predict(records[i]["text"])[0][0] == records[i]["label"] for i in fold)
     assert right / len(fold) >= 0.80, right / len(fold)
 
@@ -75,6 +75,10 @@ def test_model_round_trip(tmp_path):
     text = "مدل HooshvareLab/bert-fa-base-uncased رو دانلود کن"
     assert again.predict(text) == model.predict(text)
     assert again.task("یه مدل تحلیل احساسات برای نظرات مشتری‌هام می‌خوام") == "text-classification"
+    assert (again.task_vectors is None) == (model.task_vectors is None)
+    if model.task_vectors is not None:  # the task head over the tuned encoder's vectors, kept with the model
+        assert again.task_vectors.labels == model.task_vectors.labels and again.task_vectors.encoder
+        assert again.task_vectors.probs("یه چیزی می‌خوام که صدای جلسه‌ها رو بنویسه") is not None
 
 
 def test_sentence_encoder_reads_persian():
