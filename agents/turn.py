@@ -170,7 +170,8 @@ KEEP_UPLOADS = 20
 
 def remember_uploads(known: list[Attachment] | None, attachments: list[Attachment]) -> list[Attachment]:
     """The files sent in this conversation, newest last (the memory's `uploads`)."""
-    return [*(known or []), *({"name": a["name"], "path": a["path"], "mime": a.get("mime", "")}
+    # A name comes from the browser: kept no longer than a file system allows one.
+    return [*(known or []), *({"name": str(a["name"])[:255], "path": a["path"], "mime": str(a.get("mime", ""))[:100]}
                               for a in attachments)][-KEEP_UPLOADS:]
 
 
