@@ -7,6 +7,7 @@ with these alone (agents/quick.py), without importing LangGraph.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -206,8 +207,12 @@ def use_attachments(r: Route, attachments: list[Attachment], goal: dict[str, Any
     """An uploaded file fills the argument the message leaves open (audio to transcribe, data to train on, the data
     of the goal being planned), or the one that names it."""
     key = FILE_ARGS.get(r.tool or "")
-    if key and isinstance(r.args.get(key), str) and (sent := sent_file(r.args[key], uploads or attachments)):
-        r.args[key] = sent["path"]
+    if key and isinstance(r.args.get(key), str):
+        # An upload of an ended session is gone (Chainlit removes its folder): the name stays as said, so the reply
+        # says «voice.ogg» was not found, never the server's path of what it was.
+        kept = [u for u in uploads or attachments if os.path.isfile(u["path"])]
+        if sent := sent_file(r.args[key], kept):
+            r.args[key] = sent["path"]
     audio = next((a for a in attachments if is_audio(a)), None)
     data = next((a for a in attachments if is_data_file(a)), None)
     if r.tool == "plan_goal" and data and (not r.args.get("data") or r.args["data"] == data["name"]):

@@ -169,6 +169,11 @@ def test_a_sent_file_is_found_by_the_name_people_know_it_by(stt, audio_dir):
     reply = run_agent("اِ ویس دات او جی جی رو دوباره به متن تبدیل کن", thread)
     assert reply.tool == "transcribe" and reply.ok and reply.args["audio"] == str(stored), reply.text
     assert reply.data["segments"]
+    # When the session's folder is gone, the name is answered as a name, never with the server's path.
+    stored.rename(stored.with_suffix(".gone"))
+    reply = run_agent("voice.ogg رو به متن تبدیل کن", thread)
+    assert not reply.ok and reply.args["audio"] == "voice.ogg" and str(audio_dir) not in reply.text, reply.text
+    stored.with_suffix(".gone").rename(stored)
     # In another conversation the name is no file of theirs.
     reply = run_agent("voice.ogg رو به متن تبدیل کن", f"other-{uuid.uuid4().hex}")
     assert not reply.ok and reply.args["audio"] == "voice.ogg", reply.text
