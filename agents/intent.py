@@ -250,6 +250,17 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
 
 
 # -- the model -------------------------------------------------------------------------------------------------------
+def _mix(first: Sequence[float], second: Sequence[float], share: float) -> list[float]:
+    """Two opinions on the same labels: a weighted geometric mean of their probabilities, renormalized."""
+    import math
+
+    mixed = [share * math.log(max(a, 1e-300)) + (1 - share) * math.log(max(b, 1e-300))
+             for a, b in zip(first, second, strict=True)]
+    top = max(mixed)
+    exps = [math.exp(m - top) for m in mixed]
+    return [e / sum(exps) for e in exps]
+
+
 @dataclass
 class TaskVectors:
     """A goal's or search's Hub task read from the tuned encoder's sentence vector (a linear head fitted at build time
@@ -291,20 +302,14 @@ class IntentModel:
 
     # Held-out families: a goal's task right 81.8% at 0.5, 88.5% at 0.3 (searches 93.8 → 95.4%; training 94.8 → 94.2%).
     def task(self, text: str, threshold: float = 0.3) -> str | None:
-        import math
-
         if self.task_head is None:
             return None
         ranked = self.task_head.predict(text, second=False)
         label, p = ranked[0]
         other = self.task_vectors.probs(text) if self.task_vectors and p < TASK_SECOND_OPINION else None
         if other is not None:
-            mixed = {lab: TASK_WORD_SHARE * math.log(max(q, 1e-300))
-                     + (1 - TASK_WORD_SHARE) * math.log(max(other.get(lab, 0.0), 1e-300)) for lab, q in ranked}
-            top = max(mixed.values())
-            total = sum(math.exp(m - top) for m in mixed.values())
-            label = max(mixed, key=mixed.__getitem__)
-            p = 1.0 / total
+            mixed = _mix([q for _, q in ranked], [other.get(lab, 0.0) for lab, _ in ranked], TASK_WORD_SHARE)
+            p, label = max(zip(mixed, (lab for lab, _ in ranked), strict=True))
         return label if label != NONE and p >= threshold else None
 
     def scores(self, text: str) -> list[float]:
@@ -333,19 +338,13 @@ class IntentModel:
     def predict(self, text: str, second: bool = True) -> list[tuple[str, float]]:
         """Labels with calibrated probabilities, likeliest first; below SECOND_OPINION mixed with the tuned sentence
         encoder's (a weighted geometric mean, renormalized)."""
-        import math
-
         probs = self._probs(self.scores(text))
         if second and max(probs) < SECOND_OPINION:
             from agents import encoder
 
             other = encoder.intent_probs(text, self.labels)
             if other is not None:
-                mixed = [WORD_SHARE * math.log(max(a, 1e-300)) + (1 - WORD_SHARE) * math.log(max(b, 1e-300))
-                         for a, b in zip(probs, other, strict=True)]
-                top = max(mixed)
-                exps = [math.exp(m - top) for m in mixed]
-                probs = [e / sum(exps) for e in exps]
+                probs = _mix(probs, other, WORD_SHARE)
         return self._ranked(probs)
 
     def _arrays(self, prefix: str) -> dict[str, Any]:
