@@ -131,10 +131,10 @@ def _fa_number(value: Any) -> str:
     return fa_digits(str(value)) if value is not None else ""
 
 
-def _field_label(loc: str) -> str:
-    """«شمارهٔ کار (`job_id`)»: the Persian name first; the code name too, for whoever typed it in a slash command."""
-    top = loc.split(".")[0]
-    return f"{t(f'fields.{top}')} (`{loc}`)" if has(f"fields.{top}") else f"`{loc}`"
+def _field_name(loc: str) -> str | None:
+    """The Persian name of an argument («شمارهٔ کار» for `job_id`), if it has one."""
+    key = f"fields.{loc.split('.')[0]}"
+    return t(key) if loc and has(key) else None
 
 
 def bad_args_text(exc: ValidationError) -> str:
@@ -153,8 +153,12 @@ def bad_args_text(exc: ValidationError) -> str:
             msg = t(key, limit=_fa_number(ctx.get(name)))
         elif not re.search(r"[\u0600-\u06ff]", msg):
             msg = t("errors.arg_invalid")
-        named = loc and has(f"fields.{loc.split('.')[0]}") and t(f"fields.{loc.split('.')[0]}") in msg
-        fields.append(f"- {_field_label(loc)}: {msg}" if loc and not named else f"- {msg}")
+        # «شمارهٔ کار (`job_id`): …», the code name too for whoever typed it; no label when the text names the field.
+        label = _field_name(loc)
+        if label and label in msg or not loc:
+            fields.append(f"- {msg}")
+        else:
+            fields.append(f"- {label} (`{loc}`): {msg}" if label else f"- `{loc}`: {msg}")
     return t("errors.bad_args") + "\n" + "\n".join(fields)
 
 
