@@ -197,6 +197,27 @@ def test_which_names_stand_for_a_sent_file():
     assert sent_file("نظرات.mp3", uploads) is None and sent_file("مصاحبه.mp3", uploads) is None  # extension, number
 
 
+def test_an_upload_is_kept_under_the_name_it_was_sent_with(tmp_path):
+    """Chainlit stores an upload as `<uuid>.<extension guessed from the mime type>`: the chat's file is linked under
+    its own name (shown in transcripts and data cards), a hostile name staying one plain file in the same folder."""
+    from assistant.ui.uploads import by_its_name
+
+    stored = tmp_path / "0b7c3e2a-1f2d-4c5b-9a8e-7d6c5b4a3f21.oga"
+    stored.write_bytes(b"OggS")
+    named = by_its_name(stored, "voice-note.ogg")
+    assert named.name == "voice-note.ogg" and named.read_bytes() == b"OggS" and named.parent.parent == tmp_path
+    assert by_its_name(stored, "voice-note.ogg") == named  # sent again: the same link
+    assert by_its_name(stored, "نظرات مشتری‌ها.csv").name == "نظرات_مشتری‌ها.csv"  # one word in a command
+    for hostile in ("../../etc/passwd", "..\\..\\boot.ini", "a\x00b\nc.ogg", "/abs/x.ogg", "x" * 400 + ".ogg"):
+        kept = by_its_name(stored, hostile)
+        assert kept.parent == named.parent and kept.is_file() and len(kept.name) <= 110, (hostile, kept)
+        assert "\x00" not in kept.name and "\n" not in kept.name
+    assert by_its_name(stored, "x" * 400 + ".ogg").suffix == ".ogg"
+    for nothing in ("", "..", " / ", "\x00"):
+        assert by_its_name(stored, nothing) == stored  # no name to keep: Chainlit's own
+    assert by_its_name(tmp_path / "gone.ogg", "voice.ogg") == tmp_path / "gone.ogg"
+
+
 def test_long_recording_runs_as_a_job_with_progress_in_pieces(stt, audio_dir, monkeypatch):
     from assistant.services.speech import stt as engine
 

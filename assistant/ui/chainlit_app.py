@@ -12,6 +12,7 @@ import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import chainlit as cl
 import chainlit.server as chainlit_server
@@ -34,6 +35,7 @@ from assistant.ui import page, security, status_view, training_view, widget  # c
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
+from assistant.ui.uploads import by_its_name
 from prompts import t
 
 
@@ -262,7 +264,9 @@ def _elements(media: list[dict]) -> list:
 
 
 def _attachment(element) -> dict:
-    return {"name": element.name or "", "path": str(element.path), "mime": getattr(element, "mime", None) or ""}
+    name = str(element.name or "")
+    return {"name": name[:255], "path": str(by_its_name(Path(str(element.path)), name)),
+            "mime": getattr(element, "mime", None) or ""}
 
 
 def _follow(job_id: int | None) -> None:
