@@ -280,7 +280,8 @@ def test_the_files_the_app_uses_can_be_attached_without_console_warnings(browser
             path = tmp_path / name
             path.write_bytes(b"x,y\n1,2\n")
             files.append(path)
-        _reply(page, "راهنما", "/help")  # the chat's session exists once it has spoken (uploads go to it)
+        # Attached before anything else is said: the page opens the chat's session (its websocket) only now, while
+        # the files are posted; each upload waits for the session (Chainlit alone answered "Session not found").
         for batch in (files[:5], files[5:]):  # max_files = 5 in one message
             page.evaluate("window.dastyarUploads = []")
             page.locator("#upload-button-input").set_input_files([str(p) for p in batch])

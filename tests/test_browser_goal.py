@@ -81,3 +81,27 @@ def test_from_a_goal_to_an_evaluated_tried_and_shared_model(journey, artifacts, 
     remote = {p.relative_to(pulled).as_posix(): p.read_bytes() for p in pulled.rglob("*") if p.is_file()}
     assert remote == local and "README.md" in remote and "model.safetensors" in remote
     assert not any(name.startswith(("data/", "checkpoints/")) for name in remote)
+
+
+def test_a_file_attached_first_is_the_goals_data_by_its_name(journey, artifacts, tmp_path):
+    """A new chat whose first act is attaching a file: the page opens the chat's session only then, while the file
+    is posted (Chainlit alone answered "Session not found" and the file was lost). The goal sent with it is planned
+    on that file, which the card names as it was sent (Chainlit stores it under a generated id)."""
+    data = tmp_path / "نظرات مشتری.csv"
+    good = ["غذا داغ و خوشمزه بود", "پیک خیلی سریع رسید", "کیفیت عالی بود ممنون", "بسته‌بندی تمیز و مرتب بود"]
+    bad = ["غذا سرد رسید", "خیلی دیر آوردن", "مزه‌اش اصلاً خوب نبود", "سفارشم ناقص بود"]
+    rows = [f"{text} {n},{label}" for n in range(10) for texts, label in ((good, "HAPPY"), (bad, "SAD"))
+            for text in texts]
+    data.write_text("comment,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with chromium() as browser:
+        page = open_chat(browser, journey["url"])
+        page.set_input_files("#upload-button-input", str(data))
+        page.locator("#attachments").get_by_text(data.name).wait_for()
+        page.locator("textarea#chat-input").fill("با این فایل یه مدل تحلیل احساسات برای نظرات مشتریام بساز")
+        # The send button stays disabled until the upload has finished (and for good if it failed).
+        page.wait_for_function("() => { const b = document.querySelector('#chat-submit'); return b && !b.disabled; }")
+        assert not page.get_by_text("بارگذاری ناموفق").count()
+        send(page, "با این فایل یه مدل تحلیل احساسات برای نظرات مشتریام بساز")
+        card = last_reply(page, "نقشهٔ کار", timeout=60_000).inner_text()
+        page.screenshot(path=str(artifacts / "goal-plan-own-file.png"), full_page=True)
+        assert "نظرات_مشتری.csv" in card and "۸۰ ردیف" in card and "persiannlp" not in card, card

@@ -31,11 +31,10 @@ from assistant.services.training.job import KIND as TRAINING
 from assistant.ui import audio as speech_ui  # microphone (@cl.on_audio_*), spoken replies and notifications
 from assistant.ui import auth as local_auth  # noqa: F401  (sign-in without a form: history needs a user)
 from assistant.ui import datalayer as history  # chat history on the project's database (@cl.data_layer)
-from assistant.ui import page, security, status_view, training_view, widget  # charts: loss, last hour
+from assistant.ui import page, security, status_view, training_view, uploads, widget  # charts: loss, last hour
 from assistant.ui.commands import chainlit_commands
 from assistant.ui.health import install_health_route
 from assistant.ui.progress import render_progress
-from assistant.ui.uploads import by_its_name
 from prompts import t
 
 
@@ -57,6 +56,7 @@ def _identity_of(user) -> Identity:
     return dataclasses.replace(who, uploads=files_dir) if files_dir is not None else who
 
 
+uploads.install(chainlit_server.app)  # a file attached first waits for its chat's session (inside security)
 security.install(chainlit_server.app)  # Host allow-list, no foreign origins: before the first request
 widget.install_routes()  # the embedded chat's sign-in and font
 page.install()  # the page shell links nothing on other hosts
@@ -265,7 +265,7 @@ def _elements(media: list[dict]) -> list:
 
 def _attachment(element) -> dict:
     name = str(element.name or "")
-    return {"name": name[:255], "path": str(by_its_name(Path(str(element.path)), name)),
+    return {"name": name[:255], "path": str(uploads.by_its_name(Path(str(element.path)), name)),
             "mime": getattr(element, "mime", None) or ""}
 
 
