@@ -196,13 +196,9 @@ def _cookie_headers(request) -> list[tuple[bytes, bytes]]:
 def install_page_sign_in() -> None:
     from chainlit.server import app
 
-    if getattr(app.state, "dastyar_page_sign_in", False):
-        return
-    try:
-        app.add_middleware(PageSignIn)
-    except RuntimeError:  # the app module reloaded while serving (chainlit -w): the first one stays in place
-        return
-    app.state.dastyar_page_sign_in = True
+    from assistant.ui.routes import add_middleware_once
+
+    add_middleware_once(app, PageSignIn, "dastyar_page_sign_in")
 
 
 def install() -> None:

@@ -12,3 +12,15 @@ def put_first(route: Any) -> None:
     if any(getattr(r, "name", "") == route.name for r in app.router.routes):
         return
     app.router.routes.insert(0, route)
+
+
+def add_middleware_once(app: Any, middleware: Any, flag: str) -> None:
+    """An ASGI middleware added to the app once (before the server takes its first request: added later, Starlette
+    refuses, as when the app module is reloaded while serving with `chainlit run -w`; the first one stays)."""
+    if getattr(app.state, flag, False):
+        return
+    try:
+        app.add_middleware(middleware)
+    except RuntimeError:
+        return
+    setattr(app.state, flag, True)

@@ -62,13 +62,9 @@ async def session_opened(session_id: str, wait_s: float = SESSION_WAIT_S) -> boo
 
 
 def install(app: Any) -> None:
-    if getattr(app.state, "dastyar_uploads_wait", False):
-        return
-    try:
-        app.add_middleware(UploadsWaitForTheirChat)
-    except RuntimeError:  # the app module reloaded while serving (chainlit -w): the first one stays in place
-        return
-    app.state.dastyar_uploads_wait = True
+    from assistant.ui.routes import add_middleware_once
+
+    add_middleware_once(app, UploadsWaitForTheirChat, "dastyar_uploads_wait")
 
 
 def by_its_name(path: Path, name: str) -> Path:
