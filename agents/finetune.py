@@ -29,7 +29,7 @@ import numpy as np
 from agents import e5pack
 
 ARTIFACT = Path(__file__).resolve().parent / "intent_encoder.npz"
-TUNED_LAYERS = 8  # the top 8 of 12: the lower four and the word table stay as pretrained (held-out: see README)
+TUNED_LAYERS = 12  # all 12 layers (the top 8 only: label accuracy 0.6 points lower held-out, see README); word table stays
 EPOCHS = 4.0
 LEARNING_RATE = 1e-4
 HEAD_RATE = 2e-3
