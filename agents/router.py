@@ -266,6 +266,33 @@ def _negated_only(text: str) -> bool:
     return not _POSITIVE.search(_NEGATED.sub(" ", canon))
 
 
+# A command taken back mid-sentence, as people speak: a break («نه», «اِ», «یعنی», «اصلاً», «صبر کن», «هیچی») then
+# words that drop it («ولش کن», «بی‌خیال», «مهم نیست», «بذار بمونه», «خودم دیدم», «نه هنوز» …); not the «نه» of a
+# number («نود و نه»). Matched on the text as typed (a same-length spelling fold keeps offsets), so what follows can
+# be routed on its own.
+_GAP = r"[\s\u200c]+"
+_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "\u200c": " "})
+_BREAK = (r"(?:(?<!و\s)نه|یعنی|ا[\u064b-\u0652]?|اه|اوه|اصلا[\u064b]?|اصن|صبر" + _GAP + r"کن(?:ید)?|هیچی|ای" + _GAP + "بابا|آه|آخ"
+          r"|no|wait|nah)")
+_DROP = (r"(?:ول(?:ش)?" + _GAP + r"کن(?:ید)?|ولش|بی" + r"[\s\u200c]?" + r"خیال(?:ش)?|هیچی|مهم" + _GAP + r"نیست|لازم" + _GAP
+         + r"نیست|نیازی" + _GAP + r"نیست|نمی[\s\u200c]?خواد|بذار" + _GAP + r"بمونه|بزار" + _GAP + r"بمونه|منصرف" + _GAP
+         + r"شدم|فراموشش" + _GAP + r"کن|بعدا[\u064b]?(?:" + _GAP + r"میگم)?|فعلا[\u064b]?" + _GAP + r"نه|خودم"
+         + _GAP + r"(?:دیدم|می[\s\u200c]?بینم|انجام" + _GAP + r"می[\s\u200c]?دم|پیدا" + _GAP + r"می[\s\u200c]?کنم)"
+         + r"|همون" + _GAP + r"قبلی\S*" + _GAP + r"خوبه|never" + r"\s*" + r"mind|forget" + r"\s+" + r"it)")
+_SEP = r"[\s\u200c،,.…!]+"
+# «… نه صبر کن، هنوز آماده نیست»: «هنوز» drops a command only after «نه» or «صبر کن».
+_TAKEN_BACK = re.compile(rf"(?<!\S)(?:(?:{_BREAK}{_SEP})+{_DROP}|(?:{_BREAK}{_SEP})*(?:(?<!و\s)نه|صبر{_GAP}کن){_SEP}هنوز)"
+                         r"(?![\w\u200c])", re.I)
+
+
+def _taken_back(text: str) -> str | None:
+    """What follows the last taking-back of a command («… اِ نه ولش کن، وضعیت سیستم رو بگو» → «وضعیت سیستم رو بگو»),
+    None when nothing is taken back. A message that opens with the words («نه ولش کن») answers a question instead."""
+    folded = text.translate(_FOLD)
+    found = [m for m in _TAKEN_BACK.finditer(folded) if len(folded[: m.start()].split()) >= 2]
+    return text[found[-1].end():].strip(" \t\n،,.…!؛;") if found else None
+
+
 def route_rules(text: str, model: Any = None) -> Route:
     """A Persian message → a tool and its arguments, a question between two, or small talk."""
     token = HF_TOKEN.search(text)
@@ -273,6 +300,21 @@ def route_rules(text: str, model: Any = None) -> Route:
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
     if _negated_only(text):
         return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
+    if (after := _taken_back(text)) is not None:
+        # The command was taken back: what is said after it, if it asks for something, is the request.
+        then = route_rules(after, model) if len(after.split()) >= 2 else None
+        if then is None or not (then.tool or then.choices):
+            return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
+        from agents.arguments import extract
+
+        # Values said before it stay («کار ۳ رو لغو کن، نه ولش کن، وضعیتشو بگو» asks about job 3).
+        for tool, args in [(then.tool, then.args)] + [(c["tool"], c["args"]) for c in then.choices]:
+            for key, value in (extract(tool, text).items() if tool else ()):
+                if args.get(key) in (None, ""):
+                    args[key] = value
+        if then.missing and then.args.get(then.missing) not in (None, ""):
+            then.missing = None
+        return then
     first, rest = _split(text)
     ranked = _predict(first, model)
     if rest:

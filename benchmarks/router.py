@@ -206,6 +206,29 @@ def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Ro
     return rows
 
 
+FRESH = ROOT / "benchmarks" / "data" / "router_fresh"
+
+
+def fresh_batch(route: Router, dump: Path | None = None) -> None:
+    """Messages written after the shipped model was frozen, by a writer who saw only the corpus README: out of
+    sample for the word model, the tuned encoder and the rules alike (until they join the corpus)."""
+    records = intent.load_corpus(FRESH) if FRESH.is_dir() else []
+    if not records:
+        return
+    rows = evaluate(records, route)
+    headline(rows, f"FRESH BATCH ({FRESH.relative_to(ROOT)}, never trained or tuned on)")
+    breakdown(rows, "label")
+    worst(rows, 15)
+    if dump:
+        with open(dump.with_name(dump.stem + "-fresh.jsonl"), "w", encoding="utf-8") as fh:
+            for row in rows:
+                rec = row["rec"]
+                fh.write(json.dumps({"text": rec["text"], "family": rec["family"], "want": rec["label"],
+                                     "want_args": rec["args"], "got": row["got"], "got_args": row["args"],
+                                     "tool_ok": row["tool_ok"], "args_ok": row["args_ok"], "conf": row["conf"]},
+                                    ensure_ascii=False, default=str) + "\n")
+
+
 def cold_start(commands: list[list[str]], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Median wall seconds and max RSS (MB) of these commands, each a fresh process, measured by /usr/bin/time or,
     without it, by a small Python parent reading its one child's RUSAGE_CHILDREN peak."""
@@ -294,6 +317,7 @@ def main() -> None:
         worst(rows)
     with routing(full) as route:
         headline(evaluate(records, route), "in-sample (model trained on every message it is scored on)")
+        fresh_batch(route, opts.dump)
         cases = [{"text": t, "tool": tool, "label": tool or intent.NONE, "args": a} for t, tool, a in CASES]
         rows = evaluate(cases, route)
     ok = sum(r["tool_ok"] for r in rows)

@@ -445,6 +445,29 @@ def test_a_negated_order_runs_nothing():
     assert route("لغو نکن، ادامه بده کار ۳ رو").tool == "resume_job"
 
 
+@pytest.mark.parametrize("text", [
+    "مدل پارس‌برت رو دانلود کن اِ نه بی‌خیال، فردا",
+    "وضعیت کار ۱۲ رو بگو یعنی نه اصلا هیچی",
+    "اعلانامو بخون نه صبر کن، هنوز وقت ندارم",
+    "آموزش رو شروع کن روی data.csv نه نه ولش کن مهم نیست",
+    "جلسه رو به متن تبدیل کن اِ نه خودم دیدم",
+])
+def test_a_command_taken_back_mid_sentence_runs_nothing(text):
+    r = route(text)
+    assert r.tool is None and r.reply_key == "agent.not_doing", (r.tool, r.args)
+
+
+def test_what_is_said_after_taking_back_is_the_request():
+    r = route("کار ۷ رو لغو کن، نه ولش کن، وضعیتشو بگو")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 7)
+    r = route("دانلود کن اون مدلو نه بی‌خیال، کار ۷ چی شد؟ به کجا رسید؟")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 7)
+    # Not taken back: dropping a job is cancelling it; «نه» inside a number; «هنوز» in a question.
+    assert route("کار ۳ رو ولش کن").tool == "cancel_job"
+    assert route("کار نود و نه هنوز داره میره؟").args.get("job_id") == 99
+    assert route("اعلان‌هامو نشون بده، هنوز ندیدمشون").tool == "notifications"
+
+
 # -- commands declared once (tools/commands.py): the slash router, the menu and the help page agree ------------------
 def _declared_args(command) -> set[str]:
     named = [command.first, command.words, command.rest, command.required]
