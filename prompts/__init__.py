@@ -34,6 +34,10 @@ def t(key: str, **values: object) -> str:
         return text
     # Integers are shown in Persian digits; ids meant for a command (`/job 3`) are passed as strings.
     shown = {k: _fa(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+    # A value shown as code (`{name}`: a file or model name, which may be the user's own) cannot close its span.
+    for k, v in shown.items():
+        if isinstance(v, str) and "`" in v and f"`{{{k}}}`" in text:
+            shown[k] = v.replace("`", "'")
     return text.format(**shown)
 
 

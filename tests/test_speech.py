@@ -218,6 +218,17 @@ def test_an_upload_is_kept_under_the_name_it_was_sent_with(tmp_path):
     assert by_its_name(tmp_path / "gone.ogg", "voice.ogg") == tmp_path / "gone.ogg"
 
 
+def test_a_file_name_is_shown_as_code_that_it_cannot_break(data_dir):
+    """File names are code in replies (a Persian name with a Latin extension keeps its order); a name's own
+    backquote cannot close the span and let the rest of the name be read as markdown."""
+    from tools.registry import call_tool
+
+    missing = data_dir / "پیام `**bold**`.wav"
+    result = call_tool("transcribe", {"audio": str(missing)})
+    assert not result.ok and "پیام '**bold**'.wav`" in result.text, result.text
+    assert result.text.count("`") % 2 == 0
+
+
 def test_long_recording_runs_as_a_job_with_progress_in_pieces(stt, audio_dir, monkeypatch):
     from assistant.services.speech import stt as engine
 
