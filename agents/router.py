@@ -305,16 +305,57 @@ def route_rules(text: str, model: Any = None) -> Route:
         then = route_rules(after, model) if len(after.split()) >= 2 else None
         if then is None or not (then.tool or then.choices):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
-        from agents.arguments import extract
+        return _with_values_before(then, text)
+    r = _route_plain(text, model)
+    return _corrected(r, text, model) if r.tool else r
 
-        # Values said before it stay («کار ۳ رو لغو کن، نه ولش کن، وضعیتشو بگو» asks about job 3).
-        for tool, args in [(then.tool, then.args)] + [(c["tool"], c["args"]) for c in then.choices]:
-            for key, value in (extract(tool, text).items() if tool else ()):
-                if args.get(key) in (None, ""):
-                    args[key] = value
-        if then.missing and then.args.get(then.missing) not in (None, ""):
-            then.missing = None
+
+def _with_values_before(then: Route, text: str) -> Route:
+    """Values said before a correction stay («کار ۳ رو لغو کن، نه ولش کن، وضعیتشو بگو» asks about job 3)."""
+    from agents.arguments import extract
+
+    for tool, args in [(then.tool, then.args)] + [(c["tool"], c["args"]) for c in then.choices]:
+        for key, value in (extract(tool, text).items() if tool else ()):
+            if args.get(key) in (None, ""):
+                args[key] = value
+    if then.missing and then.args.get(then.missing) not in (None, ""):
+        then.missing = None
+    return then
+
+
+# A spoken or typed correction that replaces the request: «نه ببخشید», «نه صبر کن», «— نه،», «اشتباه گفتم»; not
+# «یا نه» (or not), «کدوم نه» (which not), the «نه» of a number, or «نه» inside a phrase («خودت نه هاب»).
+_MARK = rf"(?:نه|ببخشید|صبر{_GAP}کن|اشتباه{_GAP}گفتم|اشتباهی{_GAP}گفتم)"
+_UNSAID = re.compile(
+    rf"(?<!\S)(?:(?:ا[\u064b-\u0652]?|یعنی|آه|اصلا[\u064b]?){_SEP})*(?:(?<!یا\s)(?<!و\s)(?<!کدوم\s)(?<!کدام\s)نه(?:\s*[،,.…!—–-]+|(?:{_SEP}{_MARK})+{_SEP})"
+    rf"|(?:اشتباه|اشتباهی){_GAP}گفتم{_SEP}|ببخشید{_SEP})", re.I)
+
+
+def _corrected(r: Route, text: str, model: Any) -> Route:
+    """After a correction, another request replaces the first («کار ۳ رو لغو کن، نه ببخشید، وضعیتشو بگو» asks for
+    job 3's status and cancels nothing); unsure, the two are offered. A corrected value of the same command
+    («… ارزیابی کن ببخشید کار دوازده») stays with it."""
+    from agents.arguments import extract
+
+    folded = text.translate(_FOLD)
+    found = [m for m in _UNSAID.finditer(folded) if len(folded[: m.start()].split()) >= 2]
+    after = text[found[-1].end():].strip() if found else ""
+    if len(after.split()) < 2 or any(v not in (None, "", False) for v in extract(r.tool, after).values()):
+        return r
+    then = _route_plain(after, model)
+    sure = then.confidence or 0.0
+    if not then.tool or then.tool == r.tool or sure < 0.5:
+        return r
+    then = _with_values_before(then, text)
+    if sure >= 0.7:
         return then
+    ask = Route(None, {}, source="clarify", reply_key="agent.clarify")
+    ask.choices = [{"tool": then.tool, "args": then.args}, {"tool": r.tool, "args": r.args}]
+    ask.confidence = sure
+    return ask
+
+
+def _route_plain(text: str, model: Any = None) -> Route:
     first, rest = _split(text)
     ranked = _predict(first, model)
     if rest:

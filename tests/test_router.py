@@ -468,6 +468,17 @@ def test_what_is_said_after_taking_back_is_the_request():
     assert route("اعلان‌هامو نشون بده، هنوز ندیدمشون").tool == "notifications"
 
 
+def test_a_correction_that_asks_for_something_else_replaces_the_request():
+    """«کار ۲۲ رو لغو کن، نه ببخشید، ادامه‌ش بده» must not cancel job 22: the request after the correction is the
+    one meant (its values from before kept); a corrected value stays with its command."""
+    r = route("کار ۲۲ رو متوقف کن، نه ببخشید، ادامه‌ش بده")
+    assert (r.tool, r.args.get("job_id")) == ("resume_job", 22)
+    r = route("دانلود ۱۴ رو کنسل کن… نه صبر کن، اول بگو چقدرش مونده")
+    assert r.tool != "cancel_job" and "cancel_job" not in [c["tool"] for c in r.choices][:1]
+    assert route("کار ۵ رو لغو کن نه ببخشید ۶ رو").args.get("job_id") == 6
+    assert route("وضعیت سیستم چطوره؟ نه اینکه خراب باشه، فقط نگرانم").tool == "system_status"
+
+
 # -- commands declared once (tools/commands.py): the slash router, the menu and the help page agree ------------------
 def _declared_args(command) -> set[str]:
     named = [command.first, command.words, command.rest, command.required]
