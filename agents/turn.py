@@ -16,7 +16,7 @@ from agents import followups
 from agents.llm import llm_configured
 from agents.router import Route, route
 from agents.secrets import scrub, unmask
-from assistant.persian import normalize
+from assistant.persian import fa_digits, normalize
 from prompts import t
 
 MISSING_EXAMPLES = {
@@ -80,7 +80,8 @@ def action_label(tool: str, args: dict[str, Any]) -> str:
     values = {name: str(args.get(name) or "").strip() for name in names}
     if any(not v for v in values.values()):
         return t(f"actions.{tool}", **{n: "" for n in names}).replace("  ", " ").strip()
-    return t(f"actions.{tool}", **{n: f"«{v}»" for n, v in values.items()})
+    # A job's number as people read it («لغو کار ۳»); names and queries quoted.
+    return t(f"actions.{tool}", **{n: fa_digits(v) if v.isascii() and v.isdigit() else f"«{v}»" for n, v in values.items()})
 
 
 _ORDINAL_ANSWERS = {

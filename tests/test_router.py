@@ -419,6 +419,14 @@ def test_unsure_router_asks_between_the_two_likeliest():
     assert json.loads(json.dumps(r.to_dict()))["choices"][1]["tool"] == "model_info"
 
 
+def test_offered_actions_read_as_persian():
+    from agents.turn import action_label
+
+    assert action_label("cancel_job", {"job_id": 3}) == "لغو کار ۳"  # a number as people read it, not «3»
+    assert action_label("search_models", {"query": "bert"}) == "جستجوی مدل «bert»"
+    assert action_label("job_status", {}) == "وضعیت کار"
+
+
 def test_sure_router_acts():
     model = FixedModel([("system_status", 0.93), ("list_jobs", 0.05), ("none", 0.02)])
     assert route("هر چی", model=model).tool == "system_status"
