@@ -271,26 +271,33 @@ def _negated_only(text: str) -> bool:
 # number («نود و نه»). Matched on the text as typed (a same-length spelling fold keeps offsets), so what follows can
 # be routed on its own.
 _GAP = r"[\s\u200c]+"
+_JOIN = r"[\s\u200c]?"  # «بی‌خیال», «بی خیال», «بیخیال»
 _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "\u200c": " "})
 _BREAK = (r"(?:(?<!و\s)نه|یعنی|ا[\u064b-\u0652]?|اه|اوه|اصلا[\u064b]?|اصن|صبر" + _GAP + r"کن(?:ید)?|هیچی|ای" + _GAP + "بابا|آه|آخ"
           r"|no|wait|nah)")
-_DROP = (r"(?:ول(?:ش)?" + _GAP + r"کن(?:ید)?|ولش|بی" + r"[\s\u200c]?" + r"خیال(?:ش)?|هیچی|مهم" + _GAP + r"نیست|لازم" + _GAP
-         + r"نیست|نیازی" + _GAP + r"نیست|نمی[\s\u200c]?خواد|بذار" + _GAP + r"بمونه|بزار" + _GAP + r"بمونه|منصرف" + _GAP
+_DROP = (r"(?:ول(?:ش)?" + _GAP + r"کن(?:ید)?|ولش|بی" + _JOIN + r"خیال(?:ش)?|هیچی|مهم" + _GAP + r"نیست|لازم" + _GAP
+         + r"نیست|نیازی" + _GAP + r"نیست|نمی" + _JOIN + r"خواد|بذار" + _GAP + r"بمونه|بزار" + _GAP + r"بمونه|منصرف" + _GAP
          + r"شدم|فراموشش" + _GAP + r"کن|بعدا[\u064b]?(?:" + _GAP + r"میگم)?|فعلا[\u064b]?" + _GAP + r"نه|خودم"
-         + _GAP + r"(?:دیدم|می[\s\u200c]?بینم|انجام" + _GAP + r"می[\s\u200c]?دم|پیدا" + _GAP + r"می[\s\u200c]?کنم)"
-         + r"|همون" + _GAP + r"قبلی\S*" + _GAP + r"خوبه|never" + r"\s*" + r"mind|forget" + r"\s+" + r"it)")
+         + _GAP + r"(?:دیدم|می" + _JOIN + r"بینم|انجام" + _GAP + r"می" + _JOIN + r"دم|پیدا" + _GAP + r"می" + _JOIN + r"کنم)"
+         + r"|همون" + _GAP + r"قبلی\S*" + _GAP + r"خوبه|never\s*mind|forget\s+it)")
 _SEP = r"[\s\u200c،,.…!]+"
 # «… نه صبر کن، هنوز آماده نیست»: «هنوز» drops a command only after «نه» or «صبر کن».
 _TAKEN_BACK = re.compile(rf"(?<!\S)(?:(?:{_BREAK}{_SEP})+{_DROP}|(?:{_BREAK}{_SEP})*(?:(?<!و\s)نه|صبر{_GAP}کن){_SEP}هنوز)"
                          r"(?![\w\u200c])", re.I)
 
 
-def _taken_back(text: str) -> str | None:
-    """What follows the last taking-back of a command («… اِ نه ولش کن، وضعیت سیستم رو بگو» → «وضعیت سیستم رو بگو»),
-    None when nothing is taken back. A message that opens with the words («نه ولش کن») answers a question instead."""
+def _after_last(pattern: re.Pattern[str], text: str) -> str | None:
+    """What follows the last match that has two words or more before it (a message that opens with the words —
+    «نه ولش کن» — answers a question instead); None without one."""
     folded = text.translate(_FOLD)
-    found = [m for m in _TAKEN_BACK.finditer(folded) if len(folded[: m.start()].split()) >= 2]
-    return text[found[-1].end():].strip(" \t\n،,.…!؛;") if found else None
+    found = [m for m in pattern.finditer(folded) if len(folded[: m.start()].split()) >= 2]
+    return text[found[-1].end():] if found else None
+
+
+def _taken_back(text: str) -> str | None:
+    """What follows the last taking-back of a command («… اِ نه ولش کن، وضعیت سیستم رو بگو» → «وضعیت سیستم رو بگو»)."""
+    after = _after_last(_TAKEN_BACK, text)
+    return None if after is None else after.strip(" \t\n،,.…!؛;")
 
 
 def route_rules(text: str, model: Any = None) -> Route:
@@ -337,9 +344,7 @@ def _corrected(r: Route, text: str, model: Any) -> Route:
     («… ارزیابی کن ببخشید کار دوازده») stays with it."""
     from agents.arguments import extract
 
-    folded = text.translate(_FOLD)
-    found = [m for m in _UNSAID.finditer(folded) if len(folded[: m.start()].split()) >= 2]
-    after = text[found[-1].end():].strip() if found else ""
+    after = (_after_last(_UNSAID, text) or "").strip()
     if len(after.split()) < 2 or any(v not in (None, "", False) for v in extract(r.tool, after).values()):
         return r
     then = _route_plain(after, model)
@@ -349,10 +354,7 @@ def _corrected(r: Route, text: str, model: Any) -> Route:
     then = _with_values_before(then, text)
     if sure >= 0.7:
         return then
-    ask = Route(None, {}, source="clarify", reply_key="agent.clarify")
-    ask.choices = [{"tool": then.tool, "args": then.args}, {"tool": r.tool, "args": r.args}]
-    ask.confidence = sure
-    return ask
+    return _ask([{"tool": then.tool, "args": then.args}, {"tool": r.tool, "args": r.args}], sure)
 
 
 def _route_plain(text: str, model: Any = None) -> Route:
@@ -390,10 +392,14 @@ def _route_plain(text: str, model: Any = None) -> Route:
 
 def _clarify(first: str, text: str, ranked: list[tuple[str, float]], model: Any) -> Route:
     tools = [label for label, _ in ranked if label != "none"][:2]
-    choices = [{"tool": tool, "args": _with_args(tool, first, text, model).args} for tool in tools]
+    return _ask([{"tool": tool, "args": _with_args(tool, first, text, model).args} for tool in tools], ranked[0][1])
+
+
+def _ask(choices: list[dict[str, Any]], confidence: float) -> Route:
+    """A question between these actions (buttons, or «اولی/دومی» typed)."""
     r = Route(None, {}, source="clarify", reply_key="agent.clarify")
     r.choices = choices
-    r.confidence = ranked[0][1]
+    r.confidence = confidence
     return r
 
 
