@@ -222,13 +222,18 @@ def fresh_batch(route: Router, dump: Path | None = None) -> None:
     breakdown(rows, "label")
     worst(rows, 15)
     if dump:
-        with open(dump.with_name(dump.stem + "-fresh.jsonl"), "w", encoding="utf-8") as fh:
-            for row in rows:
-                rec = row["rec"]
-                fh.write(json.dumps({"text": rec["text"], "family": rec["family"], "want": rec["label"],
-                                     "want_args": rec["args"], "got": row["got"], "got_args": row["args"],
-                                     "tool_ok": row["tool_ok"], "args_ok": row["args_ok"], "conf": row["conf"]},
-                                    ensure_ascii=False, default=str) + "\n")
+        write_dump(rows, dump.with_name(dump.stem + "-fresh.jsonl"))
+
+
+def write_dump(rows: list[Row], path: Path) -> None:
+    """Every route as a JSON line, to study the misses."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            rec = row["rec"]
+            fh.write(json.dumps({"text": rec["text"], "family": rec["family"], "style": rec.get("style"),
+                                 "want": rec["label"], "want_args": rec["args"], "got": row["got"],
+                                 "got_args": row["args"], "tool_ok": row["tool_ok"], "args_ok": row["args_ok"],
+                                 "conf": row["conf"]}, ensure_ascii=False, default=str) + "\n")
 
 
 def cache_vectors(folder: Path) -> Callable[[], None]:
@@ -346,13 +351,7 @@ def main() -> None:
         print("\nheld-out families (5 group folds, each fold's model fitted on the other four):")
         rows = held_out(records, full)
         if opts.dump:
-            with open(opts.dump, "w", encoding="utf-8") as fh:
-                for row in rows:
-                    rec = row["rec"]
-                    fh.write(json.dumps({"text": rec["text"], "family": rec["family"], "style": rec.get("style"),
-                                         "want": rec["label"], "want_args": rec["args"], "got": row["got"],
-                                         "got_args": row["args"], "tool_ok": row["tool_ok"], "args_ok": row["args_ok"],
-                                         "conf": row["conf"]}, ensure_ascii=False, default=str) + "\n")
+            write_dump(rows, opts.dump)
         headline(rows, "HELD-OUT FAMILIES (headline)")
         if opts.held_out_only:
             breakdown(rows, "label")
