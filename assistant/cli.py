@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -79,16 +80,18 @@ _INTERRUPTED = threading.Event()
 
 
 def _catch_interrupts() -> None:
-    """Ctrl-C also leaves a mark: Python drops a KeyboardInterrupt raised inside some callbacks (an import's lock
-    clean-up, seen in CI), and the command would then follow its job on; `_follow` checks the mark."""
+    """Ctrl-C leaves a mark that `_follow` checks, and raises only outside the import machinery: raised inside an
+    import lock's clean-up callback (seen in CI) Python prints it as "Exception ignored … Traceback" and drops it."""
     import signal
 
-    def interrupted(signum: int, frame: object) -> None:
-        _INTERRUPTED.set()
-        raise KeyboardInterrupt
-
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, interrupted)
+        signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    _INTERRUPTED.set()
+    if frame is None or not frame.f_code.co_filename.startswith("<frozen "):
+        raise KeyboardInterrupt
 
 
 def _follow(job_id: int, timeout: float, quiet: bool) -> int:
