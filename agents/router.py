@@ -253,18 +253,45 @@ _POSITIVE = re.compile(
 _WH_QUESTION = re.compile(r"(?<!\S)(?:کدوم\S*|کدام\S*|چی|چیه|چه|کجا\S*|کی|چند\S*|چطور\S*|چجوری|آیا|ایا)(?!\S).*[؟?]\s*$")
 
 
-def _negated_only(text: str) -> bool:
-    """«لغوش نکن», «فعلاً دانلود نکن»; not «دیگه از میرور استفاده نکن», which asks to stop something."""
+def _negated_order(text: str) -> bool:
+    """An order said in the negative («لغوش نکن», «فعلاً دانلود نکن»); not «دیگه از میرور استفاده نکن», which asks to
+    stop something, nor a question that holds one."""
     from agents.intent import canonical
 
     canon = canonical(text)
     m = _NEGATED.search(canon)
-    if m and _WH_QUESTION.search(text):
+    if not m or _WH_QUESTION.search(text) or _ONLY.search(canon):
         return False
-    if not m or re.search(r"(?<!\S)(?:دیگه|دیگر|دیگ)(?!\S)", canon[: m.start()]):
-        return False
-    return not _POSITIVE.search(_NEGATED.sub(" ", canon))
+    return not re.search(r"(?<!\S)(?:دیگه|دیگر|دیگ)(?!\S)", canon[: m.start()])
 
+
+def _negated_only(text: str) -> bool:
+    """A negated order and no other order beside it («لغوش نکن، بذار تموم شه»)."""
+    from agents.intent import canonical
+
+    return _negated_order(text) and not _POSITIVE.search(_NEGATED.sub(" ", canonical(text)))
+
+
+# The same on the text as typed: punctuation may follow the verb («لغو نکن،»).
+_NEGATED_TYPED = re.compile(_NEGATED.pattern[:-len("(?!\\S)")] + r"(?![^\s،,؛;.!؟?:…])")
+# «جز دانلودا هیچی نشون نده» (nothing but the downloads) asks for the downloads.
+_ONLY = re.compile(r"(?<!\S)(?:جز|بجز|غیر\s+از)(?!\S).*(?<!\S)هیچ")
+# A clause ends with its verb: what precedes a negated verb back to a stop, a comma or a word that turns to another
+# request («فقط», «بلکه», «ولی» …) is the order declined; the rest may ask for something else.
+_CLAUSE_START = re.compile(r"[،,؛;.!؟?:\n…]+|(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|ولی|اما|بجاش|عوضش|در\s+عوض)(?!\S)")
+
+
+def _declined_clauses_out(text: str) -> str:
+    """The message without its negated orders («کار ۱۸ رو لغو نکن، فقط بگو کجاست» → «، فقط بگو کجاست»)."""
+    folded = text.translate(_FOLD)
+    kept, at = [], 0
+    for m in _NEGATED_TYPED.finditer(folded):
+        starts = [b.end() if not b.group(0).strip(" \n")[:1].isalpha() else b.start()
+                  for b in _CLAUSE_START.finditer(folded, at, m.start())]
+        kept.append(text[at:starts[-1] if starts else at])
+        at = m.end()
+    kept.append(text[at:])
+    return " ".join(part.strip() for part in kept if part.strip())
 
 # A command taken back mid-sentence, as people speak: a break («نه», «اِ», «یعنی», «اصلاً», «صبر کن», «هیچی») then
 # words that drop it («ولش کن», «بی‌خیال», «مهم نیست», «بذار بمونه», «خودم دیدم», «نه هنوز» …); not the «نه» of a
@@ -305,8 +332,14 @@ def route_rules(text: str, model: Any = None) -> Route:
     token = HF_TOKEN.search(text)
     if token and text.strip() == token.group(0):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
-    if _negated_only(text):
-        return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
+    if _negated_order(text):
+        # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
+        rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")
+        then = route_rules(rest, model) if len(rest.split()) >= 2 and not _NEGATED_TYPED.search(rest.translate(_FOLD)) else None
+        if then is not None and (then.tool or then.choices):
+            return _with_values_before(then, text)
+        if _negated_only(text):
+            return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
     if (after := _taken_back(text)) is not None:
         # The command was taken back: what is said after it, if it asks for something, is the request.
         then = route_rules(after, model) if len(after.split()) >= 2 else None

@@ -471,6 +471,18 @@ def test_a_negated_order_runs_nothing():
         r = route(text)
         assert r.tool is None and r.reply_key == "agent.not_doing", text
     assert route("لغو نکن، ادامه بده کار ۳ رو").tool == "resume_job"
+    assert route("دانلود نکن چون اینترنتم کنده").reply_key == "agent.not_doing"
+
+
+def test_what_is_asked_beside_a_declined_order_is_the_request():
+    """A clause ends with its verb: «کار ۷ رو کنسل نکن، فقط بگو به کجا رسیده» declines the cancel and asks for the
+    status of job 7 (it had answered «I won't do it»); «جز X هیچی نشون نده» asks for X."""
+    r = route("کار ۷ رو کنسل نکن، فقط بگو به کجا رسیده")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 7)
+    r = route("مدل HooshvareLab/bert-fa-base-uncased رو دانلود نکن، فقط اطلاعاتشو بگو")
+    assert (r.tool, r.args.get("repo_id")) == ("model_info", "HooshvareLab/bert-fa-base-uncased")
+    assert route("پاکشون نکن ولی نشونم بده اعلانامو").tool == "notifications"
+    assert route("جز آموزش‌ها هیچی نشون نده").args.get("kind") == "training"
 
 
 @pytest.mark.parametrize("text", [
