@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,14 +336,16 @@ def route_rules(text: str, model: Any = None) -> Route:
     if _negated_order(text):
         # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
         rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")
-        then = route_rules(rest, model) if len(rest.split()) >= 2 and not _NEGATED_TYPED.search(rest.translate(_FOLD)) else None
+        whole = len(rest.split()) >= 2 and not _NEGATED_TYPED.search(rest.translate(_FOLD))  # never the same again
+        # About the declined thing only over another request: «…، بذار تموم شه» gives a reason and asks nothing.
+        then = _in_context(rest, text, lambda t: route_rules(t, model), over_none=False) if whole else None
         if then is not None and (then.tool or then.choices):
             return _with_values_before(then, text)
         if _negated_only(text):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
     if (after := _taken_back(text)) is not None:
         # The command was taken back: what is said after it, if it asks for something, is the request.
-        then = route_rules(after, model) if len(after.split()) >= 2 else None
+        then = _in_context(after, _before(after, text), lambda t: route_rules(t, model)) if len(after.split()) >= 2 else None
         if then is None or not (then.tool or then.choices):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
         return _with_values_before(then, text)
@@ -363,6 +366,29 @@ def _with_values_before(then: Route, text: str) -> Route:
     return then
 
 
+def _in_context(after: str, before: str, route_with: Callable[[str], Route], over_none: bool = True) -> Route:
+    """What follows a correction, routed on its own words or about the thing named before it, whichever is surer:
+    «کار ۱۴ رو لغو کن، نه صبر کن، اول بگو چقدرش مونده» asks how much of job 14 is left (alone, «… چقدرش مونده»
+    read as the disk's space); «…، نه ولش کن، وضعیت سیستم رو بگو» stays about the machine."""
+    from agents.arguments import job_id, repo_ids
+
+    plain = route_with(after)
+    if not over_none and not (plain.tool or plain.choices):
+        return plain
+    if job_id(after) is not None or repo_ids(after):
+        return plain
+    number, ids = job_id(before), repo_ids(before)
+    named = f"کار {number}" if number is not None else ids[0] if ids else None
+    if named is None:
+        return plain
+    about = route_with(f"{named} {after}")
+    return about if (about.tool or about.choices) and (about.confidence or 0) > (plain.confidence or 0) else plain
+
+
+def _before(after: str, text: str) -> str:
+    return text[: text.rfind(after)] if after in text else ""
+
+
 # A spoken or typed correction that replaces the request: «نه ببخشید», «نه صبر کن», «— نه،», «اشتباه گفتم»; not
 # «یا نه» (or not), «کدوم نه» (which not), the «نه» of a number, or «نه» inside a phrase («خودت نه هاب»).
 _MARK = rf"(?:نه|ببخشید|صبر{_GAP}کن|اشتباه{_GAP}گفتم|اشتباهی{_GAP}گفتم)"
@@ -380,7 +406,7 @@ def _corrected(r: Route, text: str, model: Any) -> Route:
     after = (_after_last(_UNSAID, text) or "").strip()
     if len(after.split()) < 2 or any(v not in (None, "", False) for v in extract(r.tool, after).values()):
         return r
-    then = _route_plain(after, model)
+    then = _in_context(after, _before(after, text), lambda t: _route_plain(t, model))
     sure = then.confidence or 0.0
     if not then.tool or then.tool == r.tool or sure < 0.5:
         return r

@@ -483,6 +483,8 @@ def test_what_is_asked_beside_a_declined_order_is_the_request():
     assert (r.tool, r.args.get("repo_id")) == ("model_info", "HooshvareLab/bert-fa-base-uncased")
     assert route("پاکشون نکن ولی نشونم بده اعلانامو").tool == "notifications"
     assert route("جز آموزش‌ها هیچی نشون نده").args.get("kind") == "training"
+    r = route("خواهشاً کار ۱۸ را لغو نکنید؛ فقط بگو کجاست")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 18)
 
 
 @pytest.mark.parametrize("text", [
@@ -516,6 +518,12 @@ def test_a_correction_that_asks_for_something_else_replaces_the_request():
     r = route("دانلود ۱۴ رو کنسل کن… نه صبر کن، اول بگو چقدرش مونده")
     assert r.tool != "cancel_job" and "cancel_job" not in [c["tool"] for c in r.choices][:1]
     assert route("کار ۵ رو لغو کن نه ببخشید ۶ رو").args.get("job_id") == 6
+    # What follows may be about the thing named before: how much of job 14 is left, not the disk's space.
+    r = route("کار ۱۴ رو لغو کن نه صبر کن، اول بگو چقدرش مونده")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 14)
+    r = route("کار ۹ رو لغو کن، نه ولش کن، بگو کی تموم میشه")  # a question to answer, not a text to speak
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 9)
+    assert route("کار ۳ رو لغو کن، نه ولش کن، وضعیت سیستم رو بگو").tool == "system_status"
     assert route("وضعیت سیستم چطوره؟ نه اینکه خراب باشه، فقط نگرانم").tool == "system_status"
 
 
