@@ -282,17 +282,38 @@ _ONLY = re.compile(r"(?<!\S)(?:جز|بجز|غیر\s+از)(?!\S).*(?<!\S)هیچ")
 _CLAUSE_START = re.compile(r"[،,؛;.!؟?:\n…]+|(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|ولی|اما|بجاش|عوضش|در\s+عوض)(?!\S)")
 
 
+_CLAUSE_END = re.compile(r"[،,؛;.!؟?:\n…]|(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|ولی|اما|بجاش|عوضش|در\s+عوض)(?!\S)")
+# «لازم نیست اکسپورتش کنی»: what is declined follows these words, to the clause's end.
+_NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد")
+
+
 def _declined_clauses_out(text: str) -> str:
-    """The message without its negated orders («کار ۱۸ رو لغو نکن، فقط بگو کجاست» → «، فقط بگو کجاست»)."""
+    """The message without its negated orders («کار ۱۸ رو لغو نکن، فقط بگو کجاست» → «فقط بگو کجاست»)."""
     folded = text.translate(_FOLD)
     kept, at = [], 0
     for m in _NEGATED_TYPED.finditer(folded):
+        if m.start() < at:
+            continue
         starts = [b.end() if not b.group(0).strip(" \n")[:1].isalpha() else b.start()
                   for b in _CLAUSE_START.finditer(folded, at, m.start())]
         kept.append(text[at:starts[-1] if starts else at])
         at = m.end()
+        if _NEEDLESS.fullmatch(m.group(0)):
+            end = _CLAUSE_END.search(folded, at)
+            at = end.start() if end else len(text)
     kept.append(text[at:])
-    return " ".join(part.strip() for part in kept if part.strip())
+    return " ".join(part.strip(" \t\n،,.…!؛;:") for part in kept if part.strip(" \t\n،,.…!؛;:"))
+
+
+# What is left beside a declined order asks for something only as an imperative, a question, a wish («می‌خوام»,
+# «هدفم»), or after «فقط», «بلکه» …; else it gives a reason («…، هنوز تموم نشده», «… رو خودم دارم»).
+_ASKS = re.compile(
+    r"(?<!\S)(?:کن|کنید|کنین|بکن|بکنید|بده|بدید|بدین|بدهید|دهید|بگو|بگید|بگین|بگویید|بگرد|بگردید|بگردین|بزن|بزنید|بزنین"
+    r"|بفرست|بفرستید|بیار|بیارید|بخون|بخونید|بخوان|بخوانید|بنویس|بنویسید|بساز|بسازید|بگیر|بگیرید|بریز|بذار|بزار|بگذار"
+    r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید)(?:ش|شو|شون|شونو|شان)?(?!\S)"
+    r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
+    r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
+    r"|^\s*(?:فقط|صرفا[\u064b]?|تنها|بلکه|بجاش|عوضش|در\s+عوض)(?!\S)")
 
 # A command taken back mid-sentence, as people speak: a break («نه», «اِ», «یعنی», «اصلاً», «صبر کن», «هیچی») then
 # words that drop it («ولش کن», «بی‌خیال», «مهم نیست», «بذار بمونه», «خودم دیدم», «نه هنوز» …); not the «نه» of a
@@ -336,9 +357,9 @@ def route_rules(text: str, model: Any = None) -> Route:
     if _negated_order(text):
         # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
         rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")
-        whole = len(rest.split()) >= 2 and not _NEGATED_TYPED.search(rest.translate(_FOLD))  # never the same again
-        # About the declined thing only over another request: «…، بذار تموم شه» gives a reason and asks nothing.
-        then = _in_context(rest, text, lambda t: route_rules(t, model), over_none=False) if whole else None
+        whole = (len(rest.split()) >= 2 and _ASKS.search(rest.translate(_FOLD))
+                 and not _NEGATED_TYPED.search(rest.translate(_FOLD)))  # (never the same text again)
+        then = _in_context(rest, text, lambda t: route_rules(t, model)) if whole else None
         if then is not None and (then.tool or then.choices):
             return _with_values_before(then, text)
         if _negated_only(text):
@@ -366,15 +387,16 @@ def _with_values_before(then: Route, text: str) -> Route:
     return then
 
 
-def _in_context(after: str, before: str, route_with: Callable[[str], Route], over_none: bool = True) -> Route:
-    """What follows a correction, routed on its own words or about the thing named before it, whichever is surer:
+def _in_context(after: str, before: str, route_with: Callable[[str], Route], over_none: bool = False) -> Route:
+    """What follows a correction (`over_none`: a correction replaces the request by construction) or a taking-back,
+    routed on its own words or about the thing named before it, whichever is surer:
     «کار ۱۴ رو لغو کن، نه صبر کن، اول بگو چقدرش مونده» asks how much of job 14 is left (alone, «… چقدرش مونده»
     read as the disk's space); «…، نه ولش کن، وضعیت سیستم رو بگو» stays about the machine."""
     from agents.arguments import job_id, repo_ids
 
     plain = route_with(after)
     if not over_none and not (plain.tool or plain.choices):
-        return plain
+        return plain  # after a taking-back or a declined order, words asking nothing give a reason («…، هنوز تموم نشده»)
     if job_id(after) is not None or repo_ids(after):
         return plain
     number, ids = job_id(before), repo_ids(before)
@@ -406,7 +428,7 @@ def _corrected(r: Route, text: str, model: Any) -> Route:
     after = (_after_last(_UNSAID, text) or "").strip()
     if len(after.split()) < 2 or any(v not in (None, "", False) for v in extract(r.tool, after).values()):
         return r
-    then = _in_context(after, _before(after, text), lambda t: _route_plain(t, model))
+    then = _in_context(after, _before(after, text), lambda t: _route_plain(t, model), over_none=True)
     sure = then.confidence or 0.0
     if not then.tool or then.tool == r.tool or sure < 0.5:
         return r

@@ -485,6 +485,13 @@ def test_what_is_asked_beside_a_declined_order_is_the_request():
     assert route("جز آموزش‌ها هیچی نشون نده").args.get("kind") == "training"
     r = route("خواهشاً کار ۱۸ را لغو نکنید؛ فقط بگو کجاست")
     assert (r.tool, r.args.get("job_id")) == ("job_status", 18)
+    # Beside a declined order, a reason asks for nothing; «لازم نیست» declines what follows it.
+    for text in ("مدل کار ۵ رو onnx نکن، هنوز آموزشش تموم نشده", "الان لازم نیست کار ۱۱ و ۱۲ رو مقایسه کنی.",
+                 "نیازی نیست دنبال صدای گوینده بگردی، صدای خودمو ضبط کردم",
+                 "فایل صوتی mosahebe.wav رو به متن برنگردون، فقط می‌خوام گوش بدم"):
+        assert route(text).reply_key == "agent.not_doing", text
+    r = route("لازم نیست دانلود کنی، فقط اطلاعات مدل HooshvareLab/bert-fa-base-uncased رو بگو")
+    assert (r.tool, r.args.get("repo_id")) == ("model_info", "HooshvareLab/bert-fa-base-uncased")
 
 
 @pytest.mark.parametrize("text", [
