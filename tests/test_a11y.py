@@ -272,6 +272,8 @@ def test_help_tables_fit_a_phone(browser, server, artifacts):
 def test_the_files_the_app_uses_can_be_attached_without_console_warnings(browser, server, tmp_path):
     """[features.spontaneous_file_upload] accept is a MIME -> extensions table: audio and data files (parquet and
     jsonl, which browsers give no type) are let in; the page logged ~190 warnings for the old ["*/*"]."""
+    from playwright.sync_api import expect
+
     page = _open(browser, server["url"], upload_hook=True)
     try:
         files = []
@@ -292,8 +294,9 @@ def test_the_files_the_app_uses_can_be_attached_without_console_warnings(browser
             for path in batch:
                 attachments.get_by_text(path.name, exact=True).wait_for()
             # Each can be taken off again, by a named button; the next batch is then counted alone.
+            # (named by public/rtl.js's next pass, at most 40 ms after the attachments appear: waited for)
             remove = page.get_by_role("button", name=NAMES["remove_attachment"], exact=True)
-            assert remove.count() == len(batch)
+            expect(remove).to_have_count(len(batch))
             for _ in batch:
                 remove.first.click()
             attachments.wait_for(state="detached")
