@@ -218,6 +218,13 @@ def fresh_batch(route: Router, dump: Path | None = None) -> None:
         return
     rows = evaluate(records, route)
     headline(rows, f"FRESH BATCH ({FRESH.relative_to(ROOT)}, never trained or tuned on)")
+    batches: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:  # each batch's families are named `<tool>.v<N>-…`: one figure per batch as well
+        batches[r["rec"]["family"].split(".", 1)[-1].split("-", 1)[0]].append(r)
+    if len(batches) > 1:
+        for name, part in sorted(batches.items()):
+            print(f"  batch {name:<5} {len(part):5d} messages  tool {pct(sum(r['tool_ok'] for r in part), len(part))}"
+                  f"  args {pct(sum(r['args_ok'] for r in part), len(part))}")
     breakdown(rows, "label")
     worst(rows, 15)
     if dump:
