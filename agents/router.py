@@ -245,21 +245,21 @@ def _last_sentence(text: str) -> str | None:
 
 
 # A negated order («لغوش نکن», «دانلود نکن», «لازم نیست …») must never run the tool its words name.
-_NEGATED = re.compile(
-    r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
-    r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|دست\s+نزن)(?!\S)")
+_NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
+                 r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|دست\s+نزن)")
+_NEGATED = re.compile(_NEGATED_VERB + r"(?!\S)")
 _POSITIVE = re.compile(
     r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید|ببر|بساز)(?!\S)")
 # «کدوم مدلا آماده‌ان و لازم نیست دانلود بشن؟»: a question that holds a «لازم نیست» asks, it does not decline.
 _WH_QUESTION = re.compile(r"(?<!\S)(?:کدوم\S*|کدام\S*|چی|چیه|چه|کجا\S*|کی|چند\S*|چطور\S*|چجوری|آیا|ایا)(?!\S).*[؟?]\s*$")
 
 
-def _negated_order(text: str) -> bool:
+def _negated_order(text: str, canon: str | None = None) -> bool:
     """An order said in the negative («لغوش نکن», «فعلاً دانلود نکن»); not «دیگه از میرور استفاده نکن», which asks to
-    stop something, nor a question that holds one."""
+    stop something, nor a question that holds one. `canon`: the text's canonical form, when the caller has it."""
     from agents.intent import canonical
 
-    canon = canonical(text)
+    canon = canonical(text) if canon is None else canon
     m = _NEGATED.search(canon)
     if not m or _WH_QUESTION.search(text) or _ONLY.search(canon):
         return False
@@ -270,19 +270,21 @@ def _negated_only(text: str) -> bool:
     """A negated order and no other order beside it («لغوش نکن، بذار تموم شه»)."""
     from agents.intent import canonical
 
-    return _negated_order(text) and not _POSITIVE.search(_NEGATED.sub(" ", canonical(text)))
+    canon = canonical(text)
+    return _negated_order(text, canon) and not _POSITIVE.search(_NEGATED.sub(" ", canon))
 
 
 # The same on the text as typed: punctuation may follow the verb («لغو نکن،»).
-_NEGATED_TYPED = re.compile(_NEGATED.pattern[:-len("(?!\\S)")] + r"(?![^\s،,؛;.!؟?:…])")
+_NEGATED_TYPED = re.compile(_NEGATED_VERB + r"(?![^\s،,؛;.!؟?:…])")
 # «جز دانلودا هیچی نشون نده» (nothing but the downloads) asks for the downloads.
 _ONLY = re.compile(r"(?<!\S)(?:جز|بجز|غیر\s+از)(?!\S).*(?<!\S)هیچ")
 # A clause ends with its verb: what precedes a negated verb back to a stop, a comma or a word that turns to another
 # request («فقط», «بلکه», «ولی» …) is the order declined; the rest may ask for something else.
-_CLAUSE_START = re.compile(r"[،,؛;.!؟?:\n…]+|(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|ولی|اما|بجاش|عوضش|در\s+عوض)(?!\S)")
-
-
-_CLAUSE_END = re.compile(r"[،,؛;.!؟?:\n…]|(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|ولی|اما|بجاش|عوضش|در\s+عوض)(?!\S)")
+# «فقط», «بلکه», «بجاش» … open the request said instead; «ولی», «اما» only turn to another clause.
+_INSTEAD = r"(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|بجاش|عوضش|در\s+عوض)(?!\S)"
+_TURN = r"(?<!\S)(?:ولی|اما)(?!\S)"
+_CLAUSE_START = re.compile(rf"[،,؛;.!؟?:\n…]+|{_INSTEAD}|{_TURN}")
+_CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…]|{_INSTEAD}|{_TURN}")
 # «لازم نیست اکسپورتش کنی»: what is declined follows these words, to the clause's end.
 _NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد")
 
@@ -313,7 +315,7 @@ _ASKS = re.compile(
     r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید)(?:ش|شو|شون|شونو|شان)?(?!\S)"
     r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
     r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
-    r"|^\s*(?:فقط|صرفا[\u064b]?|تنها|بلکه|بجاش|عوضش|در\s+عوض)(?!\S)")
+    rf"|^\s*{_INSTEAD}")
 
 # A command taken back mid-sentence, as people speak: a break («نه», «اِ», «یعنی», «اصلاً», «صبر کن», «هیچی») then
 # words that drop it («ولش کن», «بی‌خیال», «مهم نیست», «بذار بمونه», «خودم دیدم», «نه هنوز» …); not the «نه» of a
