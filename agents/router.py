@@ -309,11 +309,12 @@ def _declined_clauses_out(text: str) -> str:
 
 # What is left beside a declined order asks for something only as an imperative, a question, a wish («می‌خوام»,
 # «هدفم»), or after «فقط», «بلکه» …; else it gives a reason («…، هنوز تموم نشده», «… رو خودم دارم»).
-_ASKS = re.compile(
+_IMPERATIVE = (
     r"(?<!\S)(?:کن|کنید|کنین|بکن|بکنید|بده|بدید|بدین|بدهید|دهید|بگو|بگید|بگین|بگویید|بگرد|بگردید|بگردین|بزن|بزنید|بزنین"
     r"|بفرست|بفرستید|بیار|بیارید|بخون|بخونید|بخوان|بخوانید|بنویس|بنویسید|بساز|بسازید|بگیر|بگیرید|بریز|بذار|بزار|بگذار"
-    r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید)(?:ش|شو|شون|شونو|شان)?(?!\S)"
-    r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
+    r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید)(?:ش|شو|شون|شونو|شان)?(?!\S)")
+_ASKS = re.compile(
+    _IMPERATIVE + r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
     r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
     rf"|^\s*{_INSTEAD}")
 
@@ -351,11 +352,47 @@ def _taken_back(text: str) -> str | None:
     return None if after is None else after.strip(" \t\n،,.…!؛;")
 
 
+# A command in quotes with words around it is talked about, not given («"کار ۵ رو کنسل کن" به انگلیسی چی میشه؟»,
+# «تو مستندات نوشتیم "مدل رو دانلود کن"»), unless those words ask to run it or are themselves a request.
+_QUOTE = re.compile(r"«([^«»]+)»|\"([^\"]+)\"|“([^“”]+)”")
+_RUN_IT = re.compile(r"(?<!\S)(?:اجرا|اجراش|انجام|انجامش|ران|run)(?!\S)", re.I)
+# «@مریم لطفاً whisper رو دانلود کن»: a message that opens by naming someone else is for them (not «@دستیار …»).
+_TO_SOMEONE = re.compile(r"^\s*@(?!(?:دستیار|dastyar|assistant)(?![\w\u200c]))[\w\u200c.-]+", re.I)
+_TO_ME = re.compile(r"^\s*@(?:دستیار|dastyar|assistant)[\s،,:]*", re.I)
+
+
+def _quoted_command(text: str, model: Any) -> Route | None:
+    """No tool when the only command is quoted inside a sentence that asks nothing of Dastyar; None otherwise."""
+    quotes = [next(g for g in m.groups() if g is not None) for m in _QUOTE.finditer(text)]
+    commands = [q for q in quotes if len(q.split()) >= 2 and re.search(_IMPERATIVE, q.translate(_FOLD))]
+    outside = _QUOTE.sub(" این جمله ", text)
+    if not commands or len(outside.split()) < 4 or _RUN_IT.search(outside):
+        return None
+    if not any(_route_plain(q, model).tool not in (None, "help", "speak", "try_model") for q in commands):
+        return None
+    said = _route_plain(outside, model)
+    if said.tool in ("speak", "try_model"):  # «بلند بخون "کار ۵ رو کنسل کن"»: the quote is the text
+        r = _with_args(said.tool, text, text, model)
+        r.confidence = said.confidence
+        return r
+    if said.tool or said.choices:
+        return said if said.tool == "help" else None
+    r = Route(None, {}, source="smalltalk", reply_key="agent.quoted_not_run")
+    r.confidence = 0.5  # with an LLM at hand, it answers what is asked about the quote (a translation, an opinion)
+    return r
+
+
 def route_rules(text: str, model: Any = None) -> Route:
     """A Persian message → a tool and its arguments, a question between two, or small talk."""
     token = HF_TOKEN.search(text)
     if token and text.strip() == token.group(0):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
+    if _TO_ME.match(text) and len(_TO_ME.sub("", text, count=1).split()) >= 1:
+        text = _TO_ME.sub("", text, count=1)
+    elif (someone := _TO_SOMEONE.match(text)) is not None:
+        return Route(None, {"name": someone.group(0).strip()}, source="smalltalk", reply_key="agent.addressed_to_other")
+    if (quoted := _quoted_command(text, model)) is not None:
+        return quoted
     if _negated_order(text):
         # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
         rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")

@@ -494,6 +494,28 @@ def test_what_is_asked_beside_a_declined_order_is_the_request():
     assert (r.tool, r.args.get("repo_id")) == ("model_info", "HooshvareLab/bert-fa-base-uncased")
 
 
+def test_a_quoted_command_is_talked_about_not_given():
+    """«"X" به انگلیسی چی میشه؟» asks about the words X; the quote is run only when the words around it ask for that,
+    read aloud or tried when they say so, and a quoted name is only a name."""
+    for text in ("«لیست دانلودها رو نشون بده» رو به عربی چطوری می‌نویسن؟",
+                 "معلممون سر کلاس گفت «مدل رو روی دیتای تست ارزیابی کن» و رفت، منم چیزی نفهمیدم",
+                 'تو ارائه‌م یه اسلاید دارم که نوشته "کار ۴ رو لغو کن"، فونتش درشت باشه بهتره'):
+        r = route(text)
+        assert r.tool is None and r.reply_key == "agent.quoted_not_run", (text, r.tool, r.choices)
+    assert route("«کار ۴ رو لغو کن»").args.get("job_id") == 4  # a suggested command pasted back runs
+    assert route("این رو اجرا کن لطفاً: «کار ۴ رو لغو کن»").tool == "cancel_job"
+    r = route("با صدای مرد بخون «دانلود رو شروع کن»")
+    assert (r.tool, r.args.get("text")) == ("speak", "دانلود رو شروع کن")
+    r = route("مدل «HooshvareLab/bert-fa-base-uncased» رو دانلود کن")
+    assert (r.tool, r.args.get("repo_id")) == ("download", "HooshvareLab/bert-fa-base-uncased")
+
+
+def test_a_message_for_someone_else_in_the_chat_runs_nothing():
+    r = route("@سینا بی‌زحمت کار ۶ رو روی لپ‌تاپ خودت لغو کن")
+    assert r.tool is None and r.reply_key == "agent.addressed_to_other" and r.args == {"name": "@سینا"}
+    assert route("@دستیار کار ۶ رو لغو کن").args.get("job_id") == 6
+
+
 @pytest.mark.parametrize("text", [
     "مدل پارس‌برت رو دانلود کن اِ نه بی‌خیال، فردا",
     "وضعیت کار ۱۲ رو بگو یعنی نه اصلا هیچی",
