@@ -376,7 +376,7 @@ def _quoted_command(text: str, model: Any) -> Route | None:
         r.confidence = said.confidence
         return r
     if said.tool or said.choices:
-        return said if said.tool == "help" else None
+        return None  # the words around ask for something: the whole message is routed as usual
     r = Route(None, {}, source="smalltalk", reply_key="agent.quoted_not_run")
     r.confidence = 0.5  # with an LLM at hand, it answers what is asked about the quote (a translation, an opinion)
     return r
