@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from agents import e5pack
+from agents import augment, e5pack
 
 ARTIFACT = Path(__file__).resolve().parent / "intent_encoder.npz"
 TUNED_LAYERS = 12  # all 12 layers (the top 8 only: label accuracy 0.6 points lower held-out, see README); word table stays
@@ -285,8 +285,9 @@ class Tuner:
 
 
 def corpus_key(records: Sequence[dict[str, Any]]) -> str:
-    """What a fit depends on: each message and its label, and these settings."""
-    digest = hashlib.sha256(f"{TUNED_LAYERS}:{EPOCHS}:{LEARNING_RATE}:{HEAD_RATE}:{BATCH}:{MAX_TOKENS}:{SEED}".encode())
+    """What a fit depends on: each message and its label, these settings and the style-changed copies' recipe."""
+    settings = f"{TUNED_LAYERS}:{EPOCHS}:{LEARNING_RATE}:{HEAD_RATE}:{BATCH}:{MAX_TOKENS}:{SEED}"
+    digest = hashlib.sha256(f"{settings}:copies {augment.SEED}/{augment.VERSION}".encode())
     for r in records:
         digest.update(f"{r['label']}\t{r['text']}\n".encode())
     return digest.hexdigest()[:16]
@@ -309,23 +310,49 @@ def fold_file(records: Sequence[dict[str, Any]], fold: int) -> Path:
     return get_settings().cache_dir / "encoder-folds" / f"{corpus_key(records)}-{fold}.npz"
 
 
-def held_out_logits(records: Sequence[dict[str, Any]], labels: Sequence[str], tuner: Tuner | None = None,
+class Training:
+    """The corpus's messages, then one style-changed copy of each (agents/augment.py), in one Tuner: a fit on some
+    messages also sees their copies, never a copy of a message it must not see."""
+
+    def __init__(self, records: Sequence[dict[str, Any]], labels: Sequence[str]) -> None:
+        texts = [r["text"] for r in records]
+        self.n = len(records)
+        self.copies = augment.copies(texts, range(self.n))
+        self.gold = [labels.index(r["label"]) for r in records]
+        self.tuner = Tuner(texts + [copy for _, copy in self.copies])
+        self.labels_of_all = self.gold + [self.gold[i] for i, _ in self.copies]
+
+    def fit(self, keep: Sequence[int], n_labels: int, log: Any = None) -> dict[str, Any]:
+        kept = set(keep)
+        train = [*keep, *(self.n + j for j, (i, _) in enumerate(self.copies) if i in kept)]
+        return self.tuner.fit(train, self.labels_of_all, n_labels, log)
+
+
+def held_out_logits(records: Sequence[dict[str, Any]], labels: Sequence[str], training: Training | None = None,
                     log: Any = None) -> np.ndarray:
     """Each message's logits from an encoder tuned without its family (the five folds of agents.intent); each
-    fold's encoder is kept for the benchmark (`fold_file`)."""
+    fold's encoder is kept for the benchmark (`fold_file`), with its logits: a run stopped midway goes on from the
+    first fold not yet done (a fold takes ~20 minutes on two cores)."""
     from agents import intent
 
-    tuner = tuner or Tuner([r["text"] for r in records])
-    gold = [labels.index(r["label"]) for r in records]
+    training = training or Training(records, labels)
+    gold = np.array(training.gold)
     out = np.zeros((len(records), len(labels)), dtype=np.float32)
     for k, fold in enumerate(intent.group_folds(records, 5)):
+        path = fold_file(records, k)
+        done = path.with_suffix(".logits.npy")
+        if path.is_file() and done.is_file():
+            out[fold] = np.load(done)
+            if log:
+                log(f"fold {k + 1}/5: kept from an earlier run ({path.name})")
+            continue
         held = set(fold)
-        fitted = tuner.fit([i for i in range(len(records)) if i not in held], gold, len(labels), log)
-        out[fold] = tuner.logits(fold)
-        save(fold_file(records, k), fitted, labels, 1.0, corpus_key(records))
+        fitted = training.fit([i for i in range(len(records)) if i not in held], len(labels), log)
+        out[fold] = training.tuner.logits(fold)
+        save(path, fitted, labels, 1.0, corpus_key(records))
+        np.save(done, out[fold])
         if log:
-            right = int((out[fold].argmax(1) == np.array(gold)[fold]).sum())
-            log(f"fold {k + 1}/5: {right}/{len(fold)} right alone")
+            log(f"fold {k + 1}/5: {int((out[fold].argmax(1) == gold[fold]).sum())}/{len(fold)} right alone")
     return out
 
 
@@ -336,20 +363,21 @@ def main(argv: list[str]) -> int:
     labels = sorted({r["label"] for r in records})
     log = lambda s: print(s, flush=True)  # noqa: E731
     start = time.perf_counter()
-    tuner = Tuner([r["text"] for r in records])
-    log(f"lower layers of {len(records)} messages cached ({time.perf_counter() - start:.0f} s)")
+    training = Training(records, labels)
+    log(f"{len(records)} messages and {len(training.copies)} style-changed copies read "
+        f"({time.perf_counter() - start:.0f} s)")
     # The five folds' logits are kept by corpus key (the benchmark tunes them too): with them, only the final fit.
     cached = fold_file(records, 0).with_name(f"{corpus_key(records)}-logits.npy")
     if cached.is_file() and all(fold_file(records, k).is_file() for k in range(5)):
         held = np.load(cached)
         log(f"held-out logits of the five folds reused ({cached.name})")
     else:
-        held = held_out_logits(records, labels, tuner, log)
+        held = held_out_logits(records, labels, training, log)
         np.save(cached, held)
-    gold = [labels.index(r["label"]) for r in records]
+    gold = training.gold
     temperature = intent.fit_temperature(held.tolist(), gold)
     log(f"held out: {float((held.argmax(1) == np.array(gold)).mean()):.4f} right alone; temperature {temperature:.2f}")
-    fitted = tuner.fit(list(range(len(records))), gold, len(labels), log)
+    fitted = training.fit(range(len(records)), len(labels), log)
     save(ARTIFACT, fitted, labels, temperature, corpus_key(records))
     log(f"wrote {ARTIFACT} ({ARTIFACT.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s)")
     return 0

@@ -171,20 +171,19 @@ def worst(rows: list[Row], count: int = 25) -> None:
 
 def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Row]:
     """Each fold routed by a word model and a tuned encoder that never saw its families. The fold encoders are the
-    ones `python -m agents.finetune` kept (or tuned here, ~7 minutes each), with the project encoder's temperature."""
+    ones `python -m agents.finetune` kept (or tuned here, ~20 minutes each), with the project encoder's temperature."""
     rows: list[Row] = [{} for _ in records]
     labels = sorted({r["label"] for r in records})
     head = encoder.tuned_head() if encoder.available() else None
-    tuner, engine_file = None, None
+    training, engine_file = None, None
     for i, fold in enumerate(intent.group_folds(records, 5)):
         held, start = set(fold), time.perf_counter()
         keep = [j for j in range(len(records)) if j not in held]
         if head is not None:
             path = finetune.fold_file(records, i)
             if not path.exists():
-                tuner = tuner or finetune.Tuner([r["text"] for r in records])
-                gold = [labels.index(r["label"]) for r in records]
-                finetune.save(path, tuner.fit(keep, gold, len(labels)), labels, 1.0, finetune.corpus_key(records))
+                training = training or finetune.Training(records, labels)
+                finetune.save(path, training.fit(keep, len(labels)), labels, 1.0, finetune.corpus_key(records))
             with tempfile.TemporaryDirectory() as tmp:  # the fold's encoder with the project encoder's temperature
                 with np.load(path) as data:
                     arrays = dict(data)

@@ -146,6 +146,26 @@ def test_the_engine_file_is_read_and_written_as_the_engine_does():
         assert len(tokenizer.encode(text)) == engine.token_count(text, True), text
 
 
+def test_style_changed_copies_for_tuning_keep_what_the_message_asks():
+    """The encoder is tuned with one copy of each message as people also write it (agents/augment.py): dictated
+    numbers become words but a repo id's digits stay, the copies are the same for the same seed, and a copy that
+    came out unchanged is left out."""
+    import random
+
+    from agents import augment
+
+    said = augment.dictated("کار ۱۲ رو لغو کن، مدل org/bert-2 و نسخهٔ 1.5 رو نه!", random.Random(0))
+    assert "دوازده" in said and "org/bert-2" in said and "1.5" in said
+    assert not any(mark in said for mark in "،!\u200c")
+    assert augment.arabic_letters("یک کار", random.Random(0)) == "يك كار"
+    typo = augment.mistyped("دانلود کن", random.Random(0))
+    assert typo != "دانلود کن" and typo.endswith(" کن") and len(typo) >= len("دانلود کن") - 1
+    texts = ["کار ۳ رو لغو کن", "لیست کارها", "ok", "مدل‌ها رو نشون بده"]
+    copies = augment.copies(texts, range(len(texts)))
+    assert copies == augment.copies(texts, range(len(texts)))
+    assert copies and all(copy != texts[i] for i, copy in copies)
+
+
 def test_spellings_of_one_message_coincide():
     forms = ["می‌خوام کارهام رو ببینم", "میخوام کارهام رو ببینم", "می خوام کار ها م رو ببینم", "ميخوام كارهام رو ببينم"]
     canon = {intent.canonical(f) for f in forms[:2] + forms[3:]}
