@@ -55,7 +55,7 @@ def _after_job_word(text: str, pos: int) -> bool:
 
 
 # Spoken and typed corrections; in chats «*۳۱» after a message means "I meant 31", «نه ۸ نه، ۱۸» "not 8: 18".
-_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|(?:نه\s+)?صبر\s+کن(?:ید)?(?!\S)"
+_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|نه\s+یعنی|(?:نه\s+)?صبر\s+کن(?:ید)?(?!\S)"
                          r"|(?<!\S)نه\s+[^\s،,]+\s+نه(?=[\s،,])|(?<![\w*])\*(?=[^\s*])")
 
 
@@ -355,7 +355,7 @@ def repo_args(text: str) -> dict[str, Any]:
     page = HUB_REPO_URL.search(text)
     if page and page.group(1) == "datasets" and args.get("repo_id") == page.group(2).rstrip("."):
         args["repo_type"] = "dataset"
-    if m:
+    if m and m.group(1).rstrip(".") != args.get("repo_id"):  # «آخرین کامیت org/name رو بگو»: the repo, not a revision
         args["revision"] = m.group(1).rstrip(".")
     elif page and page.group(3) and args.get("repo_id") == page.group(2).rstrip("."):
         args["revision"] = page.group(3).rstrip(".")
@@ -392,7 +392,10 @@ def _value_before(text: str, names: str) -> str | None:
 
 
 _SPOKEN_POWER = re.compile(
-    r"^(\S+)\s+(?:ای|e|در\s+ده\s+به\s+توان)\s+(?:منفی|منهای|-)\s*(\S+)", re.I)
+    r"^(\S+)\s+(?:ای|e|(?:در|ضربدر|ضرب\s+در|×|x|\*)\s+(?:ده|10|۱۰)\s+(?:به\s+)?(?:توان\s+)?)\s*(?:منفی|منهای|-)\s*(\S+)",
+    re.I)
+# «صفر ممیز صفر صفر صفر سه»: a decimal said digit by digit.
+_SPOKEN_DECIMAL = re.compile(r"^(?:صفر|0|۰)\s+(?:ممیز|مميز|نقطه|point)((?:\s+\S+){1,8})", re.I)
 
 
 def _number(value: str | None) -> float | None:
@@ -408,6 +411,16 @@ def _number(value: str | None) -> float | None:
         base, power = words_to_number([spoken.group(1)]), words_to_number(spoken.group(2).split())
         if base and power:
             return float(f"{base[0]}e-{power[0]}")
+    decimal = _SPOKEN_DECIMAL.match(value)
+    if decimal:
+        digits = ""
+        for word in decimal.group(1).split():
+            one = words_to_number([word.strip("،,.؛")])
+            if one is None or one[0] > 9:
+                break
+            digits += str(one[0])
+        if digits.strip("0"):
+            return float("0." + digits)
     parsed = words_to_number(value.split()[:7])
     return float(parsed[0]) if parsed else None
 
@@ -428,6 +441,13 @@ def _pos_of(text: str, names: str) -> int:
     return m.end() if m else len(text)
 
 
+# A model named without its owner, as people write the well-known ones: an architecture's name with dashed parts
+# («xlm-roberta-base», «bert-base-multilingual-cased», «mt5-small»), not a file.
+_BARE_MODEL = re.compile(r"(?<![\w./-])((?:[a-z0-9]+-)*[a-z0-9]*(?:bert|roberta|xlm|electra|deberta|albert|bart|t5|gpt\w*|llama\w*|qwen\w*"
+                         r"|mistral|gemma\w*|phi|whisper|wav2vec2?|hubert|e5|bge|minilm|mpnet|bloom\w*|labse)"
+                         r"(?:-[a-z0-9]+(?:\.\d+[a-z]?)?)+)(?![\w/.-])", re.I)
+
+
 def training_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     ids = repo_ids(text)
@@ -444,6 +464,8 @@ def training_args(text: str) -> dict[str, Any]:
         args["base_model"] = nick[0]
     elif ids:
         args["base_model"] = ids[0]
+    elif bare := _BARE_MODEL.search(text):
+        args["base_model"] = bare.group(1)  # «xlm-roberta-base رو … ترین کن»: a Hub name without its owner
     if data_file and not re.search(r"\.(?:wav|mp3|ogg)$", data_file.group(1)):
         args["dataset"] = data_file.group(1)
     elif folder and folder.group(1) != args.get("base_model"):
@@ -566,7 +588,7 @@ def quoted_or_after_colon(text: str) -> str | None:
     return None
 
 
-_FILLERS = r"(?:خب|خوب|یعنی|ام|چیزه|اِ|ا|اه|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
+_FILLERS = r"(?:خب|خوب|یعنی|ام|امم+|که|براش|براشون|واسش|واسشون|ببینم\s+(?:چطوری|چجوری|چطور)\s+(?:می\s*گی|میگی|تلفظ\s+می\s*کنی|می\s*خونی|میخونی)|چیزه|اِ|ا|اه|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
 _SPEAK_VERB = re.compile(
     r"(?<!\S)(?:بخونش|بخوانش|بخونید|بخوانید|بخونی|بخون|بخوان|بگو|بگین|بگید|بگی|تلفظ\s+کن|به\s+زبون\s+بیار|پخش\s+کن|speak|say"
     r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو|صوتی\s*(?:ش)?\s*کن|play\s+کن"
@@ -603,9 +625,32 @@ def _only_pointers(said: str) -> bool:
     return bool(words) and all(w.lower() in _POINTERS for w in words)
 
 
+# «با صدای زن بگو: خوش اومدید. نه ببخشید، مرد باشه»: a correction at the end that names only the other voice.
+_VOICE_TAKEN_BACK = re.compile(
+    r"(?:^|[\s.،,؛;…!—–-])\s*(?:(?:اه|اِ|اوه|وای)[،,]?\s+)?(?:نه\s+(?:نه|ببخشید|صبر\s+کن(?:ید)?)|ببخشید|نه|منظورم|اشتباه\s+گفتم"
+    r"|no\s+wait|sorry|wait)[،,]?\s+(?:(?:منظورم|بهتره|بذار|بزار|با)\s+)?(?:صدای?\s+|وویس\s+|voice\s+)?"
+    r"(?P<voice>\S+)(?P<rest>(?:\s+\S+){0,3})\s*[.!]*$", re.I)
+_TAKEN_BACK_REST = re.compile(r"^(?:\s+(?:باشه|باشد|بهتره|بذار|بزار|بود|قشنگ\S*|لطفا|لطفاً|خوبه|صداش|بخونه|بگه|رو|بهتر|است|هست"
+                              r"|مناسب\S*|voice|please))*$", re.I)
+
+
+def _voice_taken_back(text: str) -> tuple[str, str] | None:
+    """The text before a closing «نه ببخشید، مرد باشه» and the voice it names, or None."""
+    m = _VOICE_TAKEN_BACK.search(text)
+    if not m or not _TAKEN_BACK_REST.match(m.group("rest")):
+        return None
+    side = _VOICE_SIDE.fullmatch(m.group("voice").rstrip("،,.!"))
+    if side is None or not text[:m.start()].strip():
+        return None
+    return text[:m.start()].rstrip(" ،,.؛;"), "female" if side.group(1) else "male"
+
+
 def speak_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     text = spoken_quotes(text)
+    if (back := _voice_taken_back(text)) is not None:
+        args = speak_args(back[0])
+        return {**args, "voice": back[1]}
     said = None
     if m := _SAY_KEY.search(text):
         said = m.group(1)
@@ -779,10 +824,10 @@ def export_args(text: str) -> dict[str, Any]:
 # now» for the others instead of exporting ONNX unasked).
 _FORMATS = [(name, re.compile(pattern, re.I)) for name, pattern in (
     ("onnx", r"onn?x|onxx|اُ?و?نیکس|او\s*ان\s*ان\s*ایکس"),
-    ("gguf", r"gguf|جی\s*جی\s*یو\s*اف"),
+    ("gguf", r"gguf|جی\s*جی\s*یو\s*ا?ف"),
     ("torchscript", r"torch\s*script|تورچ\s*اسکریپت|trace[ds]?(?:-?shode)?|jit"),
     ("tflite", r"tf\s*lite|tensorflow\s*lite|تی\s*اف\s*لایت|تنسور\s*فلو\s*لایت"),
-    ("coreml", r"core\s*ml|کور\s*ام\s*ال|\.?mlmodel|\.?mlpackage"),
+    ("coreml", r"core\s*ml|کور\s*ام\s*ا?ل|\.?mlmodel|\.?mlpackage"),
     ("openvino", r"open\s*vino|اوپن\s*وینو|اپن\s*وینو"),
     ("tensorrt", r"tensor\s*rt|تنسور\s*آر\s*تی|trt|\.engine(?![a-z])"),
     ("safetensors", r"safe\s*tensors?|سیف\s*تنسور"),
@@ -849,13 +894,39 @@ def notifications_args(text: str) -> dict[str, Any]:
     return {"unread_only": True} if unread else {}
 
 
+# A word refused where it stands: a negation right before it («نه دانلودا», «بدون دانلودها», «کاری به آموزشا …»,
+# «غیرعمومی», «نمی‌خوام همه ببینن») or right after it, past its suffix and «رو» («دانلودا نه», «پابلیکش نکن»,
+# «آموزش‌ها مهم نیستن», «دانلودها به کنار»). Read on canonical text.
+_REFUSED_BEFORE = re.compile(r"(?:(?<!\S)(?:نه|بدون|بی|جز|بجز|به\s*جز|غیر\s*از|منهای|نمی\s*خوام|نمی\s*خواهم|نمی\s*خوایم"
+                             r"|نباید|not|no|without|except)\s+|(?<!\S)غیر\s*|(?<!\S)کاری\s+به\s+)$", re.I)
+_REFUSED_AFTER = re.compile(r"^\S*(?:\s+(?:رو|را|هم|ها))?\s*(?:نه(?![^\s،,.!؟?؛])|نباشه|نباشد|نباشن|نکن|نکنید"
+                            r"|نکنیا|نشه|نشود|نشن|نمی\s*خوام|نمی\s*خواهم|نخواستم|نده|نشون\s+نده|نبینم|مهم\s+نیست|به\s+کنار|بماند|بمونه"
+                            r"|ندارم|کاری\s+ندار(?:م|یم)|لازم\s+نیست|ول\s*کن|بی\s*خیال|not(?![a-z]))", re.I)
+
+
+def refused(canon: str, m: re.Match[str]) -> bool:
+    """Whether the word matched in canonical text is refused where it stands (not wanted, excluded)."""
+    before = _REFUSED_BEFORE.search(canon[:m.start()])
+    if before and re.match(r"(?:به\s*)?جز|بجز", before.group(0)) and re.match(r"\S*\s+(?:هیچ|چیزی|کاری)", canon[m.end():]):
+        return False  # «جز دانلودا هیچی نشون نده»: nothing but
+    return bool(before or _REFUSED_AFTER.match(canon[m.end():]))
+
+
+def _wanted(pattern: str, canon: str) -> tuple[bool, bool]:
+    """(named, named at least once without being refused)."""
+    found = list(re.finditer(pattern, canon, re.I))
+    return bool(found), any(not refused(canon, m) for m in found)
+
+
 def list_jobs_args(text: str) -> dict[str, Any]:
     canon = canonical(text.replace("`", " "))
-    download = re.search(r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)", canon)
-    training = re.search(r"(?<!\S)(?:ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon)
-    if download and training:
+    downloads = _wanted(r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)", canon)
+    trainings = _wanted(r"(?<!\S)(?:فاین\s*تیون|ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon)
+    download = downloads[1] or trainings[0] and not trainings[1] and not downloads[0]  # «همه بدون آموزشا»: the other
+    training = trainings[1] or downloads[0] and not downloads[1] and not trainings[0]
+    if download == training:
         return {}  # «هم دانلودا هم ترینا»: every job
-    return {"kind": "download"} if download else {"kind": "training"} if training else {}
+    return {"kind": "download"} if download else {"kind": "training"}  # also «فقط ترینا، نه دانلودا»
 
 
 def endpoint_args(text: str) -> dict[str, Any]:
@@ -925,7 +996,8 @@ _PUSH_NAME_EN = re.compile(r"(?<![a-z])(?:called|named|as|under|bashe)\s+[«\"']
                            r"([A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)*(?:[._/-]|\d)[A-Za-z0-9._/-]*)", re.I)
 _PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi|همگانی|برای\s*همه\s*باز|قفلش\s*نکن|"
                      r"هر\s*کی\s*خواست|anyone\s+can|hamegani", re.I)
-_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|khososi|khosoosi|مخفی|makhfi|hidden|پنهان", re.I)
+_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز)\s*خودم|khososi"
+                      r"|khosoosi|مخفی|makhfi|hidden|پنهان", re.I)
 
 
 def push_args(text: str) -> dict[str, Any]:
@@ -943,14 +1015,13 @@ def push_args(text: str) -> dict[str, Any]:
     ref = _model_ref(rest)
     if ref is not None and not re.fullmatch(r"(?i:hugging-?face|push-?to-?hub)", ref[0]):
         args["model"] = ref[0]
-    public = _PUBLIC.search(text)
-    if public and re.match(r"\s*(?:نه|نباشه|نباشد|نشه|not)", text[public.end():]):
-        args["private"] = True  # «عمومی نباشه»
-    elif public:
-        args["private"] = False
-    elif private := _PRIVATE.search(text):
-        # «خصوصی نباشه»: not private is public
-        args["private"] = not re.match(r"\s*(?:نباشه|نباشد|نشه|نکن|not)", text[private.end():])
+    canon = canonical(text)
+    publics = [not refused(canon, m) for m in _PUBLIC.finditer(canon)]
+    privates = [not refused(canon, m) for m in _PRIVATE.finditer(canon)]
+    if any(privates) or publics and not any(publics):
+        args["private"] = True  # «خصوصی», «عمومی نباشه», «پابلیکش نکن», «غیرعمومی», «نمی‌خوام همه ببینن»
+    elif any(publics) or privates:
+        args["private"] = False  # «عمومی», «خصوصی نباشه»
     return args
 
 
@@ -1043,18 +1114,33 @@ _DICTATED = frozenset(("download", "transcribe", "start_training", "model_info",
                        "export_model", "compare_models", "set_hub_endpoint"))
 
 
+_PERSIAN_LETTERS = str.maketrans({"ك": "ک", "ي": "ی", "ى": "ی"})
+
+
 def extract(tool: str, text: str) -> dict[str, Any]:
     """The tool's arguments; after a spoken or typed correction («a.wav نه ببخشید b.wav», «*۳۱») the later value
     wins, read where it stands in the sentence."""
     func = EXTRACTORS.get(tool)
     if func is None:
         return {}
+    written, text = text, text.translate(_PERSIAN_LETTERS)  # «كار ۱۴», «عمومي»: Arabic kaf and yeh read as Persian
+    args = _extract(func, tool, text)
+    # A value taken from the text (a path, a text to speak) is given back as written: the letters map one to one.
+    for key, value in args.items():
+        if isinstance(value, str) and value and (at := text.find(value)) >= 0:
+            args[key] = written[at:at + len(value)]
+    return args
+
+
+def _extract(func: Callable[[str], dict[str, Any]], tool: str, text: str) -> dict[str, Any]:
     if tool in _DICTATED:
         text = spelled_out(text)
     args = func(text)
+    if tool == "speak" and _voice_taken_back(spoken_quotes(text)):
+        return args  # the closing correction named the voice: the text before it stands
     marks = list(_CORRECTION.finditer(text))
     if tool not in ("job_status", "cancel_job", "resume_job", "speak", "try_model", "evaluate_model", "compare_models",
-                    "export_model", "plan_goal", "push_model"):
+                    "export_model", "plan_goal", "push_model", "list_jobs"):
         marks += list(_SPOKEN_FIX.finditer(text))  # «نه» alone is also nine: not for job numbers
     # Not a correction: a mark inside quotes («بگو "نه ببخشید دیر شد"»), with nothing after it («… صبر کنید») or
     # nothing before it («نه فقط جدیدا، همه رو»).

@@ -357,8 +357,9 @@ def _taken_back(text: str) -> str | None:
 _QUOTE = re.compile(r"«([^«»]+)»|\"([^\"]+)\"|“([^“”]+)”")
 _RUN_IT = re.compile(r"(?<!\S)(?:اجرا|اجراش|انجام|انجامش|ران|run)(?!\S)", re.I)
 # «@مریم لطفاً whisper رو دانلود کن»: a message that opens by naming someone else is for them (not «@دستیار …»).
-_TO_SOMEONE = re.compile(r"^\s*@(?!(?:دستیار|dastyar|assistant)(?![\w\u200c]))[\w\u200c.-]+", re.I)
-_TO_ME = re.compile(r"^\s*@(?:دستیار|dastyar|assistant)[\s،,:]*", re.I)
+_ME = r"(?:دستیار|dastyar|assistant)(?![\w\u200c])"
+_TO_SOMEONE = re.compile(rf"^\s*@(?!{_ME})[\w\u200c.-]+", re.I)
+_TO_ME = re.compile(rf"^\s*@{_ME}[\s،,:]*", re.I)
 
 
 def _quoted_command(text: str, model: Any) -> Route | None:
@@ -387,8 +388,8 @@ def route_rules(text: str, model: Any = None) -> Route:
     token = HF_TOKEN.search(text)
     if token and text.strip() == token.group(0):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
-    if _TO_ME.match(text) and len(_TO_ME.sub("", text, count=1).split()) >= 1:
-        text = _TO_ME.sub("", text, count=1)
+    if (me := _TO_ME.match(text)) is not None and text[me.end():].strip():
+        text = text[me.end():]
     elif (someone := _TO_SOMEONE.match(text)) is not None:
         return Route(None, {"name": someone.group(0).strip()}, source="smalltalk", reply_key="agent.addressed_to_other")
     if (quoted := _quoted_command(text, model)) is not None:

@@ -340,6 +340,24 @@ def test_texts_and_files_come_from_the_sentence():
          {"repo_id": "HooshvareLab/bert-fa-zwnj-base", "revision": "v2"}),
         ("search_datasets", "نتیجه‌ی hf.co/datasets?language=fa&search=news&task_categories=task_categories:summarization",
          {"query": "news", "language": "fa", "task": "summarization"}),
+        # a kind or a visibility refused where it stands («نه …», «بدون …», «… نکن», «… مهم نیست», «کاری به … ندارم»)
+        ("list_jobs", "به دانلودا کاری ندارم، آموزشای در حال اجرا رو بگو", {"kind": "training"}),
+        ("list_jobs", "همه‌ی کارها رو لیست کن بدون آموزش‌ها", {"kind": "download"}),
+        ("list_jobs", "جز آموزشا هیچی نمی‌خوام ببینم", {"kind": "training"}),
+        ("list_jobs", "فقط دانلودا، نه فاین‌تیونا", {"kind": "download"}),
+        ("push_model", "مدل کار ۴ رو بفرست رو هاب ولی پابلیکش نکن", {"model": "4", "private": True}),
+        ("push_model", "مدل کار ۱۱ رو به‌صورت غیرعمومی منتشر کنید", {"model": "11", "private": True}),
+        ("push_model", "مدل كار ۶ رو عمومي روي هاب بذار", {"model": "6", "private": False}),
+        ("export_model", "مدل ۳ رو جی‌جی‌یوف کن", {"model": "3", "format": "gguf"}),
+        # a Hub name without its owner; learning rates said aloud
+        ("start_training", "roberta-large رو روی data.csv آموزش بده با نرخ یادگیری سه ضربدر ده به توان منفی پنج",
+         {"base_model": "roberta-large", "dataset": "data.csv", "learning_rate": 3e-05}),
+        ("start_training", "لرنینگ ریت صفر ممیز صفر صفر صفر یک، HooshvareLab/bert-fa-base-uncased رو با a.csv ترین کن",
+         {"base_model": "HooshvareLab/bert-fa-base-uncased", "dataset": "a.csv", "learning_rate": 1e-04}),
+        # the voice taken back at the end; «بگو که …»
+        ("speak", "با صدای مرد بخون: در باز است. نه ببخشید، زن", {"text": "در باز است", "voice": "female"}),
+        ("speak", "بگو که فردا تعطیله", {"text": "فردا تعطیله"}),
+        ("model_info", "آخرین کامیت HooshvareLab/bert-fa-base-uncased کی بوده؟", {"repo_id": "HooshvareLab/bert-fa-base-uncased"}),
     ],
 )
 def test_arguments_as_people_give_them(tool, text, want):
