@@ -169,14 +169,17 @@ def worst(rows: list[Row], count: int = 25) -> None:
         print(f"    {r['rec']['text']} | {r['rec']['label']} {r['rec']['args']} | {got}")
 
 
-def held_out(records: list[dict[str, Any]], full: intent.IntentModel) -> list[Row]:
+def held_out(records: list[dict[str, Any]], full: intent.IntentModel, only: set[int] | None = None) -> list[Row]:
     """Each fold routed by a word model and a tuned encoder that never saw its families. The fold encoders are the
-    ones `python -m agents.finetune` kept (or tuned here, ~20 minutes each), with the project encoder's temperature."""
+    ones `python -m agents.finetune` kept (or tuned here, ~25 minutes each), with the project encoder's temperature.
+    With `only` (fold numbers from 1), the other folds are skipped and their rows left empty."""
     rows: list[Row] = [{} for _ in records]
     labels = sorted({r["label"] for r in records})
     head = encoder.tuned_head() if encoder.available() else None
     training, engine_file = None, None
     for i, fold in enumerate(intent.group_folds(records, 5)):
+        if only is not None and i + 1 not in only:
+            continue
         held, start = set(fold), time.perf_counter()
         keep = [j for j in range(len(records)) if j not in held]
         if head is not None:
@@ -342,6 +345,8 @@ def main() -> None:
                              "take ~8 minutes instead of ~35 (not for a change to the encoder's use of text)")
     parser.add_argument("--held-out-only", action="store_true", help="the folds and the fresh batch, nothing else")
     parser.add_argument("--fresh-only", action="store_true", help="the fresh batch alone (~2 minutes)")
+    parser.add_argument("--folds", type=int, nargs="+", metavar="K",
+                        help="with --held-out-only: only these folds (1–5), a figure over their messages alone")
     opts = parser.parse_args()
     save_vectors = cache_vectors(opts.cache_vectors) if opts.cache_vectors else None
     quick, records = opts.quick, intent.load_corpus()
@@ -360,7 +365,10 @@ def main() -> None:
         return
     if not quick:
         print("\nheld-out families (5 group folds, each fold's model fitted on the other four):")
-        rows = held_out(records, full)
+        rows = held_out(records, full, set(opts.folds) if opts.folds else None)
+        if opts.folds:
+            rows = [r for r in rows if r]
+            print(f"  folds {', '.join(map(str, sorted(opts.folds)))} of 5 only: {len(rows)} of {len(records)} messages")
         if opts.dump:
             write_dump(rows, opts.dump)
         headline(rows, "HELD-OUT FAMILIES (headline)")
