@@ -229,7 +229,7 @@ def fresh_batch(route: Router, dump: Path | None = None) -> None:
             print(f"  batch {name:<5} {len(part):5d} messages  tool {pct(sum(r['tool_ok'] for r in part), len(part))}"
                   f"  args {pct(sum(r['args_ok'] for r in part), len(part))}")
     breakdown(rows, "label")
-    worst(rows, 15)
+    # No miss is printed: a batch whose misses were read is no longer fresh; --dump writes them for when it joins.
     if dump:
         write_dump(rows, dump.with_name(dump.stem + "-fresh.jsonl"))
 
