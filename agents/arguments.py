@@ -1114,25 +1114,12 @@ _DICTATED = frozenset(("download", "transcribe", "start_training", "model_info",
                        "export_model", "compare_models", "set_hub_endpoint"))
 
 
-_PERSIAN_LETTERS = str.maketrans({"ك": "ک", "ي": "ی", "ى": "ی"})
-
-
 def extract(tool: str, text: str) -> dict[str, Any]:
     """The tool's arguments; after a spoken or typed correction («a.wav نه ببخشید b.wav», «*۳۱») the later value
     wins, read where it stands in the sentence."""
     func = EXTRACTORS.get(tool)
     if func is None:
         return {}
-    written, text = text, text.translate(_PERSIAN_LETTERS)  # «كار ۱۴», «عمومي»: Arabic kaf and yeh read as Persian
-    args = _extract(func, tool, text)
-    # A value taken from the text (a path, a text to speak) is given back as written: the letters map one to one.
-    for key, value in args.items():
-        if isinstance(value, str) and value and (at := text.find(value)) >= 0:
-            args[key] = written[at:at + len(value)]
-    return args
-
-
-def _extract(func: Callable[[str], dict[str, Any]], tool: str, text: str) -> dict[str, Any]:
     if tool in _DICTATED:
         text = spelled_out(text)
     args = func(text)
