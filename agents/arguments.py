@@ -918,15 +918,19 @@ def _wanted(pattern: str, canon: str) -> tuple[bool, bool]:
     return bool(found), any(not refused(canon, m) for m in found)
 
 
+_JOB_KINDS = {
+    "download": r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)",
+    "training": r"(?<!\S)(?:فاین\s*تیون|ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)",
+}
+
+
 def list_jobs_args(text: str) -> dict[str, Any]:
     canon = canonical(text.replace("`", " "))
-    downloads = _wanted(r"(?<!\S)(?:دانلود|دانلد|download|داونلود|بارگیری|dl)", canon)
-    trainings = _wanted(r"(?<!\S)(?:فاین\s*تیون|ترین|train|اموزش|فاین|fine|تیون|tune|ریزتنظیم)", canon)
-    download = downloads[1] or trainings[0] and not trainings[1] and not downloads[0]  # «همه بدون آموزشا»: the other
-    training = trainings[1] or downloads[0] and not downloads[1] and not trainings[0]
-    if download == training:
-        return {}  # «هم دانلودا هم ترینا»: every job
-    return {"kind": "download"} if download else {"kind": "training"}  # also «فقط ترینا، نه دانلودا»
+    seen = {kind: _wanted(pattern, canon) for kind, pattern in _JOB_KINDS.items()}
+    wanted = [kind for kind, (_, kept) in seen.items() if kept]
+    if not wanted and any(named for named, _ in seen.values()):
+        wanted = [kind for kind, (named, _) in seen.items() if not named]  # «همه بدون آموزشا»: the other kind
+    return {"kind": wanted[0]} if len(wanted) == 1 else {}  # none or both («هم دانلودا هم ترینا»): every job
 
 
 def endpoint_args(text: str) -> dict[str, Any]:
