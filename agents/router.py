@@ -312,7 +312,8 @@ def _declined_clauses_out(text: str) -> str:
 _IMPERATIVE = (
     r"(?<!\S)(?:کن|کنید|کنین|بکن|بکنید|بده|بدید|بدین|بدهید|دهید|بگو|بگید|بگین|بگویید|بگرد|بگردید|بگردین|بزن|بزنید|بزنین"
     r"|بفرست|بفرستید|بیار|بیارید|بخون|بخونید|بخوان|بخوانید|بنویس|بنویسید|بساز|بسازید|بگیر|بگیرید|بریز|بذار|بزار|بگذار"
-    r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید)(?:ش|شو|شون|شونو|شان)?(?!\S)")
+    r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید|بسنج|بسنجید|بپرس|بپرسید|ببر|ببرید"
+    r"|بیاور|بیاورید|بردار|بردارید|بکش|بکشید)(?:ش|شو|شون|شونو|شان)?(?![^\s،,؛;.!؟?:…])")
 _ASKS = re.compile(
     _IMPERATIVE + r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
     r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
@@ -331,10 +332,16 @@ _DROP = (r"(?:ول(?:ش)?" + _GAP + r"کن(?:ید)?|ولش|بی" + _JOIN + r"خ�
          + r"نیست|نیازی" + _GAP + r"نیست|نمی" + _JOIN + r"خواد|بذار" + _GAP + r"بمونه|بزار" + _GAP + r"بمونه|منصرف" + _GAP
          + r"شدم|فراموشش" + _GAP + r"کن|بعدا[\u064b]?(?:" + _GAP + r"میگم)?|فعلا[\u064b]?" + _GAP + r"نه|خودم"
          + _GAP + r"(?:دیدم|می" + _JOIN + r"بینم|انجام" + _GAP + r"می" + _JOIN + r"دم|پیدا" + _GAP + r"می" + _JOIN + r"کنم)"
-         + r"|همون" + _GAP + r"قبلی\S*" + _GAP + r"خوبه|never\s*mind|forget\s+it)")
+         + r"|همون" + _GAP + r"قبلی\S*" + _GAP + r"خوبه|never\s*mind|forget\s+it"
+         + r"|(?:بذار|بزار)(?:" + _GAP + r"(?:همون|همین)" + _JOIN + r"(?:جوری|طوری))?" + _GAP + r"(?:باشه|بمونه)"
+         + r"|هیچ" + _GAP + r"کاری" + _GAP + r"نکن\S*|پشیمون" + _GAP + r"شدم|پشیمان" + _GAP + r"شدم|" + _NEGATED_VERB[7:] + ")")
 _SEP = r"[\s\u200c،,.…!]+"
-# «… نه صبر کن، هنوز آماده نیست»: «هنوز» drops a command only after «نه» or «صبر کن».
-_TAKEN_BACK = re.compile(rf"(?<!\S)(?:(?:{_BREAK}{_SEP})+{_DROP}|(?:{_BREAK}{_SEP})*(?:(?<!و\s)نه|صبر{_GAP}کن){_SEP}هنوز)"
+# words that soften a taking-back between its break and what drops the command («نه، فعلاً لازم نیست»)
+_SOFT = r"(?:(?:فعلا[\u064b]?|راستش|اصلا[\u064b]?|دیگه|الان|هوم|اوم)" + _SEP + ")*"
+# «… نه صبر کن، هنوز آماده نیست»: «هنوز» drops a command only after «نه» or «صبر کن»; a closing «کاری نکن» drops
+# it alone.
+_TAKEN_BACK = re.compile(rf"(?<!\S)(?:(?:{_BREAK}{_SEP})+{_SOFT}{_DROP}(?:{_SEP}{_SOFT}{_DROP})*|(?:{_BREAK}{_SEP})*(?:(?<!و\s)نه|صبر{_GAP}کن){_SEP}هنوز"
+                         rf"|(?:هیچ{_GAP})?کاری{_GAP}نکن(?:ید|ین)?(?=[\s.!…]*$))"
                          r"(?![\w\u200c])", re.I)
 
 
@@ -394,6 +401,12 @@ def route_rules(text: str, model: Any = None) -> Route:
         return Route(None, {"name": someone.group(0).strip()}, source="smalltalk", reply_key="agent.addressed_to_other")
     if (quoted := _quoted_command(text, model)) is not None:
         return quoted
+    if (after := _taken_back(text)) is not None:
+        # The command was taken back: what is said after it, if it asks for something, is the request.
+        then = _in_context(after, _before(after, text), lambda t: route_rules(t, model)) if len(after.split()) >= 2 else None
+        if then is None or not (then.tool or then.choices):
+            return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
+        return _with_values_before(then, text)
     if _negated_order(text):
         # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
         rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")
@@ -404,12 +417,6 @@ def route_rules(text: str, model: Any = None) -> Route:
             return _with_values_before(then, text)
         if _negated_only(text):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
-    if (after := _taken_back(text)) is not None:
-        # The command was taken back: what is said after it, if it asks for something, is the request.
-        then = _in_context(after, _before(after, text), lambda t: route_rules(t, model)) if len(after.split()) >= 2 else None
-        if then is None or not (then.tool or then.choices):
-            return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
-        return _with_values_before(then, text)
     r = _route_plain(text, model)
     return _corrected(r, text, model) if r.tool else r
 

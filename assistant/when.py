@@ -334,7 +334,12 @@ def time_words(text: str) -> tuple[list[str], set[int]]:
             _number_at(words, i + 1) is not None or bool(re.fullmatch(r"\d{1,2}:\d{2}", nxt)))
         later = bare in _UNITS and bool(re.fullmatch(_LATER, nxt))  # «دو ساعت دیگه», «نیم ساعت بعد»
         every = bare == "هر" and (nxt in _TIME_WORDS or nxt in ("روز", "هفته"))
-        if (bare in _TIME_WORDS or bare in MONTHS or clock or later or every
+        # A month's name says a time only with its day, «ماه» or a year: alone «دی» is also Azeri «come on»,
+        # «تیر» an arrow, «مهر» a stamp.
+        month = bare in MONTHS and (
+            any((got := _day_at(words, k)) and k + got[1] == i for k in range(max(0, i - 4), i))
+            or nxt in ("ماه", "ماهِ") or bool((year := _number_at(words, i + 1)) and year[0] > 1300))
+        if (bare in _TIME_WORDS or month or clock or later or every
                 or re.fullmatch(r"\d{1,2}:\d{2}|1[34]\d\d[/-]\d{1,2}[/-]\d{1,2}", bare)):
             drop.add(i)
             # The number that belongs to it: after «ساعت» (and «و نیم»/«و ۱۰»), before a unit or a month.

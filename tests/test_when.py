@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.when import Unclear, When, read_when
+from assistant.when import Unclear, When, read_when, split_when
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NOW = datetime(2026, 12, 4, 16, 0, tzinfo=TEHRAN)
@@ -101,3 +101,14 @@ def test_impossible_dates_and_hours(text):
 @pytest.mark.parametrize("text", ["مدل bert رو دانلود کن", "کار ۳ رو لغو کن", "سه تا مدل پیدا کن"])
 def test_no_time_named(text):
     assert read_when(text, NOW) is None
+
+
+@pytest.mark.parametrize("text", ["آغا کار ۳ نصفه ماند، دی ادامه بده ساغ اول", "این تیر آخرمه، یه مدل پیدا کن",
+                                  "مهر شرکت رو بزن پای نامه"])
+def test_a_month_name_without_its_day_is_not_a_time(text):
+    assert split_when(text)[0] == ""
+
+
+def test_a_month_with_its_day_or_year_is_a_time():
+    assert split_when("اول دی مدل رو دانلود کن")[0] == "اول دی"
+    assert split_when("مهر ۱۴۰۶ آموزش بده")[0] == "مهر 1406"
