@@ -20,11 +20,15 @@ _ORDINAL_SUFFIX = re.compile(r"(?:م|مین|می|مي)$")
 _NUM = r"[0-9۰-۹٠-٩]+(?:[.٫/][0-9۰-۹٠-٩]+)?(?:[eE][+-−]?[0-9۰-۹٠-٩]+)?"
 
 
+_EACH = re.compile(r"(?<!\S)هر[\s\u200c]*$")  # «هر دو», «هر ۳ مدل»: a quantifier
+
+
 def _numbers(text: str) -> list[tuple[int, int]]:
     """Whole numbers standing alone in the text (not inside ids, paths or decimals), with their positions."""
     out = []
     for m in re.finditer(r"(?<![A-Za-z0-9_./\-])#?([0-9۰-۹٠-٩]+)(?![A-Za-z0-9_/\-٫]|[.٫][0-9۰-۹٠-٩])", text):
-        out.append((m.start(), int(to_latin_digits(m.group(1)))))
+        if not _EACH.search(text[:m.start()]):
+            out.append((m.start(), int(to_latin_digits(m.group(1)))))
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", text)]
     i = 0
     while i < len(tokens):
@@ -34,7 +38,9 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             word = tokens[i][1].strip("،,.؟?!:")
             # «یه»/«یک» and «نه» are usually an article and a "no", not numbers; a number word in Latin letters
             # («do», «one») counts only after a job word («job number ten», «kare hasht»).
-            if word.isascii():
+            if _EACH.search(text[:tokens[i][0]]):
+                pass  # «هر دو رو ارزیابی کن»: both, not job 2
+            elif word.isascii():
                 if _after_job_word(text, tokens[i][0]):
                     out.append((tokens[i][0], value))
             elif not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]) \
@@ -347,6 +353,8 @@ def repo_args(text: str) -> dict[str, Any]:
         args["repo_id"] = ids[0]
     elif nick:
         args["repo_id"] = nick[0]
+    elif bare := _BARE_MODEL.search(text):
+        args["repo_id"] = bare.group(1)  # «xlm-roberta-base رو بگیر»: a legacy id the Hub still serves
     dataset_words = (has("dataset", text) or "پیکره" in text) and not re.search(r"(?:مدل|model)\s*(?:ی|های)?\s*$", text[:_pos(text, args)])
     if (nick and not ids and nick[1] == "dataset") or (dataset_words and not _model_word_before_id(text, args)):
         args["repo_type"] = "dataset"
@@ -382,7 +390,7 @@ _VALUE_LINK = r"(?:\s*(?:[:=]|برابر(?:\s*(?:با|ب))?|روی|رو|به|ر�
 
 def _value_after(text: str, names: str) -> str | None:
     """What follows a name and its linking words («ایپاک برابر ۴», «lr=2e-5», «بچ سایز رو بذار ۱۶»)."""
-    m = re.search(rf"(?:{names})[{ZWNJ}\s]*(?:ی|ها|های|ٔ)?{_VALUE_LINK}\s*", text, re.I)
+    m = re.search(rf"(?:{names})[{ZWNJ}\s]*(?:ی|ها|های|ٔ|(?:ش|اش|هاش)(?![\w\u200c]))?{_VALUE_LINK}\s*", text, re.I)
     return text[m.end():] if m else None
 
 
@@ -547,6 +555,7 @@ def _columns(text: str) -> dict[str, str]:
             rf"ستون[\s\u200c]*(?:ی\s*)?{role}\S{{0,4}}(?:\s+(?:در|تو|توی|فایل|ما|مون|دیتا|داده|اسمش|هم|که))*"
             rf"\s*(?:[:=]|برابر|است|ه)?\s*([A-Za-z_][\w\-]*)",
             rf"(?<!\S)([A-Za-z_][\w\-]*)\s+{role}",
+            rf"ستون[\s\u200c]*(?:ی\s*)?\S+\s+[A-Za-z_][\w\-]*\s*(?:و|،|,)\s*(?:ستون\s*)?{role}\s*{_NAME}",
         ):
             m = re.search(pattern, text, re.I)
             if m and m.group(1) and not re.fullmatch(r"(?:ستون|و|رو|را|ی|the)", m.group(1)):
@@ -790,10 +799,13 @@ def eval_args(text: str) -> dict[str, Any]:
     numbers = _numbers(blank)
     after_word = [v for p, v in numbers if _after_job_word(blank, p) and 0 < v < 2**31]
     folder = _FOLDER_REF.search(text)
+    path = _PATH.search(text)
     if after_word:
         args["model"] = str(after_word[0])  # «مدل جاب ۱۲ رو روی persiannlp/x بسنج»: job 12
     elif folder:
         args["model"] = folder.group(1)
+    elif path:
+        args["model"] = path.group(1)  # «./whisper-fa-ft رو روی test.csv بسنج»
     elif ids:
         args["model"] = ids.pop(0)
     elif numbers and 0 < numbers[0][1] < 2**31:
@@ -836,6 +848,9 @@ _FORMATS = [(name, re.compile(pattern, re.I)) for name, pattern in (
 
 _ON_REPO = re.compile(r"(?:روی|روي|بر\s*روی|on|over)\s+(?:دیتاست|دیتای|داده‌?ی?|dataset)?\s*([A-Za-z0-9][\w.\-]*/[\w.\-]+)")
 _FOLDER_REF = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*job[-_]\d+)(?![\w/])", re.I)
+# A local folder («./whisper-fa-ft», «~/models/x», «/data/ckpt»), not a URL's path, a data file (taken out before) or a
+# slash command («/eval 5»).
+_PATH = re.compile(r"(?<![\w/.:~])((?:~|\.{1,2})/[\w\-.]+(?:/[\w\-.]+)*|/[\w\-.]+(?:/[\w\-.]+)+)/?(?![\w/])")
 _COUNT = re.compile(r"\s*(?:تا|تای|مدل\s*(?:رو|را)?\s*$)")
 
 
@@ -852,11 +867,15 @@ def compare_args(text: str) -> dict[str, Any]:
         found.append((m.start(), m.group(1)))
     for m in _FOLDER_REF.finditer(text):
         found.append((m.start(), m.group(1)))
+    for m in _PATH.finditer(text):
+        if not _FOLDER_REF.fullmatch(m.group(1)):
+            found.append((m.start(), m.group(1)))
     blank = _FOLDER_REF.sub(lambda m: " " * len(m.group(0)), _without_values(text))
     for pos, value in _numbers(blank):
         after = blank[pos:].split(None, 1)
         rest = after[1] if len(after) > 1 else ""
-        if re.match(r"(?:تا|تای|ta)(?!\S)", rest) or re.match(r"(?:مدل|model)", rest) and not _after_job_word(blank, pos):
+        counted = not re.search(r"[،,;؛:.]$", after[0])  # «مدل ۱، مدل ۶»: a list, not «سه مدل»
+        if re.match(r"(?:تا|تای|ta)(?!\S)", rest) or counted and re.match(r"(?:مدل|model)", rest) and not _after_job_word(blank, pos):
             continue  # «دو تا مدل», «سه مدل»: a count, not a job
         if 0 < value < 2**31:
             found.append((pos, str(value)))

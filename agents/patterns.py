@@ -31,7 +31,7 @@ def words(*alternatives: str, prefix: bool = False) -> re.Pattern[str]:
 # A repo's page on the Hub pasted from the browser («https://huggingface.co/datasets/org/name/tree/v1»): its type,
 # id and revision. Site pages (/models?…, /docs, /settings …) are not repos.
 HUB_REPO_URL = re.compile(
-    r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:(datasets|spaces)/)?"
+    r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:api/(?:models/)?)?(?:(datasets|spaces)/)?"
     r"(?!(?:models|datasets|spaces|docs|blog|settings|join|login|pricing|papers|organizations|tasks)(?:[/?#\s]|$))"
     r"([A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95})"
     r"(?:/(?:tree|blob|resolve)/([A-Za-z0-9][A-Za-z0-9_.\-]{0,99}))?\S*", re.I)

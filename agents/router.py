@@ -245,8 +245,11 @@ def _last_sentence(text: str) -> str | None:
 
 
 # A negated order («لغوش نکن», «دانلود نکن», «لازم نیست …») must never run the tool its words name.
-_NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه)"
-                 r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|دست\s+نزن)")
+_NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه"
+                 r"|گو|گید|گین|گویید)"
+                 r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|نمی\s?خواد|دست\s+نزن"
+                 # put off: «دانلود بمونه واسه بعد», «آموزش رو بعداً خودم شروع می‌کنم»
+                 r"|(?:بمونه|بمونن|باشه)\s+(?:واسه|برای|برا)\s+بعد|بعدا[\u064b]?\s+خودم)")
 _NEGATED = re.compile(_NEGATED_VERB + r"(?!\S)")
 _POSITIVE = re.compile(
     r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید|ببر|بساز)(?!\S)")
@@ -286,7 +289,7 @@ _TURN = r"(?<!\S)(?:ولی|اما)(?!\S)"
 _CLAUSE_START = re.compile(rf"[،,؛;.!؟?:\n…]+|{_INSTEAD}|{_TURN}")
 _CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…]|{_INSTEAD}|{_TURN}")
 # «لازم نیست اکسپورتش کنی»: what is declined follows these words, to the clause's end.
-_NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد")
+_NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد|بعدا[\u064b]?\s+خودم")
 
 
 def _declined_clauses_out(text: str) -> str:
@@ -390,8 +393,35 @@ def _quoted_command(text: str, model: Any) -> Route | None:
     return r
 
 
+# Mail around a request: a sign-off line opens the signature («--», «Best regards,», «با احترام»، «Sent from my
+# iPhone», «ارسال‌شده از …», a confidentiality footer); lines quoted with «>» are someone else's words. Neither asks
+# anything of Dastyar, and their numbers (a phone, an extension) are no job's. An auto-reply asks nothing at all.
+_SIGN_OFF = re.compile(
+    r"^\s*(?:--|—|_{3,}|(?:best|kind|warm)?\s*regards\b.*|best,?|cheers,?|sent\s+from\s+my\b.*|get\s+outlook\b.*"
+    r"|ارسال[\s\u200c]*شده\s+(?:از|با)\b.*|با\s+(?:احترام|سپاس|تشکر|تقدیم\s+احترام)[\s،,.!]*(?:فراوان|و\s+تشکر)?[\s،,.!]*"
+    r"|ارادتمند(?:\s+شما)?[\s،,.]*|قربان\s+شما[\s،,.]*|(?:this|the\s+information\s+in\s+this)\s+(?:e-?mail|message)\b.*"
+    r"(?:confidential|intended).*|(?:این|محتوای\s+این)\s+(?:ایمیل|پیام|نامه)\S*\s+(?:و\s+پیوست\S*\s+)?(?:آن\s+)?محرمانه.*)[ \t]*$",
+    re.I | re.M)
+_AUTO_REPLY = re.compile(r"^\s*(?:(?:automatic|auto)[\s-]*reply|out\s+of\s+(?:the\s+)?office|پاسخ\s+خودکار|پیام\s+خودکار)\b", re.I)
+
+
+def _mail_out(text: str) -> str:
+    """The message without its signature and quoted lines; "" when it is nothing but those or an auto-reply."""
+    if _AUTO_REPLY.match(text):
+        return ""
+    if "\n" not in text:
+        return text
+    kept = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+    sign = _SIGN_OFF.search(kept)
+    return kept[:sign.start()].rstrip() if sign else kept
+
+
 def route_rules(text: str, model: Any = None) -> Route:
     """A Persian message → a tool and its arguments, a question between two, or small talk."""
+    if (bare := _mail_out(text)) != text:
+        if not bare.strip():
+            return Route(None, {}, source="none")
+        text = bare
     token = HF_TOKEN.search(text)
     if token and text.strip() == token.group(0):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
@@ -485,6 +515,17 @@ def _corrected(r: Route, text: str, model: Any) -> Route:
     return _ask([{"tool": then.tool, "args": then.args}, {"tool": r.tool, "args": r.args}], sure)
 
 
+def _two_models(text: str) -> bool:
+    from agents.arguments import extract
+
+    return len(extract("compare_models", text).get("models", "").split()) >= 2
+
+
+# Which of them: a choice between the models named («کدوم بهتره», «A بهتره یا B», «which one»).
+_WHICH = re.compile(r"(?<!\S)(?:کدوم|کدام|کدومش|کدومو|کدومشون|which)\S*|(?:بهتر|بالاتر|جلوتر|قوی\s*تر)\S*\s+(?:\S+\s+){0,3}یا(?!\S)",
+                    re.I)
+
+
 def _route_plain(text: str, model: Any = None) -> Route:
     first, rest = _split(text)
     ranked = _predict(first, model)
@@ -508,6 +549,8 @@ def _route_plain(text: str, model: Any = None) -> Route:
         return r
     if confidence < threshold:
         return _clarify(first, text, ranked, model)
+    if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
+        label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one
     r = _with_args(label, first, text, model)
     r.confidence = confidence
     if rest:

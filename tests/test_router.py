@@ -358,6 +358,17 @@ def test_texts_and_files_come_from_the_sentence():
         ("speak", "با صدای مرد بخون: در باز است. نه ببخشید، زن", {"text": "در باز است", "voice": "female"}),
         ("speak", "بگو که فردا تعطیله", {"text": "فردا تعطیله"}),
         ("model_info", "آخرین کامیت HooshvareLab/bert-fa-base-uncased کی بوده؟", {"repo_id": "HooshvareLab/bert-fa-base-uncased"}),
+        ("evaluate_model", "دقت ~/ckpt/sentiment-v3 رو با holdout.csv دربیار", {"model": "~/ckpt/sentiment-v3", "dataset": "holdout.csv"}),
+        ("export_model", "/srv/models/ner-fa رو اونیکس کن", {"model": "/srv/models/ner-fa", "format": "onnx"}),
+        ("compare_models", "../runs/a و ../runs/b کدوم بهترن؟", {"models": "../runs/a ../runs/b"}),
+        ("compare_models", "هر سه رو بسنج: ۲، ۸ و ۹", {"models": "2 8 9"}),
+        ("compare_models", "بین کار ۱۰، کار ۱۱ یکی رو انتخاب کن", {"models": "10 11"}),
+        ("start_training", "parsbert با faq.csv، ایپاکاش ۵ و بچ‌سایزش ۳۲", {"epochs": 5, "batch_size": 32}),
+        ("start_training", "با labse روی intents.csv ترین کن، ستون متن utterance و لیبل intent",
+         {"text_column": "utterance", "label_column": "intent"}),
+        ("download", "یه نسخه از distilbert-base-multilingual-cased بگیر برام", {"repo_id": "distilbert-base-multilingual-cased"}),
+        ("download", "خطای 404 برای https://huggingface.co/api/datasets/persiannlp/parsinlu_qqp گرفتم، خودت بگیرش",
+         {"repo_id": "persiannlp/parsinlu_qqp", "repo_type": "dataset"}),
     ],
 )
 def test_arguments_as_people_give_them(tool, text, want):
@@ -543,6 +554,10 @@ def test_a_message_for_someone_else_in_the_chat_runs_nothing():
     "اعلانامو بخون نه صبر کن، هنوز وقت ندارم",
     "آموزش رو شروع کن روی data.csv نه نه ولش کن مهم نیست",
     "جلسه رو به متن تبدیل کن اِ نه خودم دیدم",
+    "مدل ۹ رو پاک کن. اوه نه، راستش دست نزن بهش",
+    "دانلود کن whisper-large رو... نه نه، پشیمون شدم",
+    "مدل ۲ رو به gguf ببر، نه، فعلاً نیازی نیست، بیخیالش",
+    "اعلانارو پاک کن. آه، ببخشید، کاری نکنید",
 ])
 def test_a_command_taken_back_mid_sentence_runs_nothing(text):
     r = route(text)
@@ -558,6 +573,18 @@ def test_what_is_said_after_taking_back_is_the_request():
     assert route("کار ۳ رو ولش کن").tool == "cancel_job"
     assert route("کار نود و نه هنوز داره میره؟").args.get("job_id") == 99
     assert route("اعلان‌هامو نشون بده، هنوز ندیدمشون").tool == "notifications"
+
+
+def test_a_signature_quoted_lines_and_auto_replies_ask_nothing():
+    """Mail pasted or forwarded into the chat: the request is what is left without the signature (its phone number is
+    no job) and the quoted lines; a signature or an auto-reply alone asks nothing."""
+    r = route("سلام\nوضعیت کار ۴ رو می‌فرمایید؟\n\nبا احترام\nرضا کریمی\nداخلی ۲۱۵\nموبایل ۰۹۱۲۱۲۳۴۵۶۷")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 4)
+    r = route("> لطفاً کار ۸ رو لغو کن\nمنظورش چی بود؟ من فقط می‌خوام بدونم کار ۸ به کجا رسیده\n-- \nSent from my Galaxy")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 8)
+    for text in ("--\nمهندس سارا احمدی\nتیم داده\n۰۲۱-۸۸۰۰۰۰۰۰", "Out of office: back on 12 Dey. برای کارهای فوری به واحد فنی زنگ بزنید"):
+        assert route(text).tool is None, text
+    assert route("مدل رو با دیتا ترین کن\n---\nepochs: 3\nbatch_size: 8").args.get("batch_size") == 8  # YAML, not a signature
 
 
 def test_a_correction_that_asks_for_something_else_replaces_the_request():

@@ -81,6 +81,9 @@ def test_model_not_downloaded_offers_the_download(csv_data):
     assert "/download someone/not-here" in reply.text and "دانلود کن" in reply.text
     reply = _train(base_model="نامعلوم", dataset=str(csv_data))
     assert not reply.ok and reply.data["error"] == "model_not_found"
+    # A Hub name without its owner is not on disk either: the reply offers its download as written.
+    reply = _train(base_model="xlm-roberta-base", dataset=str(csv_data))
+    assert not reply.ok and reply.data["error"] == "model_not_local" and "/download xlm-roberta-base" in reply.text
 
 
 def test_dataset_not_downloaded_offers_the_download(tiny_hub):

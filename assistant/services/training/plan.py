@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -169,6 +170,12 @@ def _dims(config: dict[str, Any]) -> tuple[int, int, int]:
     return hidden, layers, vocab
 
 
+# A model's name as the Hub knows it without an owner («xlm-roberta-base», «gpt2»): Latin letters, digits, «-._», no
+# file extension a data file would have.
+_HUB_NAME = re.compile(r"(?=[^/]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9._-]{1,95}(?<!\.csv)(?<!\.json)(?<!\.jsonl)(?<!\.txt)"
+                       r"(?<!\.tsv)(?<!\.parquet)")
+
+
 def resolve_model(name: str) -> ModelInfo:
     from assistant.services.hub.local import resolve_local_model
 
@@ -180,6 +187,8 @@ def resolve_model(name: str) -> ModelInfo:
             raise TrainingProblem("model_no_config", model=name)
         if "/" in name and not name.startswith(("/", ".", "~")) and name.count("/") == 1:
             raise TrainingProblem("model_missing", model=name)
+        if _HUB_NAME.fullmatch(name):  # «xlm-roberta-base»: the Hub still serves its legacy ids without an owner
+            raise TrainingProblem("model_not_local", model=name)
         raise TrainingProblem("model_not_found", model=name[:200])
     config = task_mod.read_config(path)
     if not config:
