@@ -725,7 +725,7 @@ def _model_ref(text: str) -> tuple[str, int] | None:
     ids = list(REPO_ID.finditer(text))
     if ids:
         return ids[0].group(1), ids[0].end()
-    path = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
+    path = _PATH.search(text)
     if path:
         return path.group(1), path.end()
     folder = re.search(r"(?<![\w/.])([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+)(?![\w/])", text)
