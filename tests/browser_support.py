@@ -28,6 +28,10 @@ BROWSER_MARKS = [
 ]
 
 
+# Each running server's log by its address: a reply that never comes shows what the server said meanwhile.
+_SERVER_LOGS: dict[str, Path] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,6 +56,7 @@ def dastyar_server(data: Path, app: Path | None = None, **env_overrides: str) ->
         proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), *extra], cwd=ROOT,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
+        _SERVER_LOGS[url] = log_path
         try:
             deadline = time.monotonic() + 180
             while True:
@@ -67,6 +72,7 @@ def dastyar_server(data: Path, app: Path | None = None, **env_overrides: str) ->
                 time.sleep(0.5)
             yield {"url": url, "data": data, "env": env}
         finally:
+            _SERVER_LOGS.pop(url, None)
             proc.terminate()
             try:
                 proc.wait(15)
@@ -115,5 +121,20 @@ def send(page, text: str) -> None:
 
 def last_reply(page, contains: str, timeout: float = 30_000):
     loc = page.locator('[data-step-type="assistant_message"] .message-content', has_text=contains)
-    loc.last.wait_for(timeout=timeout)
+    try:
+        loc.last.wait_for(timeout=timeout)
+    except Exception as exc:
+        raise AssertionError(f"no reply with {contains!r}:\n" + what_happened(page)) from exc
     return loc.last
+
+
+def what_happened(page) -> str:
+    """The chat's last messages and the end of its server's log, for a failure's report."""
+    try:
+        shown = page.locator("[data-step-type] .message-content").all_inner_texts()[-6:]
+    except Exception as exc:  # the page itself is gone
+        shown = [f"(page unreadable: {exc})"]
+    origin = "/".join(page.url.split("/")[:3])
+    log = _SERVER_LOGS.get(origin)
+    tail = log.read_text(errors="replace")[-4000:] if log and log.is_file() else "(no server log)"
+    return "messages on screen:\n" + "\n---\n".join(shown) + "\n\nserver log (end):\n" + tail
