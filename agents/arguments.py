@@ -21,13 +21,14 @@ _NUM = r"[0-9۰-۹٠-٩]+(?:[.٫/][0-9۰-۹٠-٩]+)?(?:[eE][+-−]?[0-9۰-۹٠-�
 
 
 _EACH = re.compile(r"(?<!\S)هر[\s\u200c]*$")  # «هر دو», «هر ۳ مدل»: a quantifier
+_CLOCK = re.compile(r"(?<!\S)(?:ساعت|ساعتِ|سر\s+ساعت)[\s\u200c]*$")  # «تا ساعت چهار»: a time of day, not a job
 
 
 def _numbers(text: str) -> list[tuple[int, int]]:
     """Whole numbers standing alone in the text (not inside ids, paths or decimals), with their positions."""
     out = []
     for m in re.finditer(r"(?<![A-Za-z0-9_./\-])#?([0-9۰-۹٠-٩]+)(?![A-Za-z0-9_/\-٫]|[.٫][0-9۰-۹٠-٩])", text):
-        if not _EACH.search(text[:m.start()]):
+        if not _EACH.search(text[:m.start()]) and not _CLOCK.search(text[:m.start()]):
             out.append((m.start(), int(to_latin_digits(m.group(1)))))
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", text)]
     i = 0
@@ -38,8 +39,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             word = tokens[i][1].strip("،,.؟?!:")
             # «یه»/«یک» and «نه» are usually an article and a "no", not numbers; a number word in Latin letters
             # («do», «one») counts only after a job word («job number ten», «kare hasht»).
-            if _EACH.search(text[:tokens[i][0]]):
-                pass  # «هر دو رو ارزیابی کن»: both, not job 2
+            if _EACH.search(text[:tokens[i][0]]) or _CLOCK.search(text[:tokens[i][0]]):
+                pass  # «هر دو رو ارزیابی کن»: both, not job 2; «ساعت چهار»: four o'clock
             elif word.isascii():
                 if _after_job_word(text, tokens[i][0]):
                     out.append((tokens[i][0], value))
@@ -60,6 +61,12 @@ def _after_job_word(text: str, pos: int) -> bool:
     return bool(_JOB_WORD.search(text[max(0, pos - 16):pos]))
 
 
+# «شماره» alone numbers anything («شکایت شماره ۹۰۸»): a number after a word that names a job is preferred.
+_NUMBER_WORD_ONLY = re.compile(r"(?:شماره|نمبر|number|(?<![a-z])(?:shomare|shomareh|no\.))[^\s]{0,4}\s*$", re.I)
+_JOB_NOUN = re.compile(r"(?:کار|جاب|job|تسک|دانلود|اموزش|آموزش|ترین|task|پروسه|فرایند|(?<![a-z])(?:kar|jab))[^\s]{0,4}"
+                       r"(?:\s+(?:شماره|number|shomare)[^\s]{0,4})?\s*#?\s*$", re.I)
+
+
 # Spoken and typed corrections; in chats «*۳۱» after a message means "I meant 31", «نه ۸ نه، ۱۸» "not 8: 18".
 _CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|نه\s+یعنی|(?:نه\s+)?صبر\s+کن(?:ید)?(?!\S)"
                          r"|(?<!\S)نه\s+[^\s،,]+\s+نه(?=[\s،,])|(?<![\w*])\*(?=[^\s*])")
@@ -76,6 +83,11 @@ def job_id(text: str) -> int | None:
     found = [(p, v) for p, v in _numbers(_without_values(text)) if 0 <= v < 2**31]  # a zero read out: «پنج صفر پنجاه»
     if not any(v for _, v in found):
         return None
+    blank = _without_values(text)
+    named = [(p, v) for p, v in found if v and _JOB_NOUN.search(blank[max(0, p - 24):p])]
+    if named and any(v and _NUMBER_WORD_ONLY.search(blank[max(0, p - 16):p]) and not _JOB_NOUN.search(blank[max(0, p - 24):p])
+                     for p, v in found):
+        found = [(p, v) for p, v in found if p >= named[0][0]]  # «شکایت شماره ۹۰۸ …، کار ۶ چی شد؟»: job 6
     for i, (pos, value) in enumerate(found):
         if value and _after_job_word(_without_values(text), pos):
             # «کار ده اِ یازده», «جاب بیست یعنی بیست و یک»: a number said again right after is the one meant.
@@ -716,8 +728,9 @@ _TRY_END = re.compile(r"(?:\s+(?:رو|را))?\s+(?:امتحان|تست|چک|اج
 _TRY_LEAD = re.compile(r"^(?:\s*(?:رو|روی|را|و|با|که|یعنی|خب|ببین|:|این|اینو|اینه|جمله|جملهٔ|جمله‌ی|متن))+\s+")
 
 
+# «مدل ۵», «model e 3» (Finglish), «…، شماره‌ی ۳،»: a job's number after the word that names it.
 _JOB_REF = re.compile(r"(?:مدل\s+|خروجی\s+|output\s+)?(?:کار|جاب|جاپ|job|ترین|training|آموزش|اموزش|مدل|try|تست"
-                      r"|(?<![a-z])kar(?:-?e)?)\s*(?:شماره\S*\s*|shomare\S*\s*)?#?", re.I)
+                      r"|(?<![a-z])(?:kar|model)(?:[\s-]?e(?![a-z]))?|(?:(?<=[،,(]\s)|(?<=[،,(])|^)شماره\S{0,3})\s*(?:شماره\S*\s*|shomare\S*\s*)?#?", re.I)
 
 
 def _model_ref(text: str) -> tuple[str, int] | None:
@@ -785,6 +798,12 @@ _DATA_NAMED = re.compile(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دی
                          r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*([A-Za-z0-9~./_][\w./~\\-]*)")
 
 
+# A name in Latin letters right after «مدل» («مدل essay-grader», «model-e dari-bert»), shaped like a folder or repo
+# name (a dash, underscore or digit in it): a plain word («مدل bert») stays for the well-known names.
+_MODEL_NAMED = re.compile(r"(?:(?<!\S)مدل(?:ِ|\u200cی|ی)?|(?<![a-z])model(?:[\s-]?e(?![a-z]))?)\s+"
+                          r"([A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)+)(?![\w/])", re.I)
+
+
 def eval_args(text: str) -> dict[str, Any]:
     """«مدل کار ۵ رو روی reviews.csv ارزیابی کن», «HooshvareLab/x رو با دیتاست a/b بسنج», «ارزیابی ۷»: the model (a
     job's number, a folder, a repo id, a well-known name), the data when said (a file, a named dataset, a repo id
@@ -808,6 +827,8 @@ def eval_args(text: str) -> dict[str, Any]:
         args["model"] = path.group(1)  # «./whisper-fa-ft رو روی test.csv بسنج»
     elif ids:
         args["model"] = ids.pop(0)
+    elif named := _MODEL_NAMED.search(blank):
+        args["model"] = named.group(1)  # «مدل dari-sentiment ره با valid.csv ارزیابی کن»: a model of one's own
     elif numbers and 0 < numbers[0][1] < 2**31:
         args["model"] = str(numbers[0][1])  # «ارزیابی ۷»
     elif (nick := nickname(text, "model")) is not None:
@@ -1011,7 +1032,7 @@ def goal_args(text: str) -> dict[str, Any]:
 
 
 _PUSH_NAME = re.compile(r"(?:(?:repo\s*)?name|اسم|نام|repo|ریپو|مخزن|عنوان|(?<![a-z])esm)\S{0,3}"
-                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|کن|bezar|bezarid|bashe|called|named|is|hast|هم))*\s*[«\"']?"
+                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|بشه|بشود|شود|شه|کن|bezar|bezarid|bashe|called|named|is|hast|هم))*\s*[«\"']?"
                         r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)", re.I)
 # «… as persian-news-topics», «called bank-fraud-sms», «under team-fa/x», «esmesh bashe backup-kar10»: a word shaped
 # like a repo name (a dash, slash, underscore or digit in it).
@@ -1137,12 +1158,64 @@ _DICTATED = frozenset(("download", "transcribe", "start_training", "model_info",
                        "export_model", "compare_models", "set_hub_endpoint"))
 
 
+# A pasted config («```yaml … ```», «model=…», «"epochs": 2», «[eval] dataset = "…"»): its keys name the values.
+_CONFIG_KEYS = {
+    "model": ("model", "model_name", "model_name_or_path", "base_model", "base", "checkpoint", "model_path",
+              "pretrained_model"),
+    "dataset": ("dataset", "data", "dataset_name", "train_file", "data_file", "train", "eval", "eval_file", "test",
+                "test_file", "validation_file", "eval_data", "train_data"),
+    "epochs": ("epochs", "num_train_epochs", "epoch", "num_epochs"),
+    "learning_rate": ("learning_rate", "lr"),
+    "batch_size": ("batch_size", "per_device_train_batch_size", "bs", "train_batch_size"),
+    "url": ("endpoint", "hf_endpoint", "mirror", "url", "hub_url", "base_url", "hub_endpoint"),
+    "text_column": ("text_column", "text_col"),
+    "label_column": ("label_column", "label_col"),
+}
+# Per tool: the config's keys it takes, under the tool's own argument names.
+_CONFIG_ARG = {
+    "start_training": {"model": "base_model", "dataset": "dataset", "epochs": "epochs", "learning_rate": "learning_rate",
+                       "batch_size": "batch_size", "text_column": "text_column", "label_column": "label_column"},
+    "evaluate_model": {"model": "model", "dataset": "dataset", "text_column": "text_column",
+                       "label_column": "label_column"},
+    "export_model": {"model": "model"},
+    "set_hub_endpoint": {"url": "url"},
+}
+_KEY_NAMES = "|".join(k for keys in _CONFIG_KEYS.values() for k in keys)
+_CONFIG_LINE = re.compile(
+    rf"^\s*[-*]?\s*[\"']?({_KEY_NAMES})[\"']?\s*[:=]\s*(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s\"',#]+))\s*,?\s*(?:#.*)?$",
+    re.I | re.M)
+_FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|$)", re.S)
+
+
+def _pasted_config(tool: str, text: str) -> tuple[dict[str, Any], str] | None:
+    """(the tool's values named by a pasted config, the message without it), or None when nothing is pasted."""
+    if tool not in _CONFIG_ARG:
+        return None
+    blocks = [m.group(1) for m in _FENCE.finditer(text)]
+    pasted = "\n".join(blocks) if blocks else text
+    pasted = re.sub(r"[{}]", "\n", pasted).replace('", "', '"\n"')  # a one-line JSON object, a pair per line
+    found: dict[str, Any] = {}
+    for m in _CONFIG_LINE.finditer(pasted):
+        key = next(k for k, keys in _CONFIG_KEYS.items() if m.group(1).lower() in keys)
+        if key in _CONFIG_ARG[tool]:
+            found.setdefault(_CONFIG_ARG[tool][key], next(g for g in m.groups()[1:] if g).strip())
+    if not found:
+        return None
+    rest = _FENCE.sub(" ", text) if blocks else _CONFIG_LINE.sub(" ", text)
+    return found, rest
+
+
 def extract(tool: str, text: str) -> dict[str, Any]:
     """The tool's arguments; after a spoken or typed correction («a.wav نه ببخشید b.wav», «*۳۱») the later value
     wins, read where it stands in the sentence."""
     func = EXTRACTORS.get(tool)
     if func is None:
         return {}
+    if (config := _pasted_config(tool, text)) is not None:
+        found, rest = config
+        args = extract(tool, rest) if rest.strip() else {}
+        args.update(found)
+        return args
     if tool in _DICTATED:
         text = spelled_out(text)
     args = func(text)

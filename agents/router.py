@@ -248,6 +248,8 @@ def _last_sentence(text: str) -> str | None:
 _NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه"
                  r"|گو|گید|گین|گویید)"
                  r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|نمی\s?خواد|دست\s+نزن"
+                 # «اعلان‌ها رو نمی‌خوام، …», «دانلود نه، فقط معرفی»: the thing itself declined, another asked for
+                 r"|(?<=رو\s|را\s)نمی\s?خوام|نه(?=\s*[،,؛;]\s*(?:فقط|بلکه|صرفا))"
                  # put off: «دانلود بمونه واسه بعد», «آموزش رو بعداً خودم شروع می‌کنم»
                  r"|(?:بمونه|بمونن|باشه)\s+(?:واسه|برای|برا)\s+بعد|بعدا[\u064b]?\s+خودم)")
 _NEGATED = re.compile(_NEGATED_VERB + r"(?!\S)")
@@ -407,21 +409,90 @@ _AUTO_REPLY = re.compile(r"^\s*(?:(?:automatic|auto)[\s-]*reply|out\s+of\s+(?:th
 
 def _mail_out(text: str) -> str:
     """The message without its signature and quoted lines; "" when it is nothing but those or an auto-reply."""
+    return _own_words(text)[0]
+
+
+# A forwarded message pasted into the chat opens with its header («Forwarded from …», «[Forwarded from …]»,
+# «↪️ فوروارد از …», «پیام فوروارد شده از واتساپ:»); the person's own words follow it, after a blank line or on the
+# last line. The forwarded words are someone else's: a command in them is not for Dastyar, but what the person asks
+# may point at them («اینو با صدا بخون», «همین توکن رو تنظیم کن»).
+_FORWARD_HEADER = re.compile(
+    r"^\s*(?:\[?\s*forwarded(?:\s+(?:from|message)\b.*|\s*\]?\s*:?\s*)|↪\ufe0f?\s*(?:فوروارد|فروارد)\b.*"
+    r"|(?:پیام|متن)?\s*(?:فوروارد|فروارد)[\s\u200c]*(?:شده|شد)\s+(?:از|from)\b.*)$", re.I)
+
+
+def _own_words(text: str) -> tuple[str, str]:
+    """(what the person wrote, the words they quoted or forwarded): signature, quoted «>» lines and a forwarded
+    message apart. ("", …) when nothing is the person's own, or for an auto-reply."""
     if _AUTO_REPLY.match(text):
-        return ""
+        return "", ""
     if "\n" not in text:
-        return text
-    kept = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+        return ("", text) if _FORWARD_HEADER.match(text) else (text, "")
+    lines = text.split("\n")
+    quoted: list[str] = []
+    if _FORWARD_HEADER.match(lines[0]):
+        rest = lines[1:]
+        blank = next((i for i, line in enumerate(rest) if not line.strip() and any(x.strip() for x in rest[:i])), None)
+        if blank is not None:
+            quoted, rest = rest[:blank], rest[blank + 1:]
+        elif sum(1 for line in rest if line.strip()) >= 2:
+            last = max(i for i, line in enumerate(rest) if line.strip())
+            quoted, rest = rest[:last], rest[last:]
+        else:
+            quoted, rest = rest, []
+        lines = rest
+    quoted += [line.lstrip()[1:] for line in lines if line.lstrip().startswith(">")]
+    kept = "\n".join(line for line in lines if not line.lstrip().startswith(">"))
     sign = _SIGN_OFF.search(kept)
-    return kept[:sign.start()].rstrip() if sign else kept
+    own = kept[:sign.start()].rstrip() if sign else kept
+    return own, "\n".join(q.strip() for q in quoted if q.strip())
+
+
+# The person's words point at what they forwarded: «اینو», «همینو», «این پیام», «بخونش», «جایگزینش کن».
+_POINTS_BACK = re.compile(r"(?<!\S)(?:این|اینو|اینی|اینرو|همین|همینو|همینه|اون|اونو|اینا|اینارو)(?!\S)"
+                          r"|\S+ش\s+(?:کن|کنید|بکن|بده|بدید|ب\S+)(?!\S)|(?<!\S)ب\S+ش(?!\S)")
+_SET_WORDS = re.compile(r"(?<!\S)(?:ست|تنظیم|جایگزین|عوض|استفاده|بذارش|بزارش|set)\S*", re.I)
+# A forwarded name line («سارا: …», «از طرف: سمیرا») is not part of the words to read aloud.
+_SPEAKER = re.compile(r"^\s*(?:از\s+طرف\s*:.*|[^\s:]{1,20}(?:\s[^\s:]{1,20})?\s*:\s*(?=\S))")
+
+
+def _with_forwarded(r: Route, body: str, own: str, model: Any) -> Route:
+    """The request in the person's own words, with the values it points at in what they forwarded."""
+    from agents.arguments import extract
+
+    token = HF_TOKEN.search(body)
+    if token and r.tool in (None, "set_hf_token") and (_POINTS_BACK.search(own) or _SET_WORDS.search(own)):
+        return Route("set_hf_token", {"token": token.group(0)}, source="rules")  # «اینو ست کن» under a token
+    if r.tool is None:
+        if not (_POINTS_BACK.search(own) or len(re.findall(r"[^\W\d_]{2,}", own)) <= 4):
+            return r
+        joined = _route_plain(body + "\n" + own, model)  # «خب پیدا کن دیگه» under «… یه دیتاست … پیدا کنید»
+        return joined if joined.tool in ("set_hub_endpoint", "search_models", "search_datasets", "speak") else r
+    if r.tool == "speak":
+        said = "\n".join(_SPEAKER.sub("", line) for line in body.split("\n")).strip()
+        said = said.strip("«»\"“” ")
+        if said and (_POINTS_BACK.search(own) or not r.args.get("text") or len(r.args["text"].split()) < 4):
+            r.args["text"] = said
+        return r
+    if r.tool in ("search_models", "search_datasets") and _POINTS_BACK.search(own) and not r.args.get("query"):
+        joined = _route_plain(body + "\n" + own, model)
+        return joined if joined.tool in ("search_models", "search_datasets") else r
+    if r.tool in ("set_hf_token", "set_hub_endpoint"):
+        for key, value in extract(r.tool, body).items():
+            if r.args.get(key) in (None, ""):
+                r.args[key] = value
+    return r
 
 
 def route_rules(text: str, model: Any = None) -> Route:
     """A Persian message → a tool and its arguments, a question between two, or small talk."""
-    if (bare := _mail_out(text)) != text:
-        if not bare.strip():
+    own, body = _own_words(text)
+    if own != text:
+        if not own.strip():
             return Route(None, {}, source="none")
-        text = bare
+        if body.strip():
+            return _with_forwarded(route_rules(own, model), body, own, model)
+        text = own
     token = HF_TOKEN.search(text)
     if token and text.strip() == token.group(0):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")
@@ -440,7 +511,7 @@ def route_rules(text: str, model: Any = None) -> Route:
     if _negated_order(text):
         # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
         rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")
-        whole = (len(rest.split()) >= 2 and _ASKS.search(rest.translate(_FOLD))
+        whole = (len(rest.split()) >= 2 and rest != text.strip(" \t\n،,.…!؛;:") and _ASKS.search(rest.translate(_FOLD))
                  and not _NEGATED_TYPED.search(rest.translate(_FOLD)))  # (never the same text again)
         then = _in_context(rest, text, lambda t: route_rules(t, model)) if whole else None
         if then is not None and (then.tool or then.choices):
@@ -640,6 +711,7 @@ _CLAUSES = re.compile(r"[،؛!?؟\n]|\.(?=\s|$)|(?<!\S)(?:که|تا|چون|ول�
 _BEFORE_TIME = {"رو", "را", "و", "لطفا", "لطفاً", "خواهشا", "خواهشاً", "خواهشمندم", "خواهشمنداست", "میشه", "می‌شه",
                 "میتونی", "می‌تونی", "میتونید", "می‌تونید", "میتوانید", "می‌توانید", "بی‌زحمت", "بیزحمت", "همین", "خب",
                 "روز", "یادت", "باشه", "واسه", "برای", "اوم", "اون", "امکانش", "هست", "بذار", "بنداز", "آخر", "اول"}
+_RIGHT_NOW = re.compile(r"(?<!\S)(?:همین[\s\u200c]*(?:الان|الآن|حالا)|فورا|فوراً|بلافاصله|right\s+now|asap)(?![\w\u200c])", re.I)
 # «تا فردا», «تا دو ساعت دیگه»: a deadline — the work is wanted now.
 _BY = re.compile(r"(?<!\S)تا\s*$")
 
@@ -650,6 +722,8 @@ def _route_later(text: str, model: Any = None, *, slash: bool = False) -> Route 
     from assistant.when import GLUE, split_when
 
 
+    if not slash and _RIGHT_NOW.search(text):
+        return None  # «فردا صبح باید رو هاب باشه؛ همین الان پوشش کن»: the time is a deadline, the work is now
     when, rest = split_when(text)
     core = {w for w in when.split() if w not in GLUE}
     if not when or core <= _NOW_WORDS:

@@ -587,6 +587,54 @@ def test_a_signature_quoted_lines_and_auto_replies_ask_nothing():
     assert route("مدل رو با دیتا ترین کن\n---\nepochs: 3\nbatch_size: 8").args.get("batch_size") == 8  # YAML, not a signature
 
 
+def test_a_forwarded_message_is_someone_elses_words():
+    """A message forwarded from Telegram or WhatsApp: a command inside it is not for Dastyar; what the person adds
+    below it is the request, and it may point back at the forwarded words (the text to read, the token to set)."""
+    r = route("Forwarded from خواهرم\nفردا ساعت هفت جلوی سینما باشید\n\nاینو برای مامان بلند بخون")
+    assert (r.tool, r.args.get("text")) == ("speak", "فردا ساعت هفت جلوی سینما باشید")
+    r = route("↪️ فوروارد از پشتیبانی\nتوکن تازه‌تون: hf_Fw9Xy8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0Gf\nهمینو بذار جای قبلی")
+    assert (r.tool, r.args.get("token")) == ("set_hf_token", "hf_Fw9Xy8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0Gf")
+    assert route("[Forwarded from امیر]\n@نیما دانلود ۳ رو متوقف کن\n\nچه گیری داده به این دانلود 😂").tool is None
+    assert route("Forwarded from کانال خبری\nمدل جدید متا منتشر شد؛ جزئیات در لینک زیر").tool is None
+    r = route("پیام فوروارد شده از واتساپ:\n«کسی آموزش ۱۲ رو دست نزنه»\nآموزش ۱۲ به کجا رسید؟")
+    assert (r.tool, r.args.get("job_id")) == ("job_status", 12)
+
+
+@pytest.mark.parametrize(("tool", "text", "want"), [
+    ("evaluate_model", "کانفیگ:\n```yaml\nmodel: ./runs/intent-v2\neval_file: dev.csv\n```\nهمینو ارزیابی کن",
+     {"model": "./runs/intent-v2", "dataset": "dev.csv"}),
+    ("start_training", '```json\n{"base_model": "HooshvareLab/bert-fa-base-uncased", "num_train_epochs": 4}\n```\nشروع کن',
+     {"base_model": "HooshvareLab/bert-fa-base-uncased", "epochs": "4"}),
+    ("set_hub_endpoint", "```ini\n[hub]\nhf_endpoint = https://mirror.example.ir\n```\nاینو تنظیم کن",
+     {"url": "https://mirror.example.ir"}),
+    ("start_training", "lr=3e-5 و epochs=4 روی data.csv", {"epochs": 4, "learning_rate": 3e-05}),  # one line: no config
+    ("push_model", "model e 12 ro befrest roo hub", {"model": "12"}),
+    ("push_model", "مدل خلاصه‌ساز، شماره‌ی ۹، رو با اسم fa-sum بفرست", {"model": "9", "name": "fa-sum"}),
+    ("push_model", "مدل ۴ رو آپلود کن، اسمش بشه ner-v3", {"model": "4", "name": "ner-v3"}),
+    ("export_model", "تا ساعت پنج مدل ۷ رو onnx کن", {"model": "7"}),
+    ("evaluate_model", "مدل spam-fa-v2 رو با test.csv بسنج", {"model": "spam-fa-v2", "dataset": "test.csv"}),
+    ("job_status", "شکایت شماره ۹۰۸ رو ول کن، کار ۶ چی شد؟", {"job_id": 6}),
+])
+def test_pasted_configs_and_names_as_people_give_them(tool, text, want):
+    from agents.arguments import extract
+    from assistant.persian import normalize
+
+    got = extract(tool, normalize(text))
+    assert {k: got.get(k) for k in want} == want
+
+
+def test_right_now_beside_a_time_is_not_a_schedule():
+    r = route("تا پس‌فردا لازمش دارم، همین الان HooshvareLab/bert-fa-base-uncased رو دانلود کن")
+    assert (r.tool, r.args.get("repo_id")) == ("download", "HooshvareLab/bert-fa-base-uncased")
+    assert route("امشب ساعت ۲ HooshvareLab/bert-fa-base-uncased رو دانلود کن").tool == "schedule"
+
+
+def test_the_thing_declined_by_name_and_another_asked_for():
+    r = route("دانلود نه، فقط اطلاعاتش: HooshvareLab/bert-fa-base-uncased")
+    assert (r.tool, r.args.get("repo_id")) == ("model_info", "HooshvareLab/bert-fa-base-uncased")
+    assert route("نوتیفا رو نمی‌خوام، لیست کارها رو بده").tool == "list_jobs"
+
+
 def test_a_correction_that_asks_for_something_else_replaces_the_request():
     """«کار ۲۲ رو لغو کن، نه ببخشید، ادامه‌ش بده» must not cancel job 22: the request after the correction is the
     one meant (its values from before kept); a corrected value stays with its command."""
