@@ -164,3 +164,32 @@ def test_auth_secret_is_made_once_private_and_reused(tmp_path, monkeypatch):
     monkeypatch.setenv(auth.SECRET_ENV, "from-env")
     auth.ensure_auth_secret(tmp_path)
     assert os.environ[auth.SECRET_ENV] == "from-env" and path.read_text() == first
+
+
+def test_a_write_refused_at_once_by_a_moved_snapshot_is_tried_again(data_dir):
+    """A job process writing to the same SQLite file can make a history write fail at once with "database is locked"
+    (WAL: its snapshot is stale, SQLite does not wait). It is tried again; other errors are not."""
+    import sqlite3
+
+    datalayer.create_tables()
+
+    async def run() -> None:
+        layer = datalayer.HistoryDataLayer(datalayer.async_db_url())
+        try:
+            conn = await layer._sqlite_connection()
+            real, calls = conn.execute, []
+
+            def refused_once(query, parameters=None):
+                calls.append(query)
+                if len(calls) == 1:
+                    raise sqlite3.OperationalError("database is locked")
+                return real(query, parameters)
+
+            conn.execute = refused_once
+            assert await layer._sqlite_execute("SELECT 1 AS one", {}) == [{"one": 1}] and len(calls) == 2
+            calls.clear()
+            assert await layer._sqlite_execute("SELECT * FROM no_such_table", {}) is None and len(calls) == 2
+        finally:
+            await layer.close()
+
+    asyncio.run(run())

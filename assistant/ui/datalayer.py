@@ -258,14 +258,27 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
         import sqlite3
 
         conn = await self._sqlite_connection()
-        try:
-            async with conn.execute(query, parameters) as cursor:
-                if cursor.description is None:
-                    return cursor.rowcount
-                return [dict(row) for row in await cursor.fetchall()]
-        except sqlite3.Error as exc:  # as Chainlit's own execute_sql: a warning, and no result
-            log.warning("history query failed: %s", exc)
-            return None
+        loop = asyncio.get_running_loop()
+        for attempt in range(5):
+            started = loop.time()
+            try:
+                async with conn.execute(query, parameters) as cursor:
+                    if cursor.description is None:
+                        return cursor.rowcount
+                    return [dict(row) for row in await cursor.fetchall()]
+            except sqlite3.OperationalError as exc:
+                # In WAL mode a write whose snapshot another process (a job) has just moved past fails at once as
+                # "database is locked", without waiting: tried again on a fresh snapshot. A real wait (the busy
+                # timeout spent) is not repeated.
+                if "locked" in str(exc) and loop.time() - started < 1.0 and attempt < 4:
+                    await asyncio.sleep(0.05 * (attempt + 1))
+                    continue
+                log.warning("history query failed: %s", exc)
+                return None
+            except sqlite3.Error as exc:  # as Chainlit's own execute_sql: a warning, and no result
+                log.warning("history query failed: %s", exc)
+                return None
+        return None
 
     def _bindable(self, value: Any) -> Any:
         if isinstance(value, dict) or (self._sqlite and isinstance(value, list)):
