@@ -21,6 +21,7 @@ _NUM = r"[0-9۰-۹٠-٩]+(?:[.٫/][0-9۰-۹٠-٩]+)?(?:[eE][+-−]?[0-9۰-۹٠-�
 
 
 _EACH = re.compile(r"(?<!\S)هر[\s\u200c]*$")  # «هر دو», «هر ۳ مدل»: a quantifier
+_PERCENT = re.compile(r"\s*(?:%|٪|درصد)")  # «دقتش ۹۸ درصده»: a share, not a job
 _CLOCK = re.compile(r"(?<!\S)(?:ساعت|ساعتِ|سر\s+ساعت)[\s\u200c]*$")  # «تا ساعت چهار»: a time of day, not a job
 
 
@@ -28,7 +29,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
     """Whole numbers standing alone in the text (not inside ids, paths or decimals), with their positions."""
     out = []
     for m in re.finditer(r"(?<![A-Za-z0-9_./\-])#?([0-9۰-۹٠-٩]+)(?![A-Za-z0-9_/\-٫]|[.٫][0-9۰-۹٠-٩])", text):
-        if not _EACH.search(text[:m.start()]) and not _CLOCK.search(text[:m.start()]):
+        if not _EACH.search(text[:m.start()]) and not _CLOCK.search(text[:m.start()]) \
+                and not _PERCENT.match(text, m.end()):
             out.append((m.start(), int(to_latin_digits(m.group(1)))))
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", text)]
     i = 0
@@ -39,7 +41,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             word = tokens[i][1].strip("،,.؟?!:")
             # «یه»/«یک» and «نه» are usually an article and a "no", not numbers; a number word in Latin letters
             # («do», «one») counts only after a job word («job number ten», «kare hasht»).
-            if _EACH.search(text[:tokens[i][0]]) or _CLOCK.search(text[:tokens[i][0]]):
+            if _EACH.search(text[:tokens[i][0]]) or _CLOCK.search(text[:tokens[i][0]]) \
+                    or _PERCENT.match(" ".join(t for _, t in tokens[i + used:i + used + 1])):
                 pass  # «هر دو رو ارزیابی کن»: both, not job 2; «ساعت چهار»: four o'clock
             elif word.isascii():
                 if _after_job_word(text, tokens[i][0]):
@@ -370,13 +373,18 @@ def repo_args(text: str) -> dict[str, Any]:
     dataset_words = (has("dataset", text) or "پیکره" in text) and not re.search(r"(?:مدل|model)\s*(?:ی|های)?\s*$", text[:_pos(text, args)])
     if (nick and not ids and nick[1] == "dataset") or (dataset_words and not _model_word_before_id(text, args)):
         args["repo_type"] = "dataset"
-    m = re.search(r"(?:برنچ|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)(?![A-Za-z_])[^\s:=]{0,2}"
+    m = re.search(r"(?:برنچ|برنج(?=\s+[A-Za-z])|شاخه|branch|ریویژن|revision|رویژن|نسخه|کامیت|commit|ورژن|version|تگ|tag)(?![A-Za-z_])[^\s:=]{0,2}"
                   r"\s*(?:ی|ِ|ٔ)?\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_.\-/]{0,99})", HUB_SEARCH_URL.sub(" ", text), re.I)
     page = HUB_REPO_URL.search(text)
     if page and page.group(1) == "datasets" and args.get("repo_id") == page.group(2).rstrip("."):
         args["repo_type"] = "dataset"
+    if m and m.group(1).lower() in _ENGLISH_STOP | {"of", "for", "the", "to", "in", "on", "and", "at"}:  # «the v1.0 revision of …»: the value comes before the word
+        m = re.search(r"(?<![\w/])([A-Za-z0-9][\w.\-]{0,99})\s+(?:branch|revision|tag|version|commit)\b", text, re.I)
+    spoken = re.search(r"(?:برنچ|برنج|شاخه)[\s\u200c]*(?:ی|ِ|ٔ)?\s+(مین|مستر|دِو|دو|مِین)(?![\w\u200c])", text)
     if m and m.group(1).rstrip(".") != args.get("repo_id"):  # «آخرین کامیت org/name رو بگو»: the repo, not a revision
         args["revision"] = m.group(1).rstrip(".")
+    elif spoken and args.get("repo_id"):  # «از برنچ مین»: a branch's name said in Persian letters
+        args["revision"] = {"مین": "main", "مِین": "main", "مستر": "master"}.get(spoken.group(1), "dev")
     elif page and page.group(3) and args.get("repo_id") == page.group(2).rstrip("."):
         args["revision"] = page.group(3).rstrip(".")
     elif args.get("repo_id") and (m := re.search(re.escape(args["repo_id"]) + r"@([A-Za-z0-9][A-Za-z0-9_.\-]{0,99})", text)):
@@ -666,6 +674,18 @@ def _voice_taken_back(text: str) -> tuple[str, str] | None:
     return text[:m.start()].rstrip(" ،,.؛;"), "female" if side.group(1) else "male"
 
 
+# A closing instruction that points back at the text said before it: «… — اینو بخون», «…. همینو صوتی کن», «… بخونش».
+_POINTER_TAIL = re.compile(
+    r"(?:[\n.؛;!؟?]|\s[—–-]\s|[—–])\s*((?:[^\n.؛;!؟?—–]*?\s)?(?:اینو|همینو|همینا|اینارو|همین\s+(?:رو|را|خط|پیام|متن)"
+    r"|این\s+(?:رو|را|خط|پیام|متن|جمله|دیالوگ)\S*|\S+ش(?=\s+(?:کن|بکن|کنید))|ب\S+ش)(?![\w\u200c])[^\n]*)$")
+_SPEAK_OR_VOICE = re.compile(r"بخون|بخوان|بگو|صوتی|ویس|وویس|صدا|گفتار|تلفظ|read|voice|speak|say", re.I)
+# Who is to hear it, at the head of the text: «برای پسرم …», «واسه بچه‌ها …».
+_FOR_SOMEONE = re.compile(
+    r"^\s*(?:برای|واسه|برا)\s+(?:پسرم|دخترم|بچم|بچه[\s\u200c]*ها(?:م)?|بچه|بچه‌ام|نی[\s\u200c]*نی|مامانم|مامان|بابام|بابا"
+    r"|مادربزرگ(?:م)?|پدربزرگ(?:م)?|همسرم|خانمم|همه|مهمونا|مهمان[\s\u200c]*ها|شاگردام|دانش[\s\u200c]*آموزا|کلاس)"
+    r"(?![\w\u200c])[\s،,:]*")
+
+
 def speak_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     text = spoken_quotes(text)
@@ -673,7 +693,17 @@ def speak_args(text: str) -> dict[str, Any]:
         args = speak_args(back[0])
         return {**args, "voice": back[1]}
     said = None
-    if m := _SAY_KEY.search(text):
+    tail = _POINTER_TAIL.search(text)
+    q = _QUOTED.search(text)
+    if tail and len(_strip_fillers(text[:tail.start()]).split()) >= 2 and _SPEAK_OR_VOICE.search(tail.group(1)) \
+            and not re.search(r"[:：]\s*\S", tail.group(1)):  # «…؛ اینو بخون: «…»»: the text follows the colon
+        # «… — اینو با صدای مرد بخون», «…. همینو صوتی کن»: the closing instruction points back at the text before it
+        head = text[:tail.start()].strip(" \n—–-.؛;")
+        inner = _QUOTED.search(head)
+        said = next(g for g in inner.groups() if g) if inner else head
+    elif q and _SPEAK_OR_VOICE.search(_QUOTED.sub(" ", text)) and not _SAY_KEY.search(text):
+        said = next(g for g in q.groups() if g)  # «… جملهٔ «…» را به گفتار تبدیل کنید»: the quote, not the request
+    elif m := _SAY_KEY.search(text):
         said = m.group(1)
     elif m := _THAT_SAYS.search(text):
         said = m.group(1) or m.group(2) or m.group(3)
@@ -696,6 +726,8 @@ def speak_args(text: str) -> dict[str, Any]:
             said = before if pointed and before else after or before
     if said and _only_pointers(said):
         said = None  # «یه چیزی برام بخون», «اینو با صدا بگو»: no text given yet
+    if said and (lead := _FOR_SOMEONE.match(said)) and len(said[lead.end():].split()) >= 2:
+        said = said[lead.end():]  # «برای پسرم تولدت مبارک»: who hears it is not part of the text
     if said:
         args["text"] = said.strip(" «»\"'.،:")
     head = text.replace(said, " ") if said else text
@@ -711,7 +743,7 @@ def transcribe_args(text: str) -> dict[str, Any]:
     quoted = re.search(r"[«\"“']([^«»\"“”']+\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))[»\"”']", text, re.I)
     if quoted:
         return {"audio": quoted.group(1).strip()}
-    m = re.search(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))\b", text, re.I)
+    m = re.search(r"((?:[~.]?/|[A-Za-z]:[\\/])?[\w\-./\\]*\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))\b", text, re.I)
     if not m:
         m = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
     return {"audio": m.group(1)} if m else {}

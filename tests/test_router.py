@@ -614,6 +614,15 @@ def test_a_forwarded_message_is_someone_elses_words():
     ("export_model", "تا ساعت پنج مدل ۷ رو onnx کن", {"model": "7"}),
     ("evaluate_model", "مدل spam-fa-v2 رو با test.csv بسنج", {"model": "spam-fa-v2", "dataset": "test.csv"}),
     ("job_status", "شکایت شماره ۹۰۸ رو ول کن، کار ۶ چی شد؟", {"job_id": 6}),
+    ("evaluate_model", "دقتش هشتاد و پنج درصده، مدل ۳ رو دوباره بسنج", {"model": "3"}),
+    ("download", "the dev branch of someuser/fa-ner please", {"revision": "dev"}),
+    ("download", "someuser/fa-ner رو از شاخه‌ی مستر بگیر", {"revision": "master"}),
+    ("transcribe", "فایل D:/meetings/week3.m4a رو پیاده کن", {"audio": "D:/meetings/week3.m4a"}),
+    ("speak", "پرواز تهران مشهد با تاخیر انجام می‌شود — همینو با صدای زن بخون", {"text": "پرواز تهران مشهد با تاخیر انجام می‌شود"}),
+    ("speak", "امروز مدرسه تعطیله. اینو صوتی کن بفرستم", {"text": "امروز مدرسه تعطیله"}),
+    ("speak", "از طرف مدیریت: لطفاً عبارت «به جلسه خوش آمدید» را به گفتار تبدیل کنید", {"text": "به جلسه خوش آمدید"}),
+    ("speak", "اینو بخون برای دخترم شب بخیر ماه قشنگم", {"text": "شب بخیر ماه قشنگم"}),
+    ("speak", "یه آقا بخونه بهتره؛ اینو بخون: قطار ساعت نه حرکت می‌کند", {"text": "قطار ساعت نه حرکت می‌کند"}),
 ])
 def test_pasted_configs_and_names_as_people_give_them(tool, text, want):
     from agents.arguments import extract
