@@ -476,6 +476,17 @@ _BARE_MODEL = re.compile(r"(?<![\w./-])((?:[a-z0-9]+-)*[a-z0-9]*(?:bert|roberta|
                          r"(?:-[a-z0-9]+(?:\.\d+[a-z]?)?)+)(?![\w/.-])", re.I)
 
 
+_THIS_TIME = re.compile(r"(?<!\S)(?:این[\s\u200c]*(?:بار|دفعه|سری)|ایندفعه|بجاش|به[\s\u200c]*جاش|this\s+time)(?![\w\u200c])", re.I)
+
+
+def _epochs_in(text: str) -> float | None:
+    epochs = _number(_value_after(text, _EPOCH))
+    before = _number(_value_before(text, _EPOCH))
+    if before is not None and (epochs is None or not re.search(rf"(?:{_EPOCH})\s*(?:[:=]|برابر)", text, re.I)):
+        epochs = before
+    return epochs
+
+
 def training_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
     ids = repo_ids(text)
@@ -483,7 +494,7 @@ def training_args(text: str) -> dict[str, Any]:
     data_nick = nickname(text, "dataset")
     model_m = re.search(r"(?:مدل|model|base)\s*(?:پایه|پایه‌ی|ی|=|:)?\s*(?:را\s*|رو\s*)?([A-Za-z0-9][\w.\-]*/[\w.\-]+)", text)
     data_file = re.search(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx|conll))\b", text, re.I)
-    data_m = re.search(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|پوشه|فولدر|مجموعه[\s\u200c]*داده)"
+    data_m = re.search(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|پوشه|فولدر|مجموعه[\s\u200c]*داده)(?!/)"
                        r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:|محلی)?\s*([A-Za-z0-9~./_][\w./~:\\-]*)", text)
     folder = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
     if model_m:
@@ -508,10 +519,10 @@ def training_args(text: str) -> dict[str, Any]:
             args["dataset"] = data_nick[0]
         elif m := re.search(r"(?:با|روی|رو|on|with)\s+([A-Za-z][\w\-]*_[\w\-]+|[\w\-]+/)(?![\w/])", text):
             args["dataset"] = m.group(1)  # «با common_voice_fa», «رو voices/»: a dataset's name or a folder
-    epochs = _number(_value_after(text, _EPOCH))
-    before = _number(_value_before(text, _EPOCH))
-    if before is not None and (epochs is None or not re.search(rf"(?:{_EPOCH})\s*(?:[:=]|برابر)", text, re.I)):
-        epochs = before
+    epochs = _epochs_in(text)
+    again = _THIS_TIME.search(text)
+    if again and (later := _epochs_in(text[again.end():])) is not None:
+        epochs = later  # «دفعه‌ی پیش سه ایپاک کم بود، این بار ده ایپاک»: the value for this run
     if epochs is not None and 0 < epochs <= 1000:
         args["epochs"] = _json_number(epochs)
     lr = _number(_value_after(text, _LR))
@@ -826,7 +837,7 @@ def try_args(text: str) -> dict[str, Any]:
 
 
 _DATA_FILE = re.compile(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx))\b", re.I)
-_DATA_NAMED = re.compile(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|تست[\s\u200c]*ست|test[\s_-]*set)"
+_DATA_NAMED = re.compile(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|تست[\s\u200c]*ست|test[\s_-]*set)(?!/)"
                          r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*([A-Za-z0-9~./_][\w./~\\-]*)")
 
 
@@ -907,6 +918,10 @@ _PATH = re.compile(r"(?<![\w/.:~])((?:~|\.{1,2})/[\w\-.]+(?:/[\w\-.]+)*|/[\w\-.]
 _COUNT = re.compile(r"\s*(?:تا|تای|مدل\s*(?:رو|را)?\s*$)")
 
 
+_COUNTED = re.compile(r"\s*(?:دور|دوره|دقیقه|ساعت|روز|ثانیه|بار|ایپاک|epochs?|تا|نفر|هفته|ماه|سال|برابر|درصد|%)(?![\w\u200c])", re.I)
+_SETTING_BEFORE = re.compile(r"(?:بچ[\s\u200c]*سایز|batch[\s_]*size|batch|ایپاک|epochs?|lr|لرنینگ[\s\u200c]*ریت)\S*\s*[:=]?\s*$", re.I)
+
+
 def compare_args(text: str) -> dict[str, Any]:
     """«مدل‌های کار ۳ و ۵ رو مقایسه کن», «جاب ۷ در برابر جاب ۹», «کار سه و کار پنج», «HooshvareLab/x با job-4»: every
     model named, in the order named, and the data when said."""
@@ -932,6 +947,12 @@ def compare_args(text: str) -> dict[str, Any]:
             continue  # «دو تا مدل», «سه مدل»: a count, not a job
         if 0 < value < 2**31:
             found.append((pos, str(value)))
+    if any(_after_job_word(blank, p) for p, v in found if v.isdigit()):
+        # «دو دور آموزش (کار ۲۶ و کار ۲۷)», «پنج دقیقه وقت دارم، کار ۲۸ و ۲۹», «کار ۲۱ با بچ سایز ۳۲»: with job words
+        # said, a number that counts something or is a setting's value is no job.
+        found = [(p, v) for p, v in found if not v.isdigit() or _after_job_word(blank, p)
+                 or not (_COUNTED.match(blank, p + len(blank[p:].split(None, 1)[0]))
+                         or _SETTING_BEFORE.search(blank[max(0, p - 20):p]))]
     models = list(dict.fromkeys(v for _, v in sorted(found)))
     if models:
         args["models"] = " ".join(models)
