@@ -517,7 +517,8 @@ def training_args(text: str) -> dict[str, Any]:
             args["dataset"] = rest[0]
         elif data_nick:
             args["dataset"] = data_nick[0]
-        elif m := re.search(r"(?:با|روی|رو|on|with)\s+([A-Za-z][\w\-]*_[\w\-]+|[\w\-]+/)(?![\w/])", text):
+        elif (m := re.search(r"(?:با|روی|رو|on|with)\s+([A-Za-z][\w\-]*_[\w\-]+|[\w\-]+/(?:[\w\-.]+/?)*)(?![\w/])", text)) \
+                and m.group(1) != args.get("base_model"):
             args["dataset"] = m.group(1)  # «با common_voice_fa», «رو voices/»: a dataset's name or a folder
     epochs = _epochs_in(text)
     again = _THIS_TIME.search(text)

@@ -625,8 +625,9 @@ def test_a_forwarded_message_is_someone_elses_words():
     ("speak", "یه آقا بخونه بهتره؛ اینو بخون: قطار ساعت نه حرکت می‌کند", {"text": "قطار ساعت نه حرکت می‌کند"}),
     ("compare_models", "سه روز منتظر بودم؛ کار ۴۱ و ۴۲ رو مقایسه کن", {"models": "41 42"}),
     ("compare_models", "کار ۱۲ با بچ سایز ۶۴ بود، با کار ۱۳ مقایسه‌ش کن", {"models": "12 13"}),
-    ("start_training", "قبلاً دو ایپاک زدم کم بود، این بار پنج ایپاک روی data/train_v2 ترین کن",
-     {"epochs": 5, "dataset": "data/train_v2"}),
+    ("start_training", "قبلاً دو ایپاک زدم کم بود، این بار پنج ایپاک روی train_v2.csv ترین کن",
+     {"epochs": 5, "dataset": "train_v2.csv"}),
+    ("start_training", "openai/whisper-small رو روی دیتای خودم تو data/asr_train ترین کن", {"dataset": "data/asr_train"}),
 ])
 def test_pasted_configs_and_names_as_people_give_them(tool, text, want):
     from agents.arguments import extract
