@@ -58,12 +58,17 @@ def test_corpus_is_large_tagged_and_consistent():
 
 
 def test_generalizes_to_families_it_never_saw():
-    """Train on four folds of families, score the fifth: a regression in generalization fails here."""
-    records = intent.load_corpus()
+    """Train on four folds of families, score the fifth: a regression in generalization fails here. Half the
+    families (a fixed half, by the hash of their names) keep the fit inside the per-test time limit on two cores.
+    The word model is scored alone: the shipped encoder was tuned on every family, so its opinion would leak."""
+    import zlib
+
+    records = [r for r in intent.load_corpus() if zlib.crc32(r["family"].encode()) % 2 == 0]
     fold = intent.group_folds(records)[0]
     held = set(fold)
     model = intent.fit_router([r for i, r in enumerate(records) if i not in held], vectors=False)
-    right = sum(model.predict(records[i]["text"])[0][0] == records[i]["label"] for i in fold)
+    right = sum(model.predict(records[i]["text"], second=False)[0][0] == records[i]["label"] for i in fold)
+    print(f"held-out families: {right / len(fold):.1%} of {len(fold)}")
     assert right / len(fold) >= 0.80, right / len(fold)
 
 
