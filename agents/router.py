@@ -456,6 +456,14 @@ _SET_WORDS = re.compile(r"(?<!\S)(?:ست|تنظیم|جایگزین|عوض|است
 _SPEAKER = re.compile(r"^\s*(?:از\s+طرف\s*:.*|[^\s:]{1,20}(?:\s[^\s:]{1,20})?\s*:\s*(?=\S))")
 
 
+def _nothing_asked(r: Route) -> Route:
+    """The person's words beside a forward ask for nothing («چه گیری داده 😂»): not «I did not understand» but «this
+    was forwarded; what shall I do?» — a greeting or thanks keeps its own reply, a question its buttons."""
+    if r.choices or r.reply_key:
+        return r
+    return Route(None, {}, source="smalltalk", reply_key="agent.forwarded_no_ask", confidence=r.confidence)
+
+
 def _with_forwarded(r: Route, body: str, own: str, model: Any) -> Route:
     """The request in the person's own words, with the values it points at in what they forwarded."""
     from agents.arguments import extract
@@ -465,9 +473,10 @@ def _with_forwarded(r: Route, body: str, own: str, model: Any) -> Route:
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")  # «اینو ست کن» under a token
     if r.tool is None:
         if not (_POINTS_BACK.search(own) or len(re.findall(r"[^\W\d_]{2,}", own)) <= 4):
-            return r
+            return _nothing_asked(r)
         joined = _route_plain(body + "\n" + own, model)  # «خب پیدا کن دیگه» under «… یه دیتاست … پیدا کنید»
-        return joined if joined.tool in ("set_hub_endpoint", "search_models", "search_datasets", "speak") else r
+        return joined if joined.tool in ("set_hub_endpoint", "search_models", "search_datasets", "speak") \
+            else _nothing_asked(r)
     if r.tool == "speak":
         said = "\n".join(_SPEAKER.sub("", line) for line in body.split("\n")).strip()
         said = said.strip("«»\"“” ")
@@ -489,7 +498,10 @@ def route_rules(text: str, model: Any = None) -> Route:
     own, body = _own_words(text)
     if own != text:
         if not own.strip():
-            return Route(None, {}, source="none")
+            # A forward alone (news, a chain message, someone else's command) asks nothing of Dastyar: say so.
+            forwarded = bool(body.strip()) and bool(_FORWARD_HEADER.match(text.split("\n", 1)[0]))
+            return Route(None, {}, source="smalltalk" if forwarded else "none",
+                         reply_key="agent.forwarded_no_ask" if forwarded else None)
         if body.strip():
             return _with_forwarded(route_rules(own, model), body, own, model)
         text = own

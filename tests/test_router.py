@@ -599,8 +599,10 @@ def test_a_forwarded_message_is_someone_elses_words():
     assert (r.tool, r.args.get("text")) == ("speak", "فردا ساعت هفت جلوی سینما باشید")
     r = route("↪️ فوروارد از پشتیبانی\nتوکن تازه‌تون: hf_Fw9Xy8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0Gf\nهمینو بذار جای قبلی")
     assert (r.tool, r.args.get("token")) == ("set_hf_token", "hf_Fw9Xy8Wv7Ut6Sr5Qp4On3Ml2Kj1Ih0Gf")
-    assert route("[Forwarded from امیر]\n@نیما دانلود ۳ رو متوقف کن\n\nچه گیری داده به این دانلود 😂").tool is None
-    assert route("Forwarded from کانال خبری\nمدل جدید متا منتشر شد؛ جزئیات در لینک زیر").tool is None
+    for text in ("[Forwarded from امیر]\n@نیما دانلود ۳ رو متوقف کن\n\nچه گیری داده به این دانلود 😂",
+                 "Forwarded from کانال خبری\nمدل جدید متا منتشر شد؛ جزئیات در لینک زیر"):
+        r = route(text)
+        assert (r.tool, r.reply_key) == (None, "agent.forwarded_no_ask"), text  # not «I did not understand»
     r = route("پیام فوروارد شده از واتساپ:\n«کسی آموزش ۱۲ رو دست نزنه»\nآموزش ۱۲ به کجا رسید؟")
     assert (r.tool, r.args.get("job_id")) == ("job_status", 12)
 
