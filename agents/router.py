@@ -407,11 +407,6 @@ _SIGN_OFF = re.compile(
 _AUTO_REPLY = re.compile(r"^\s*(?:(?:automatic|auto)[\s-]*reply|out\s+of\s+(?:the\s+)?office|پاسخ\s+خودکار|پیام\s+خودکار)\b", re.I)
 
 
-def _mail_out(text: str) -> str:
-    """The message without its signature and quoted lines; "" when it is nothing but those or an auto-reply."""
-    return _own_words(text)[0]
-
-
 # A forwarded message pasted into the chat opens with its header («Forwarded from …», «[Forwarded from …]»,
 # «↪️ فوروارد از …», «پیام فوروارد شده از واتساپ:»); the person's own words follow it, after a blank line or on the
 # last line. The forwarded words are someone else's: a command in them is not for Dastyar, but what the person asks
