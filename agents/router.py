@@ -614,7 +614,12 @@ def _route_plain(text: str, model: Any = None) -> Route:
     elif (last := _last_sentence(text)) is not None:
         # A story, then the request («امروز اولین روزمه … یه توضیح کلی از امکاناتت بده»): the last sentence asks.
         tail = _predict(last, model)
-        if tail[0][0] != "none" and tail[0][1] >= _confident() and tail[0][1] > ranked[0][1]:
+        # Another action only over a story or an unsure reading: a tail that leans on a sure request before it
+        # («… مدل ۳ یا ۵؟ می‌تونی مقایسه کنی اونا؟») reads alone as something else. The same action takes the
+        # tail's values (a log above it has numbers and URLs).
+        if (tail[0][0] != "none" and tail[0][1] >= _confident() and tail[0][1] > ranked[0][1]
+                and (ranked[0][0] in ("none", "help") or ranked[0][1] < _confident()
+                     or tail[0][0] == ranked[0][0] not in _FREE_TEXT)):  # a goal or a search is the whole message
             first, ranked = last, tail
     label, confidence = ranked[0]
     threshold = _confident()
