@@ -473,7 +473,7 @@ def _pos_of(text: str, names: str) -> int:
 # («xlm-roberta-base», «bert-base-multilingual-cased», «mt5-small»), not a file.
 _BARE_MODEL = re.compile(r"(?<![\w./-])((?:[a-z0-9]+-)*[a-z0-9]*(?:bert|roberta|xlm|electra|deberta|albert|bart|t5|gpt\w*|llama\w*|qwen\w*"
                          r"|mistral|gemma\w*|phi|whisper|wav2vec2?|hubert|e5|bge|minilm|mpnet|bloom\w*|labse)"
-                         r"(?:-[a-z0-9]+(?:\.\d+[a-z]?)?)+)(?![\w/.-])", re.I)
+                         r"(?:-[a-z0-9]+(?:\.\d+[a-z]?)?)+|(?:distil)?gpt2)(?![\w/.-])", re.I)
 
 
 _THIS_TIME = re.compile(r"(?<!\S)(?:این[\s\u200c]*(?:بار|دفعه|سری)|ایندفعه|بجاش|به[\s\u200c]*جاش|this\s+time)(?![\w\u200c])", re.I)
@@ -487,8 +487,14 @@ def _epochs_in(text: str) -> float | None:
     return epochs
 
 
+# «HooshvareLab/bert-fa-base-uncased نه، facebook/nllb-200-distilled-600M رو روش ترین کن»: a name declined by the «نه»
+# right after it is not the model.
+_DECLINED_NAME = re.compile(r"(?<!\S)[A-Za-z0-9][\w.\-]*(?:/[\w.\-]+)?\s+(?:(?:رو|را)\s+)?نه(?=\s*[،,؛;]|\s+(?:بلکه|فقط)(?!\S))")
+
+
 def training_args(text: str) -> dict[str, Any]:
     args: dict[str, Any] = {}
+    text = _DECLINED_NAME.sub(lambda m: " " * len(m.group(0)), text)
     ids = repo_ids(text)
     nick = nickname(text, "model")
     data_nick = nickname(text, "dataset")
@@ -497,14 +503,16 @@ def training_args(text: str) -> dict[str, Any]:
     data_m = re.search(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|پوشه|فولدر|مجموعه[\s\u200c]*داده)(?!/)"
                        r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:|محلی)?\s*([A-Za-z0-9~./_][\w./~:\\-]*)", text)
     folder = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
+    bare = _BARE_MODEL.search(text)
     if model_m:
         args["base_model"] = model_m.group(1)
-    elif nick:
+    elif nick and not (bare and "-" in bare.group(1) and not ids):
         args["base_model"] = nick[0]
     elif ids:
         args["base_model"] = ids[0]
-    elif bare := _BARE_MODEL.search(text):
-        args["base_model"] = bare.group(1)  # «xlm-roberta-base رو … ترین کن»: a Hub name without its owner
+    elif bare:
+        # «xlm-roberta-base رو … ترین کن»: a Hub name without its owner, over a nickname inside it («roberta»)
+        args["base_model"] = bare.group(1)
     if data_file and not re.search(r"\.(?:wav|mp3|ogg)$", data_file.group(1)):
         args["dataset"] = data_file.group(1)
     elif folder and folder.group(1) != args.get("base_model"):
@@ -751,11 +759,17 @@ def speak_args(text: str) -> dict[str, Any]:
     return args
 
 
+# What the recognizer reads: sound files, and the sound of a video («speech_father.mov») through the same decoder.
+_MEDIA = r"(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr|wma|mov|mkv|avi|m4v|3gp)"
+
+
 def transcribe_args(text: str) -> dict[str, Any]:
-    quoted = re.search(r"[«\"“']([^«»\"“”']+\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))[»\"”']", text, re.I)
+    quoted = re.search(rf"[«\"“']([^«»\"“”']+\.{_MEDIA})[»\"”']", text, re.I)
     if quoted:
         return {"audio": quoted.group(1).strip()}
-    m = re.search(r"((?:[~.]?/|[A-Za-z]:[\\/])?[\w\-./\\]*\.(?:wav|mp3|ogg|opus|m4a|webm|flac|aac|oga|mp4|amr))\b", text, re.I)
+    # «C:\Users\Sara\Downloads\voice note 7.m4a»: after a drive letter, folder and file names may hold spaces
+    m = re.search(rf"(?<![\w])([A-Za-z]:[\\/](?:[^\\/\n«»\"]+[\\/])*[^\\/\n«»\"]*?\.{_MEDIA})(?![\w])", text, re.I) \
+        or re.search(rf"((?:[~.]?/|[A-Za-z]:[\\/])?[\w\-./\\]*\.{_MEDIA})\b", text, re.I)
     if not m:
         m = re.search(r"(?<!\S)((?:~|\.{1,2})?/[\w\-./]+)", text)
     return {"audio": m.group(1)} if m else {}
@@ -1094,7 +1108,7 @@ _PUSH_NAME_EN = re.compile(r"(?<![a-z])(?:called|named|as|under|bashe)\s+[«\"']
                            r"([A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)*(?:[._/-]|\d)[A-Za-z0-9._/-]*)", re.I)
 _PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi|همگانی|برای\s*همه\s*باز|قفلش\s*نکن|"
                      r"هر\s*کی\s*خواست|anyone\s+can|hamegani", re.I)
-_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز)\s*خودم|khososi"
+_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز|بجز)\s*(?:خودم|من)|khososi"
                       r"|khosoosi|مخفی|makhfi|hidden|پنهان", re.I)
 
 
@@ -1116,7 +1130,11 @@ def push_args(text: str) -> dict[str, Any]:
     canon = canonical(text)
     publics = [not refused(canon, m) for m in _PUBLIC.finditer(canon)]
     privates = [not refused(canon, m) for m in _PRIVATE.finditer(canon)]
-    if any(privates) or publics and not any(publics):
+    said = [(m.start(), True) for m in _PRIVATE.finditer(canon) if not refused(canon, m)] + \
+        [(m.start(), False) for m in _PUBLIC.finditer(canon) if not refused(canon, m)]
+    if any(privates) and any(publics):
+        args["private"] = max(said)[1]  # «اول گفتم خصوصی، ولی عمومیش کن»: the last one said
+    elif any(privates) or publics and not any(publics):
         args["private"] = True  # «خصوصی», «عمومی نباشه», «پابلیکش نکن», «غیرعمومی», «نمی‌خوام همه ببینن»
     elif any(publics) or privates:
         args["private"] = False  # «عمومی», «خصوصی نباشه»

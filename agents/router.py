@@ -223,11 +223,14 @@ def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
 def _split(text: str) -> tuple[str, str]:
     # A chain word inside quotes or a dictated text («بگو: بعد از ظهر میام») is the text's own.
     masked = re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|https?://\S+", lambda q: "_" * len(q.group(0)), text)
-    colon = re.search(r"[:：](?!//|\d)", masked)
-    m = _CHAIN.search(masked, 0, colon.start() if colon else len(masked))
-    if not m or m.start() < 4 or len(text[m.end():].split()) < 2:
+    colon, start = re.search(r"[:：](?!//|\d)", masked), 0
+    if colon and re.search(r"(?:دو|سه|چند|چهار|[2-4۲-۴])\s*(?:تا\s*)?(?:کار|درخواست|خواهش|چیز)\S*\s*(?:\S+\s*)?$", masked[: colon.start()]) \
+            and re.match(r"\s*(?:اول|اولش|ابتدا|first|یک|یکی|[1۱][.)-])(?!\S)", masked[colon.end():]):
+        start, colon = colon.end(), None  # «دو تا کار داریم: اول … بعد …» lists the actions after its colon
+    m = _CHAIN.search(masked, start, colon.start() if colon else len(masked))
+    if not m or m.start() - start < 4 or len(text[m.end():].split()) < 2:
         return text, ""
-    first = re.sub(r"^(?:اول|اولش|ابتدا|first)\s+", "", text[: m.start()]).strip()
+    first = re.sub(r"^(?:اول|اولش|ابتدا|first)\s+", "", text[start: m.start()].strip()).strip()
     return first, text[m.end():].strip()
 
 
@@ -345,8 +348,12 @@ _SEP = r"[\s\u200c،,.…!]+"
 _SOFT = r"(?:(?:فعلا[\u064b]?|راستش|اصلا[\u064b]?|دیگه|الان|هوم|اوم)" + _SEP + ")*"
 # «… نه صبر کن، هنوز آماده نیست»: «هنوز» drops a command only after «نه» or «صبر کن»; a closing «کاری نکن» drops
 # it alone.
+# The sender takes the whole message back, with no break before it («… — ctrl+z، پیامم رو نادیده بگیر», «اصلاحیه:
+# درخواست فوق منتفی است», «اون حرفمو پس می‌گیرم»). Not «اشتباهی زدم»: it is often the reason to cancel.
+_UNSEND = (rf"(?:(?:پیام|درخواست|حرف)\S*|اینو|این(?:{_GAP}(?:پیام|درخواست)\S*)?)(?:{_GAP}(?:رو|را))?{_GAP}(?:نادیده|ندیده)"
+           rf"{_GAP}بگیر\S*|منتفی(?:ه|{_GAP}(?:است|ست|شد|شده))?|پس{_GAP}می{_JOIN}گیرم")
 _TAKEN_BACK = re.compile(rf"(?<!\S)(?:(?:{_BREAK}{_SEP})+{_SOFT}{_DROP}(?:{_SEP}{_SOFT}{_DROP})*|(?:{_BREAK}{_SEP})*(?:(?<!و\s)نه|صبر{_GAP}کن){_SEP}هنوز"
-                         rf"|(?:هیچ{_GAP})?کاری{_GAP}نکن(?:ید|ین)?(?=[\s.!…]*$))"
+                         rf"|(?:هیچ{_GAP})?کاری{_GAP}نکن(?:ید|ین)?(?=[\s.!…]*$)|{_UNSEND})"
                          r"(?![\w\u200c])", re.I)
 
 
@@ -488,6 +495,26 @@ def _with_forwarded(r: Route, body: str, own: str, model: Any) -> Route:
     return r
 
 
+# An errand for a person Dastyar cannot reach («به علی بگو کار ۵ تموم شد», «یه ایمیل بزن به مدیر که …», «زنگ بزن به
+# سارا»): not «به زبون ساده بگو», «به من خبر بده».
+_NOT_A_PERSON = (r"(?:من|ما|خودم|خودمون|خودت|تو|شما|دستیار|زبان|زبون|انگلیسی|فارسی|عربی|ترکی|ساده|طور|صورت|شکل|ترتیب|عدد"
+                 r"|درصد|اختصار|فینگلیش|لاتین|متن|صدا|کوتاهی|خلاصه|تفصیل|وضوح|جای|اندازه)(?![\w\u200c])")
+_ERRAND = re.compile(
+    rf"^\s*(?:(?:برو|لطفا[\u064b]?|حتما[\u064b]?|یه\s+زحمت)\s+)?به\s+(?!{_NOT_A_PERSON})(?:[^\s،,.؟?]+\s+){{1,3}}?"
+    r"(?:بگو|بگید|بگین|بگویید|خبر\s*بده|اطلاع\s*بده)(?![\w\u200c])"
+    r"|(?:زنگ|ایمیل|پیام|پیامک|مسیج|تکست)\s*(?:بزن|بده|بفرست)\s+به\s+(?!من|ما|خودم)"
+    r"|^\s*به\s+(?!من|ما|خودم)[^\s،,.؟?]+(?:\s+[^\s،,.؟?]+)?\s+(?:زنگ|ایمیل|پیام|پیامک|مسیج)\s*(?:بزن|بده|بفرست)(?![\w\u200c])")
+# A voice user checking the microphone («الو الو صدامو داری؟», «تست تست یک دو سه») before saying what they want: a short
+# message with no order and no wish in it.
+_MIC_CHECK = re.compile(r"(?:میکروفون|میکروفن|mic)\S*.*(?:کار\s*می\s?کن|وصل|روشن)|(?<!\S)صدا(?:م|مو)?\s+(?:میاد|می\s?آید|می\s?رسه"
+                        r"|رو\s+داری|داری|رو\s+می\s?شنوی|می\s?شنوی)|(?<!\S)(?:تست|امتحان)[\s،,]+(?:تست|امتحان)(?!\S)"
+                        r"|(?<!\S)یک[\s،,]+دو[\s،,]+سه(?!\S)|ضبط\s+می\s?شه|شنیده\s+می\s?شه", re.I)
+_WANTS = re.compile(_IMPERATIVE + r"|(?<!\S)(?:می\s?خوام|می\s?خواهم|میخام|هدفم|لازم\s+دارم|بخون|بخوان)(?!\S)")
+# A hope about a job or a model asks nothing unless a request or a question comes with it («امیدوارم گیر نکرده باشه،
+# وضعیتش چیه؟»). Not «کاش»: «کاش یه مدل … برام پیدا می‌کردی» is a request said softly.
+_HOPE = re.compile(r"(?<!\S)(?:خدا\s*کنه|خدا\s*کند|امیدوارم|ایشالا|ایشالله|انشالله|انشاالله|ان\s*شا\S*\s*الله)(?!\S)")
+
+
 def route_rules(text: str, model: Any = None) -> Route:
     """A Persian message → a tool and its arguments, a question between two, or small talk."""
     own, body = _own_words(text)
@@ -509,6 +536,11 @@ def route_rules(text: str, model: Any = None) -> Route:
         return Route(None, {"name": someone.group(0).strip()}, source="smalltalk", reply_key="agent.addressed_to_other")
     if (quoted := _quoted_command(text, model)) is not None:
         return quoted
+    folded = text.translate(_FOLD)
+    if _ERRAND.search(folded):
+        return Route(None, {}, source="smalltalk", reply_key="agent.no_errands")
+    if _MIC_CHECK.search(folded) and len(folded.split()) <= 12 and not _WANTS.search(folded):
+        return Route(None, {}, source="smalltalk", reply_key="agent.mic_check")
     if (after := _taken_back(text)) is not None:
         # The command was taken back: what is said after it, if it asks for something, is the request.
         then = _in_context(after, _before(after, text), lambda t: route_rules(t, model)) if len(after.split()) >= 2 else None
@@ -525,6 +557,8 @@ def route_rules(text: str, model: Any = None) -> Route:
             return _with_values_before(then, text)
         if _negated_only(text):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
+    if _HOPE.search(text.translate(_FOLD)) and not _ASKS.search(text.translate(_FOLD)):
+        return Route(None, {}, source="none")  # «خدا کنه آموزش ۵ به یه جایی برسه»: a hope, nothing asked
     r = _route_plain(text, model)
     return _corrected(r, text, model) if r.tool else r
 
@@ -604,6 +638,15 @@ _WHICH = re.compile(r"(?<!\S)(?:کدوم|کدام|کدومش|کدومو|کدوم
                     re.I)
 
 
+# What a search is for, by the words used: an architecture's name, against any word for data («مدل» alone is often what
+# the data is for: «شعر فارسی می‌خوام که مدل یاد بگیره»).
+_MODEL_NAMED = re.compile(r"(?<![\w\u200c])(?:(?:[a-z0-9]+-)*[a-z0-9]*(?:bert|roberta|xlm|electra|deberta|bart|t5"
+                          r"|gpt|llama|qwen|mistral|gemma|whisper|wav2vec2?|hubert|bloom|labse)|برت|پارسبرت|پارس\s*برت|ویسپر"
+                          r"|روبرتا|لاما|جی\s*پی\s*تی)", re.I)
+_DATA_NAMED = re.compile(r"(?<![\w\u200c])(?:دیتا|داده|دادگان|دیتاست|کورپوس|پیکره|مجموعه|data|corpus|corpora|benchmark|بنچمارک"
+                         r"|نمونه|جمله|متن|سوال|سؤال|صوت|فایل|ستون|رکورد|ردیف)", re.I)
+
+
 def _route_plain(text: str, model: Any = None) -> Route:
     first, rest = _split(text)
     ranked = _predict(first, model)
@@ -632,6 +675,8 @@ def _route_plain(text: str, model: Any = None) -> Route:
         return r
     if confidence < threshold:
         return _clarify(first, text, ranked, model)
+    if label == "search_datasets" and _MODEL_NAMED.search(text) and not _DATA_NAMED.search(text):
+        label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
         label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one
     r = _with_args(label, first, text, model)

@@ -681,6 +681,49 @@ def _declared_args(command) -> set[str]:
     return {a for a in named if a} | set(command.positional) | set(command.keys.values()) | set(command.options.values())
 
 
+def test_a_last_sentence_that_leans_on_the_request_before_it_does_not_replace_it():
+    r = route("کدومشون دقیق‌تره، مدل ۸ یا ۱۰؟ می‌تونی بسنجیشون؟")  # alone, the tail reads as a question about abilities
+    assert (r.tool, r.args.get("models")) == ("compare_models", "8 10")
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("آموزش ۴ رو متوقف کن. — این پیامو نادیده بگیرید.", "agent.not_doing"),
+    ("دانلود مدل ۳ رو شروع کن. ببخشید، درخواستم منتفیه.", "agent.not_doing"),
+    ("امیدوارم دانلود ۱۲ گیر نکرده باشه", None),  # a hope asks nothing
+    ("به مریم بگو مدل جدید آماده‌ست", "agent.no_errands"),
+    ("یه پیامک بده به مهندس رضایی که جلسه عقب افتاد", "agent.no_errands"),
+    ("الو صدام میاد؟ تست تست", "agent.mic_check"),
+])
+def test_messages_that_ask_dastyar_for_nothing(text, key):
+    """The sender takes the whole message back, hopes, sends Dastyar on an errand to a person or checks the
+    microphone: nothing runs, and the reply says why."""
+    r = route(text)
+    assert (r.tool, r.reply_key, r.choices) == (None, key, []), text
+
+
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    ("دیروز گفتم کار ۶ رو نگه دار؛ اون حرفمو پس می‌گیرم، لغوش کن", "cancel_job", {"job_id": 6}),
+    ("امیدوارم دانلود ۱۲ گیر نکرده باشه، وضعیتش چیه؟", "job_status", {"job_id": 12}),
+    ("به زبان ساده بگو چی کار می‌کنی", "help", {}),  # «به زبان ساده» is no person
+    ("صدام میاد آره خب میخوام یه مدل خلاصه‌ساز فارسی پیدا کنم", "search_models", {"task": "summarization"}),
+    ("سه تا کار دارم: اول openai/whisper-small رو دانلود کن، بعد وضعیت سیستم رو بگو", "download",
+     {"repo_id": "openai/whisper-small"}),
+    ("نسخه‌های t5 که فارسی بلدن رو تو هاب سرچ کن", "search_models", {"query": "t5"}),
+    ("مدل ۳ رو با اسم qa-fa بفرست هاب، قبلاً گفتم عمومی، الان می‌گم خصوصی باشه", "push_model", {"private": True}),
+    ("D:\\Recordings\\jalase 3\\meeting final.wav رو به متن تبدیل کن", "transcribe",
+     {"audio": "D:\\Recordings\\jalase 3\\meeting final.wav"}),
+    ("از فیلم interview_02.mkv زیرنویس دربیار", "transcribe", {"audio": "interview_02.mkv"}),
+    ("facebook/mbart-large-50 نه، google/mt5-small رو روی pairs.csv ترین کن", "start_training",
+     {"base_model": "google/mt5-small", "dataset": "pairs.csv"}),
+    ("روی distilgpt2 با stories.txt فاین‌تیون کن", "start_training", {"base_model": "distilgpt2"}),
+    ("مدل xlm-roberta-large رو روی ner.csv آموزش بده", "start_training", {"base_model": "xlm-roberta-large"}),
+])
+def test_requests_beside_a_hope_a_retraction_a_list_or_a_correction(text, tool, want):
+    r = route(text)
+    assert r.tool == tool, text
+    assert {k: r.args.get(k) for k in want} == want, text
+
+
 def test_every_tool_declares_one_slash_command_with_its_own_arguments():
     from tools.commands import BY_TOOL, COMMANDS, SECTIONS
     from tools.registry import list_tools
