@@ -14,6 +14,7 @@ _ORDINALS = {
     "نهمی": 9, "نهم": 9, "دهمی": 10, "دهم": 10, "آخری": -1, "آخرین": -1, "first": 1, "second": 2, "third": 3,
 }
 _ORDINAL = re.compile(r"(?<![\w\u200c])(" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + r")(?![\w\u200c])")
+_DECLINED = re.compile(r"\s*(?:(?:رو|را)\s*)?نه(?![\w\u200c])")
 _NUMBERED = re.compile(r"(?:شماره|مورد|گزینه|ردیف)\s*([0-9۰-۹٠-٩]+)")
 
 W_IT_CANCEL = words("لغوش", "کنسلش", "متوقفش", "قطعش", "بیخیالش", "لغو کن", "کنسل کن", "متوقف کن", "stop it", prefix=True)
@@ -22,10 +23,14 @@ W_IT_STATUS = words(
     "وضعیتش", "هنوز داره", "کی تموم میشه", "کی تمام می‌شود",
 )
 W_IT_RESUME = words("ادامه بده", "ادامه‌اش بده", "ادامش بده", "از سر بگیر", "ادامه", prefix=True)
-W_DOWNLOAD = words("دانلود", "دریافت", "بارگیری", "بگیر", "نصب", prefix=True)
+W_DOWNLOAD = words("دانلود", "دریافت", "بارگیری", "بگیر", "نصب", "بیار پایین", "بیارش پایین", "بکش پایین", "بکشش پایین",
+                   prefix=True)
 W_INFO = words("اطلاعات", "مشخصات", "جزئیات", "توضیح", "درباره", prefix=True)
 W_MACHINE = words("رم", "دیسک", "حافظه", "سی پی یو", "cpu", "gpu", "جی پی یو", "فضا", "جا", "هارد", "سیستم", "سرور", "ram", prefix=True)
 W_SAME = words("همون", "همان", "همین", "همونو", "همینو", "اونو", "اون مدل", "این مدل", prefix=True)
+
+
+_ITEM_TOOLS = ("model_info", "download", "catalog", "search_models", "search_datasets", "list_installed")
 
 
 def _ordinal_index(text: str) -> int | None:
@@ -34,8 +39,9 @@ def _ordinal_index(text: str) -> int | None:
     m = _NUMBERED.search(text)
     if m:
         return parse_int(m.group(1))
-    m = _ORDINAL.search(text)
-    return _ORDINALS[m.group(1)] if m else None
+    # «اولی رو نه، آخری رو بیار پایین»: an item declined by the «نه» after it is not the one meant
+    kept = [m for m in _ORDINAL.finditer(text) if not _DECLINED.match(text, m.end())]
+    return _ORDINALS[kept[0].group(1)] if kept else None
 
 
 def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
@@ -44,7 +50,8 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
     results = memory.get("last_results") or []
 
     # «دومی رو دانلود کن», «اطلاعات سومی»: an item of the last search.
-    if r.tool is None or r.missing or (r.tool in ("model_info", "download") and not r.args.get("repo_id")):
+    # A list's item said by its place reads alone as a list or a search («از اون لیستی که دادی، دومی رو بگیر»).
+    if r.tool is None or r.missing or (r.tool in _ITEM_TOOLS and not r.args.get("repo_id")):
         index = _ordinal_index(text) if results else None
         if index is not None and results and (W_DOWNLOAD.search(text) or W_INFO.search(text)):
             pick = results[index - 1] if 0 < index <= len(results) else results[-1] if index == -1 else None
@@ -72,6 +79,13 @@ def resolve(text: str, r: Route, memory: dict[str, Any]) -> Route:
     # «همونو با ۵ دوره آموزش بده»: the model and data of the conversation.
     if r.tool == "start_training":
         args = dict(r.args)
+        # «سومی رو با پنج دور آموزش بده»: an item of the last search is the base model (or the data)
+        index = _ordinal_index(text) if results else None
+        pick = (results[index - 1] if index and 0 < index <= len(results) else results[-1] if index == -1 else None) \
+            if index is not None else None
+        if pick is not None:
+            key = "dataset" if pick.get("repo_type") == "dataset" else "base_model"
+            args[key] = args.get(key) or pick["id"]
         if not args.get("base_model") and memory.get("last_model"):
             args["base_model"] = memory["last_model"]
         if not args.get("dataset") and memory.get("last_dataset"):
