@@ -647,6 +647,17 @@ _DATA_NAMED = re.compile(r"(?<![\w\u200c])(?:دیتا|داده|دادگان|دی
                          r"|نمونه|جمله|متن|سوال|سؤال|صوت|فایل|ستون|رکورد|ردیف)", re.I)
 
 
+# A goal that wants data, not something that does a task: the data described by its labels or its columns, a test set
+# or a benchmark («جملاتی می‌خوام که اسم شهرها علامت خورده باشه», «یه تست‌ست عمومی برای NER»); not when a model or a
+# system is wanted to do it («یه مدل می‌خوام که …», «… بساز»).
+_DATA_WANTED = re.compile(r"(?:برچسب|تگ|لیبل|علامت|label|tag)\S*\s*(?:\S+\s+){0,3}?(?:خورده|شده|زده\s*شده|گذاری\s*شده|دار)(?![\w\u200c])"
+                          r"|(?<![\w\u200c])(?:تست\s*ست|بنچمارک|benchmark|معیار\s+(?:استاندارد|عمومی)|مرجع\s+استاندارد"
+                          r"|pairs|annotated|labeled|labelled)", re.I)
+_DOER = re.compile(r"(?<![\w\u200c])(?:مدل|مدلی|سیستم|سیستمی|برنامه|برنامه‌ای|ابزار|tool|چیزی|چیز|ربات|service|سرویس|اپ|app)"
+                   r"(?:\s+\S+){0,4}?\s+(?:که|ک)(?!\S)|(?<![\w\u200c])(?:بساز|بسازم|بسازیم|آموزش\s+بد|ترین\s+کن|راه\s+بنداز"
+                   r"|fine-?tune\s+کن|فاین\s*تیون\s+کن|از\s+کجا\s+شروع|خودکار|اتوماتیک|(?<!لازم\s)(?<!نیاز\s)(?:داریم|دارم))", re.I)
+
+
 def _route_plain(text: str, model: Any = None) -> Route:
     first, rest = _split(text)
     ranked = _predict(first, model)
@@ -675,6 +686,8 @@ def _route_plain(text: str, model: Any = None) -> Route:
         return r
     if confidence < threshold:
         return _clarify(first, text, ranked, model)
+    if label == "plan_goal" and _DATA_WANTED.search(text.replace("\u200c", " ")) and not _DOER.search(text.replace("\u200c", " ")):
+        label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
     if label == "search_datasets" and _MODEL_NAMED.search(text) and not _DATA_NAMED.search(text):
         label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):

@@ -709,6 +709,9 @@ def test_messages_that_ask_dastyar_for_nothing(text, key):
     ("سه تا کار دارم: اول openai/whisper-small رو دانلود کن، بعد وضعیت سیستم رو بگو", "download",
      {"repo_id": "openai/whisper-small"}),
     ("نسخه‌های t5 که فارسی بلدن رو تو هاب سرچ کن", "search_models", {"query": "t5"}),
+    ("واسه سنجیدن مدل خلاصه‌سازمون یه تست‌ست عمومی فارسی لازم دارم", "search_datasets", {}),  # data, not a goal
+    ("نظرای مشتری می‌خوام که دستی برچسب مثبت و منفی خورده باشن", "search_datasets", {}),
+    ("یه مدل می‌خوام که نظرای مشتری رو خودش برچسب مثبت و منفی بزنه", "plan_goal", {}),
     ("مدل ۳ رو با اسم qa-fa بفرست هاب، قبلاً گفتم عمومی، الان می‌گم خصوصی باشه", "push_model", {"private": True}),
     ("D:\\Recordings\\jalase 3\\meeting final.wav رو به متن تبدیل کن", "transcribe",
      {"audio": "D:\\Recordings\\jalase 3\\meeting final.wav"}),
