@@ -640,11 +640,11 @@ _WHICH = re.compile(r"(?<!\S)(?:کدوم|کدام|کدومش|کدومو|کدوم
 
 # What a search is for, by the words used: an architecture's name, against any word for data («مدل» alone is often what
 # the data is for: «شعر فارسی می‌خوام که مدل یاد بگیره»).
-_MODEL_NAMED = re.compile(r"(?<![\w\u200c])(?:(?:[a-z0-9]+-)*[a-z0-9]*(?:bert|roberta|xlm|electra|deberta|bart|t5"
-                          r"|gpt|llama|qwen|mistral|gemma|whisper|wav2vec2?|hubert|bloom|labse)|برت|پارسبرت|پارس\s*برت|ویسپر"
-                          r"|روبرتا|لاما|جی\s*پی\s*تی)", re.I)
-_DATA_NAMED = re.compile(r"(?<![\w\u200c])(?:دیتا|داده|دادگان|دیتاست|کورپوس|پیکره|مجموعه|data|corpus|corpora|benchmark|بنچمارک"
-                         r"|نمونه|جمله|متن|سوال|سؤال|صوت|فایل|ستون|رکورد|ردیف)", re.I)
+_ARCH_NAMED = re.compile(r"(?<![\w\u200c])(?:(?:[a-z0-9]+-)*[a-z0-9]*(?:bert|roberta|xlm|electra|deberta|bart|t5"
+                         r"|gpt|llama|qwen|mistral|gemma|whisper|wav2vec2?|hubert|bloom|labse)|برت|پارسبرت|پارس\s*برت|ویسپر"
+                         r"|روبرتا|لاما|جی\s*پی\s*تی)", re.I)
+_DATA_WORD = re.compile(r"(?<![\w\u200c])(?:دیتا|داده|دادگان|دیتاست|کورپوس|پیکره|مجموعه|data|corpus|corpora|benchmark|بنچمارک"
+                        r"|نمونه|جمله|متن|سوال|سؤال|صوت|فایل|ستون|رکورد|ردیف)", re.I)
 
 
 # A goal that wants data, not something that does a task: the data described by its labels or its columns, a test set
@@ -688,7 +688,7 @@ def _route_plain(text: str, model: Any = None) -> Route:
         return _clarify(first, text, ranked, model)
     if label == "plan_goal" and _DATA_WANTED.search(text.replace("\u200c", " ")) and not _DOER.search(text.replace("\u200c", " ")):
         label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
-    if label == "search_datasets" and _MODEL_NAMED.search(text) and not _DATA_NAMED.search(text):
+    if label == "search_datasets" and _ARCH_NAMED.search(text) and not _DATA_WORD.search(text):
         label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
         label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one
