@@ -557,7 +557,7 @@ def route_rules(text: str, model: Any = None) -> Route:
             return _with_values_before(then, text)
         if _negated_only(text):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
-    if _HOPE.search(text.translate(_FOLD)) and not _ASKS.search(text.translate(_FOLD)):
+    if _HOPE.search(folded) and not _ASKS.search(folded):
         return Route(None, {}, source="none")  # «خدا کنه آموزش ۵ به یه جایی برسه»: a hope, nothing asked
     r = _route_plain(text, model)
     return _corrected(r, text, model) if r.tool else r
@@ -686,7 +686,8 @@ def _route_plain(text: str, model: Any = None) -> Route:
         return r
     if confidence < threshold:
         return _clarify(first, text, ranked, model)
-    if label == "plan_goal" and _DATA_WANTED.search(text.replace("\u200c", " ")) and not _DOER.search(text.replace("\u200c", " ")):
+    spaced = text.replace("\u200c", " ")
+    if label == "plan_goal" and _DATA_WANTED.search(spaced) and not _DOER.search(spaced):
         label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
     if label == "search_datasets" and _ARCH_NAMED.search(text) and not _DATA_WORD.search(text):
         label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
