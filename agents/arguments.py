@@ -71,8 +71,12 @@ _JOB_NOUN = re.compile(r"(?:کار|جاب|job|تسک|دانلود|اموزش|آ�
 
 
 # Spoken and typed corrections; in chats «*۳۱» after a message means "I meant 31", «نه ۸ نه، ۱۸» "not 8: 18".
-_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد)|نه\s+نه|منظورم|یعنی\s+نه|نه\s+یعنی|(?:نه\s+)?صبر\s+کن(?:ید)?(?!\S)"
-                         r"|(?<!\S)نه\s+[^\s،,]+\s+نه(?=[\s،,])|(?<![\w*])\*(?=[^\s*])")
+# Typed ones too: «… اشتباه تایپی بود، 17», «غلط نوشتم، …», «sorry، منظورم …», «… عه نه، …» and a «نه،» between two
+# values («مدل ۳ و ۵ رو مقایسه کن... نه، ۳ و ۶»; not «یا نه،»).
+_CORRECTION = re.compile(r"(?:نه\s+)?ببخشید|اشتباه\s+(?:گفتم|شد|نوشتم|تایپ\s*کردم|تایپی(?:\s+بود)?)|غلط\s+(?:گفتم|نوشتم|تایپ\s*کردم)"
+                         r"|نه\s+نه|منظورم|یعنی\s+نه|نه\s+یعنی|(?:نه\s+)?صبر\s+کن(?:ید)?(?!\S)"
+                         r"|(?<!\S)نه\s+[^\s،,]+\s+نه(?=[\s،,])|(?<![\w*])\*(?=[^\s*])|(?<![A-Za-z])sorry(?![A-Za-z])"
+                         r"|(?<!\S)(?:عه|اِ|اه)\s+نه(?!\S)|(?<!\S)(?<!یا\s)(?<!و\s)نه\s*[،,؛]", re.I)
 
 
 def job_id(text: str) -> int | None:
@@ -853,7 +857,7 @@ def try_args(text: str) -> dict[str, Any]:
 
 _DATA_FILE = re.compile(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx))\b", re.I)
 _DATA_NAMED = re.compile(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|تست[\s\u200c]*ست|test[\s_-]*set)(?!/)"
-                         r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*([A-Za-z0-9~./_][\w./~\\-]*)")
+                         r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*(?=[\w./~\\-]*[A-Za-z0-9])([A-Za-z0-9~./_][\w./~\\-]*)")
 
 
 # A name in Latin letters right after «مدل» («مدل essay-grader», «model-e dari-bert»), shaped like a folder or repo
@@ -1310,12 +1314,14 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         # word before the mark, and the whole sentence says what it is (a name, not a model). Not when «یعنی» already
         # corrected it («مردونه بخون یعنی زنونه اشتباه گفتم»), nor for job numbers (a number may be several words).
         if tool not in JOB_ARG_TOOLS and head.split() and not re.search(r"(?<!\S)یعنی\s+\S+$", head):
-            spliced = func(head[:len(head) - len(head.split()[-1])] + said_after)
+            spliced = func(_spliced(head, said_after))
         after = func(said_after)
         for key, value in list(after.items()):
             if key in ("task", "goal"):  # a goal is the whole message; the task has its own reading of corrections
                 continue
-            if spliced is not None and (_other_role(spliced, key, value) or key == "models" and spliced.get(key)):
+            # A new list replaces the old («۳ و ۵ … نه، ۳ و ۶»); one number more adds to it («… اِ یکی هم ۱۲»).
+            listed = key == "models" and spliced is not None and spliced.get(key) and len(str(value).split()) < 2
+            if spliced is not None and (_other_role(spliced, key, value) or listed):
                 del after[key]  # read in the whole sentence, the value has another role, or more models were named
                 continue
             if value not in (None, "") or key not in args:
@@ -1327,6 +1333,23 @@ def extract(tool: str, text: str) -> dict[str, Any]:
             if full != value and (full in (None, "") or key in _CORRECTABLE or _other_role(spliced, key, full)):
                 args[key] = value
     return args
+
+
+# A word that is a value: an id, a file, a number, a URL (not a verb or a particle).
+_VALUE_WORD = re.compile(r"[A-Za-z0-9۰-۹٠-٩]")
+
+
+def _spliced(head: str, said_after: str) -> str:
+    """The sentence with the corrected value in place of the one it replaces: the word before the mark («مدل کار
+    هفت نه ببخشید هشت»), or, when the mark follows the verb («با اسم sentiment-fa پوش کن، نه، sentiment-fa-v2»), the
+    last value said before it, the rest of the sentence kept."""
+    words = head.split()
+    if not _VALUE_WORD.search(words[-1]) and len(said_after.split()) <= 3:
+        values = [m for m in re.finditer(r"\S+", head) if _VALUE_WORD.search(m.group(0))]
+        if values:
+            last = values[-1]
+            return f"{head[:last.start()]}{said_after.strip(' .،,!؛;')} {head[last.end():]}"
+    return head[:len(head) - len(words[-1])] + said_after
 
 
 def _other_role(reading: dict[str, Any], key: str, value: Any) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.patterns import HF_TOKEN, words
+from agents.patterns import HF_TOKEN, HUB_SEARCH_URL, words
 from assistant.persian import normalize, parse_number
 from tools.commands import BY_TOOL, COMMANDS, Command
 
@@ -220,9 +220,18 @@ def _with_args(tool: str, text: str, full: str, model: Any = None) -> Route:
     return Route(tool, args, source="rules")
 
 
+# A link, scheme or not («hf.co/models?search=mt5»): its «?», «.» and «/» end no clause or sentence.
+_LINK = re.compile(r"(?:https?://|www\.|(?:hf|huggingface)\.co/)\S+", re.I)
+
+
+def _masked(text: str) -> str:
+    """The text with its links blanked, offsets kept."""
+    return _LINK.sub(lambda m: "_" * len(m.group(0)), text)
+
+
 def _split(text: str) -> tuple[str, str]:
     # A chain word inside quotes or a dictated text («بگو: بعد از ظهر میام») is the text's own.
-    masked = re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|https?://\S+", lambda q: "_" * len(q.group(0)), text)
+    masked = _masked(re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", lambda q: "_" * len(q.group(0)), text))
     colon, start = re.search(r"[:：](?!//|\d)", masked), 0
     if colon and re.search(r"(?:دو|سه|چند|چهار|[2-4۲-۴])\s*(?:تا\s*)?(?:کار|درخواست|خواهش|چیز)\S*\s*(?:\S+\s*)?$", masked[: colon.start()]) \
             and re.match(r"\s*(?:اول|اولش|ابتدا|first|یک|یکی|[1۱][.)-])(?!\S)", masked[colon.end():]):
@@ -239,7 +248,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
 
 def _last_sentence(text: str) -> str | None:
     """The last of two or more sentences when it has three words or more, else None."""
-    masked = re.sub(r"https?://\S+|\S+\.\w{2,5}\b", lambda m: "_" * len(m.group(0)), text)  # no split in a URL or file name
+    masked = re.sub(r"\S+\.\w{2,5}\b", lambda m: "_" * len(m.group(0)), _masked(text))  # no split in a URL or file name
     cuts = [m.end() for m in _SENTENCE_END.finditer(masked.strip())]
     if not cuts:
         return None
@@ -291,15 +300,15 @@ _ONLY = re.compile(r"(?<!\S)(?:جز|بجز|غیر\s+از)(?!\S).*(?<!\S)هیچ")
 # «فقط», «بلکه», «بجاش» … open the request said instead; «ولی», «اما» only turn to another clause.
 _INSTEAD = r"(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|بجاش|عوضش|در\s+عوض)(?!\S)"
 _TURN = r"(?<!\S)(?:ولی|اما)(?!\S)"
-_CLAUSE_START = re.compile(rf"[،,؛;.!؟?:\n…]+|{_INSTEAD}|{_TURN}")
-_CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…]|{_INSTEAD}|{_TURN}")
+_CLAUSE_START = re.compile(rf"[،,؛;.!؟?:\n…—–]+|{_INSTEAD}|{_TURN}")
+_CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…—–]|{_INSTEAD}|{_TURN}")
 # «لازم نیست اکسپورتش کنی»: what is declined follows these words, to the clause's end.
 _NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد|بعدا[\u064b]?\s+خودم")
 
 
 def _declined_clauses_out(text: str) -> str:
     """The message without its negated orders («کار ۱۸ رو لغو نکن، فقط بگو کجاست» → «فقط بگو کجاست»)."""
-    folded = text.translate(_FOLD)
+    folded = _masked(text.translate(_FOLD))
     kept, at = [], 0
     for m in _NEGATED_TYPED.finditer(folded):
         if m.start() < at:
@@ -658,6 +667,11 @@ _DOER = re.compile(r"(?<![\w\u200c])(?:مدل|مدلی|سیستم|سیستمی|�
                    r"|fine-?tune\s+کن|فاین\s*تیون\s+کن|از\s+کجا\s+شروع|خودکار|اتوماتیک|(?<!لازم\s)(?<!نیاز\s)(?:داریم|دارم))", re.I)
 
 
+# Tools a pasted Hub search link cannot be for (it names no repo and is not an endpoint), and the searches themselves.
+_NOT_A_SEARCH_LINK = ("help", "set_hub_endpoint", "download", "model_info", "catalog")
+_SEARCHES = ("search_models", "search_datasets")
+
+
 def _route_plain(text: str, model: Any = None) -> Route:
     first, rest = _split(text)
     ranked = _predict(first, model)
@@ -677,14 +691,19 @@ def _route_plain(text: str, model: Any = None) -> Route:
             first, ranked = last, tail
     label, confidence = ranked[0]
     threshold = _confident()
-    if label == "none":
+    link = HUB_SEARCH_URL.search(text)
+    if link is not None and (label in ("none", *_NOT_A_SEARCH_LINK, *_SEARCHES) or confidence < threshold):
+        # A search pasted from the Hub website is a search unless the words surely ask for another action: it names
+        # no repo to fetch or describe and is no mirror's address («همون سرچی که تو این آدرسه رو انجام بده hf.co/models?…»).
+        label = "search_datasets" if "/datasets" in link.group(0).lower() else "search_models"
+    elif label == "none":
         if confidence < threshold and ranked[1][1] >= 0.3:
             return _clarify(first, text, ranked, model)
         key = "agent.thanks" if W_THANKS.search(text) else "agent.greeting" if W_GREETING.search(text) else None
         r = Route(None, {}, source="smalltalk" if key else "none", reply_key=key)
         r.confidence = confidence
         return r
-    if confidence < threshold:
+    elif confidence < threshold:
         return _clarify(first, text, ranked, model)
     spaced = text.replace("\u200c", " ")
     if label == "plan_goal" and _DATA_WANTED.search(spaced) and not _DOER.search(spaced):
@@ -767,9 +786,26 @@ def route(text: str, model: Any = None) -> Route:
         if slash is None:
             later = _route_later(normalized[:2000], model)
             return later if later is not None else fill_defaults(route_rules(normalized[:2000], model), model)
+    if slash.reply_key == "errors.unknown_command" and (meant := _unknown_slash_as_words(text, model)) is not None:
+        return meant
     if slash.tool == "schedule" and slash.args.get("when"):
         return _route_later(slash.args["when"], model, slash=True) or fill_defaults(slash, model)
     return fill_defaults(slash, model)
+
+
+_JOINERS = re.compile(r"[_\-]+")  # «/set_token», «/list-downloads»
+
+
+def _unknown_slash_as_words(text: str, model: Any = None) -> Route | None:
+    """A command Dastyar does not have, read as words («/login hf_…», «/لیست دانلودا», «/set_token …»): people type
+    the slash commands of other bots. Only an action or help is taken; anything else keeps the unknown-command reply,
+    which points to `/help`."""
+    head, _, rest = normalize(text).strip()[1:].partition(" ")
+    words = f"{_JOINERS.sub(' ', head)} {rest}".strip()
+    if not words or len(words) > 2000:
+        return None
+    meant = route_rules(words, model)
+    return fill_defaults(meant, model) if meant.tool else None
 
 
 # The tools the router reaches by composing, not through the intent model: «امشب ساعت ۲ <a request>» is the request,

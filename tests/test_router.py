@@ -494,6 +494,43 @@ def test_unknown_slash_command_is_explained():
     assert r.tool is None and r.reply_key == "errors.unknown_command"
 
 
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    ("/auth hf_Zq81mNc42LpXv09RtYe3", "set_hf_token", {"token": "hf_Zq81mNc42LpXv09RtYe3"}),
+    ("/dl openai/whisper-tiny", "download", {"repo_id": "openai/whisper-tiny"}),
+    ("/وضعیت_کار ۸", "job_status", {"job_id": 8}),
+    ("/خروجی-گرفتن مدل ۶ با فرمت gguf", "export_model", {"model": "6", "format": "gguf"}),
+])
+def test_another_bots_slash_command_is_read_as_words(text, tool, want):
+    """People type the commands of other bots: an unknown command whose words ask for an action is that action."""
+    r = route(text)
+    assert r.tool == tool, text
+    assert {k: r.args.get(k) for k in want} == want, text
+
+
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    ("https://huggingface.co/models?pipeline_tag=translation&search=opus — همینو بگرد، چیزی دانلود نکن", "search_models",
+     {"query": "opus", "task": "translation"}),
+    ("آدرس این جستجو رو نگاه کن: hf.co/datasets?search=squad چی توشه؟", "search_datasets", {"query": "squad"}),
+])
+def test_a_pasted_hub_search_link_is_a_search(text, tool, want):
+    r = route(text)
+    assert r.tool == tool, text
+    assert {k: r.args.get(k) for k in want} == want, text
+
+
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    ("آموزش ۴ رو نگه دار؛ غلط تایپ کردم، ۱۴ رو نگه دار", "cancel_job", {"job_id": 14}),
+    ("مدل ۲ و ۷ رو با هم بسنج و مقایسه کن، نه، ۲ و ۹", "compare_models", {"models": "2 9"}),
+    ("مدل ۶ رو با اسم ner-fa بذار رو هاب، عه نه، ner-fa-large", "push_model", {"model": "6", "name": "ner-fa-large"}),
+    ("مدل ۵ رو روی train.csv ارزیابی کن؛ sorry منظورم eval.csv بود", "evaluate_model", {"model": "5", "dataset": "eval.csv"}),
+    ("مدل ۳ رو با data/poems.csv ارزیابی کن، یه بیت نه، کل فایل.", "evaluate_model", {"dataset": "data/poems.csv"}),
+])
+def test_a_value_corrected_later_in_the_message_replaces_the_first(text, tool, want):
+    r = route(text)
+    assert r.tool == tool, text
+    assert {k: r.args.get(k) for k in want} == want, text
+
+
 def test_missing_job_id_is_asked_for():
     r = route("/cancel")
     assert r.tool == "cancel_job" and r.missing == "job_id"
