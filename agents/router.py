@@ -76,10 +76,20 @@ def _kv_args(rest: str) -> tuple[dict[str, str], list[str]]:
     return kv, positional
 
 
+# Flags as shells write them (`/eval --model 5 --data test.csv`, `--format=gguf`, `/jobs --downloads`): a flag with a
+# value becomes `key=value`, a flag alone its word.
+_CLI_FLAG = re.compile(r"(?<!\S)--?([A-Za-z][\w-]*)(?:(=|\s+)(?=[^\s-]))?")
+
+
 def slash_args(command: Command, rest: str) -> dict[str, Any]:
     """The text after `/command` → the tool's arguments, as its declaration says (tools/commands.py)."""
+    rest = _CLI_FLAG.sub(lambda m: f"{m.group(1).replace('-', '_')}=" if m.group(2) else m.group(1), rest)
     args: dict[str, Any] = {}
-    if command.first and rest:
+    if command.first == "kind" and rest:
+        from agents.arguments import extract
+
+        args["kind"] = extract(command.tool, rest).get("kind", "")  # «/jobs --downloads», «/jobs آموزشا», «/jobs همه»
+    elif command.first and rest:
         args[command.first] = rest.split()[0]
         if command.first == "job_id" and not re.search(r"[0-9۰-۹٠-٩]", args["job_id"]):  # a word, not a number
             from agents.arguments import job_id

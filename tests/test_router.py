@@ -508,6 +508,18 @@ def test_another_bots_slash_command_is_read_as_words(text, tool, want):
 
 
 @pytest.mark.parametrize(("text", "tool", "want"), [
+    ("/eval --data dev.jsonl --model 9", "evaluate_model", {"model": "9", "dataset": "dev.jsonl"}),
+    ("/export --format=onnx --model 4", "export_model", {"model": "4", "format": "onnx"}),
+    ("/jobs --trainings", "list_jobs", {"kind": "training"}),
+    ("/compare 2 6 --data valid.csv", "compare_models", {"models": "2 6", "dataset": "valid.csv"}),
+])
+def test_slash_commands_take_flags_as_shells_write_them(text, tool, want):
+    r = route(text)
+    assert r.tool == tool, text
+    assert {k: r.args.get(k) for k in want} == want, text
+
+
+@pytest.mark.parametrize(("text", "tool", "want"), [
     ("https://huggingface.co/models?pipeline_tag=translation&search=opus — همینو بگرد، چیزی دانلود نکن", "search_models",
      {"query": "opus", "task": "translation"}),
     ("آدرس این جستجو رو نگاه کن: hf.co/datasets?search=squad چی توشه؟", "search_datasets", {"query": "squad"}),
