@@ -32,6 +32,9 @@ def _numbers(text: str) -> list[tuple[int, int]]:
         if not _EACH.search(text[:m.start()]) and not _CLOCK.search(text[:m.start()]) \
                 and not _PERCENT.match(text, m.end()):
             out.append((m.start(), int(to_latin_digits(m.group(1)))))
+    # «job-007», «job_12», «task-3»: a number joined to a job word, as ids and logs write it.
+    out += [(m.start(1), int(to_latin_digits(m.group(1))))
+            for m in re.finditer(r"(?<![A-Za-z0-9])(?:job|task)[-_]([0-9۰-۹٠-٩]+)(?![A-Za-z0-9_/\-])", text, re.I)]
     tokens = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", text)]
     i = 0
     while i < len(tokens):
@@ -275,7 +278,7 @@ def _hub_search_url(text: str) -> dict[str, Any]:
 
     args: dict[str, Any] = {}
     for m in HUB_SEARCH_URL.finditer(text):
-        for key, value in parse_qsl(m.group(1).rstrip(".،,)»"), keep_blank_values=False):
+        for key, value in parse_qsl(m.group(1).rstrip(".،,)»>]'\"`"), keep_blank_values=False):
             value = value.split(":")[-1].strip().lower()  # «task_categories=task_categories:summarization»
             if key in _TAG_PARAMS and any(value == tag for tag, _ in TASKS):
                 args["task"] = value
@@ -723,7 +726,7 @@ def speak_args(text: str) -> dict[str, Any]:
             and not re.search(r"[:：]\s*\S", tail.group(1)):  # «…؛ اینو بخون: «…»»: the text follows the colon
         # «… — اینو با صدای مرد بخون», «…. همینو صوتی کن»: the closing instruction points back at the text before it
         head = text[:tail.start()].strip(" \n—–-.؛;")
-        inner = _QUOTED.search(head)
+        inner = _QUOTED.search(head) or (q if q and q.start() < tail.start() else None)  # «…: «….» با صدای مرد بخونش»
         said = next(g for g in inner.groups() if g) if inner else head
     elif q and _SPEAK_OR_VOICE.search(_QUOTED.sub(" ", text)) and not _SAY_KEY.search(text):
         said = next(g for g in q.groups() if g)  # «… جملهٔ «…» را به گفتار تبدیل کنید»: the quote, not the request
@@ -1113,7 +1116,9 @@ _PUSH_NAME_EN = re.compile(r"(?<![a-z])(?:called|named|as|under|bashe)\s+[«\"']
 _PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi|همگانی|برای\s*همه\s*باز|قفلش\s*نکن|"
                      r"هر\s*کی\s*خواست|anyone\s+can|hamegani", re.I)
 _PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز|بجز)\s*(?:خودم|من)|khososi"
-                      r"|khosoosi|مخفی|makhfi|hidden|پنهان", re.I)
+                      r"|khosoosi|مخفی|makhfi|hidden|پنهان"
+                      # nobody else to see it: «فقط خودمون»، «به کسی نشونش نده»، «نذار کسی ببینه»، «رقیبا نبینن»
+                      r"|فقط\s*خودمون|نشون\S*\s*نده|نذار\S*\s*کسی|کسی\s*نبین\S*|نبینن(?:د)?(?!\S)", re.I)
 
 
 def push_args(text: str) -> dict[str, Any]:

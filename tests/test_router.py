@@ -532,12 +532,19 @@ def test_a_pasted_hub_search_link_is_a_search(text, tool, want):
 
 @pytest.mark.parametrize(("text", "tool", "want"), [
     ("آموزش ۴ رو نگه دار؛ غلط تایپ کردم، ۱۴ رو نگه دار", "cancel_job", {"job_id": 14}),
+    ("مدل ۹ رو با اسم clinic-ner بفرست هاب، ولی به هیچ‌کی نشونش نده", "push_model", {"private": True}),
+    ("مدل ۲ رو بذار رو هاب به اسم fa-tts-demo؛ نذار کسی جز تیم ببینه", "push_model", {"private": True}),
+    ("task-014 هنوز در حال اجراست؟", "job_status", {"job_id": 14}),
+    ("(https://huggingface.co/models?search=wav2vec2&language=fa) اینا رو لیست کن", "search_models",
+     {"query": "wav2vec2", "language": "fa"}),
+    ("راوی: «و این‌گونه بود که قصه تمام شد.» با صدای زن بخونش", "speak",
+     {"text": "و این‌گونه بود که قصه تمام شد", "voice": "female"}),
     ("مدل ۲ و ۷ رو با هم بسنج و مقایسه کن، نه، ۲ و ۹", "compare_models", {"models": "2 9"}),
     ("مدل ۶ رو با اسم ner-fa بذار رو هاب، عه نه، ner-fa-large", "push_model", {"model": "6", "name": "ner-fa-large"}),
     ("مدل ۵ رو روی train.csv ارزیابی کن؛ sorry منظورم eval.csv بود", "evaluate_model", {"model": "5", "dataset": "eval.csv"}),
     ("مدل ۳ رو با data/poems.csv ارزیابی کن، یه بیت نه، کل فایل.", "evaluate_model", {"dataset": "data/poems.csv"}),
 ])
-def test_a_value_corrected_later_in_the_message_replaces_the_first(text, tool, want):
+def test_corrected_values_privacy_job_ids_links_and_quoted_lines_as_people_type_them(text, tool, want):
     r = route(text)
     assert r.tool == tool, text
     assert {k: r.args.get(k) for k in want} == want, text
