@@ -325,6 +325,9 @@ def _declined_clauses_out(text: str) -> str:
             continue
         starts = [b.end() if not b.group(0).strip(" \n")[:1].isalpha() else b.start()
                   for b in _CLAUSE_START.finditer(folded, at, m.start())]
+        # «… نمایش دهید و حذفشان نکنید»: an order joined by «و» to the declined one is a clause of its own.
+        starts += [b.start() for b in _AND.finditer(folded, at, m.start()) if _ORDER_BEFORE.search(folded, at, b.start())]
+        starts.sort()
         kept.append(text[at:starts[-1] if starts else at])
         at = m.end()
         if _NEEDLESS.fullmatch(m.group(0)):
@@ -345,6 +348,8 @@ _ASKS = re.compile(
     _IMPERATIVE + r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
     r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
     rf"|(?:^|[،,؛;.!…:])\s*{_INSTEAD}")  # «…، لازمشون دارم؛ فقط علامت خونده‌شده بخورن»
+_AND = re.compile(r"\s+و\s+")
+_ORDER_BEFORE = re.compile(_IMPERATIVE + r"\s*$")  # an order ends the words before «و»
 
 # A command taken back mid-sentence, as people speak: a break («نه», «اِ», «یعنی», «اصلاً», «صبر کن», «هیچی») then
 # words that drop it («ولش کن», «بی‌خیال», «مهم نیست», «بذار بمونه», «خودم دیدم», «نه هنوز» …); not the «نه» of a

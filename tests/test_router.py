@@ -543,6 +543,11 @@ def test_a_pasted_hub_search_link_is_a_search(text, tool, want):
     ("مدل ۶ رو با اسم ner-fa بذار رو هاب، عه نه، ner-fa-large", "push_model", {"model": "6", "name": "ner-fa-large"}),
     ("مدل ۵ رو روی train.csv ارزیابی کن؛ sorry منظورم eval.csv بود", "evaluate_model", {"model": "5", "dataset": "eval.csv"}),
     ("مدل ۳ رو با data/poems.csv ارزیابی کن، یه بیت نه، کل فایل.", "evaluate_model", {"dataset": "data/poems.csv"}),
+    # an order, «و», and a declined one: the order stands
+    ("گزارش وضعیت سیستم را ارائه دهید و هیچ فرایندی را متوقف نکنید؛ صرفاً جهت اطلاع است.", "system_status", {}),
+    ("فهرست مدل‌های نصب‌شده را نشان دهید و چیزی را حذف نکنید؛ برای گزارش لازمش دارم.", "list_installed", {}),
+    ("اعلان‌های جدید رو بیار و خونده‌شده‌شون نکن؛ می‌خوام بعداً دوباره ببینمشون", "notifications",
+     {"unread_only": True}),
 ])
 def test_corrected_values_privacy_job_ids_links_and_quoted_lines_as_people_type_them(text, tool, want):
     r = route(text)
