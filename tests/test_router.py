@@ -494,6 +494,13 @@ def test_unknown_slash_command_is_explained():
     assert r.tool is None and r.reply_key == "errors.unknown_command"
 
 
+def assert_routes(text: str, tool: str, want: dict) -> None:
+    """The message routes to this tool with these stated values (other arguments may hold defaults)."""
+    r = route(text)
+    assert r.tool == tool, text
+    assert {k: r.args.get(k) for k in want} == want, text
+
+
 @pytest.mark.parametrize(("text", "tool", "want"), [
     ("/auth hf_Zq81mNc42LpXv09RtYe3", "set_hf_token", {"token": "hf_Zq81mNc42LpXv09RtYe3"}),
     ("/dl openai/whisper-tiny", "download", {"repo_id": "openai/whisper-tiny"}),
@@ -502,9 +509,7 @@ def test_unknown_slash_command_is_explained():
 ])
 def test_another_bots_slash_command_is_read_as_words(text, tool, want):
     """People type the commands of other bots: an unknown command whose words ask for an action is that action."""
-    r = route(text)
-    assert r.tool == tool, text
-    assert {k: r.args.get(k) for k in want} == want, text
+    assert_routes(text, tool, want)
 
 
 @pytest.mark.parametrize(("text", "tool", "want"), [
@@ -514,9 +519,7 @@ def test_another_bots_slash_command_is_read_as_words(text, tool, want):
     ("/compare 2 6 --data valid.csv", "compare_models", {"models": "2 6", "dataset": "valid.csv"}),
 ])
 def test_slash_commands_take_flags_as_shells_write_them(text, tool, want):
-    r = route(text)
-    assert r.tool == tool, text
-    assert {k: r.args.get(k) for k in want} == want, text
+    assert_routes(text, tool, want)
 
 
 @pytest.mark.parametrize(("text", "tool", "want"), [
@@ -525,9 +528,7 @@ def test_slash_commands_take_flags_as_shells_write_them(text, tool, want):
     ("آدرس این جستجو رو نگاه کن: hf.co/datasets?search=squad چی توشه؟", "search_datasets", {"query": "squad"}),
 ])
 def test_a_pasted_hub_search_link_is_a_search(text, tool, want):
-    r = route(text)
-    assert r.tool == tool, text
-    assert {k: r.args.get(k) for k in want} == want, text
+    assert_routes(text, tool, want)
 
 
 @pytest.mark.parametrize(("text", "tool", "want"), [
@@ -550,9 +551,7 @@ def test_a_pasted_hub_search_link_is_a_search(text, tool, want):
      {"unread_only": True}),
 ])
 def test_corrected_values_privacy_job_ids_links_and_quoted_lines_as_people_type_them(text, tool, want):
-    r = route(text)
-    assert r.tool == tool, text
-    assert {k: r.args.get(k) for k in want} == want, text
+    assert_routes(text, tool, want)
 
 
 def test_missing_job_id_is_asked_for():
@@ -783,9 +782,7 @@ def test_messages_that_ask_dastyar_for_nothing(text, key):
     ("مدل xlm-roberta-large رو روی ner.csv آموزش بده", "start_training", {"base_model": "xlm-roberta-large"}),
 ])
 def test_requests_beside_a_hope_a_retraction_a_list_or_a_correction(text, tool, want):
-    r = route(text)
-    assert r.tool == tool, text
-    assert {k: r.args.get(k) for k in want} == want, text
+    assert_routes(text, tool, want)
 
 
 def test_every_tool_declares_one_slash_command_with_its_own_arguments():
