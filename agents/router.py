@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from agents.patterns import HF_TOKEN, HUB_SEARCH_URL, words
@@ -246,11 +247,23 @@ def _split(text: str) -> tuple[str, str]:
     if colon and re.search(r"(?:دو|سه|چند|چهار|[2-4۲-۴])\s*(?:تا\s*)?(?:کار|درخواست|خواهش|چیز)\S*\s*(?:\S+\s*)?$", masked[: colon.start()]) \
             and re.match(r"\s*(?:اول|اولش|ابتدا|first|یک|یکی|[1۱][.)-])(?!\S)", masked[colon.end():]):
         start, colon = colon.end(), None  # «دو تا کار داریم: اول … بعد …» lists the actions after its colon
-    m = _CHAIN.search(masked, start, colon.start() if colon else len(masked))
+    elif colon and not _CHAIN.search(masked, 0, colon.start()) and _after_label(text) is not None \
+            and not _CONTENT_LABEL.search(masked[: colon.start()]):
+        start, colon = colon.end(), None  # «سر صف نونوایی: اعلانامو خونده‌شده کن، بعدش …»: a label, then the actions
+    end = colon.start() if colon else len(masked)
+    m = _CHAIN.search(masked, start, end)
+    while m and (_NEXT_ONE.search(masked, start, m.end()) or (m.group(0).strip() == "بعد" and masked.startswith("از ", m.end()))):
+        m = _CHAIN.search(masked, m.end(), end)
     if not m or m.start() - start < 4 or len(text[m.end():].split()) < 2:
         return text, ""
     first = re.sub(r"^(?:اول|اولش|ابتدا|first)\s+", "", text[start: m.start()].strip()).strip()
     return first, text[m.end():].strip()
+
+
+# «ایستگاه بعد», «هفته‌ی بعد», «دور بعد»: «بعد» after a word of a series means the next one, not "then".
+_NEXT_ONE = re.compile(r"(?<!\S)(?:ایستگاه|هفته|دفعه|مرحله|قدم|سری|دور|نوبت|جلسه|روز|ماه|سال|ساعت|دقیقه|ثانیه|بار|صفحه"
+                       r"|قسمت|فصل|نسخه|ورژن|اپیزود|ترم|پیام|سطر|بخش|لحظه|شب|صبح|ایپاک|epoch|خط|کوچه|خیابون|خیابان|نفر)"
+                       r"(?:\u200c?ی|\s+ی)?\s+بعد\s+$")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
@@ -266,15 +279,43 @@ def _last_sentence(text: str) -> str | None:
     return last if len(last.split()) >= 3 else None
 
 
+# «به داداشم گفتم کار ۳ رو لغو کن»: an order told to someone else, or by someone else, is part of the story.
+_REPORTED = re.compile(r"(?<!\S)(?:گفتم|گفت|گفتش|گفتن|گفتند|گفته\S*|می\s?گفت\S*|نوشت\S*|پرسید\S*|خواستم|خواست|داد\s+زد\S*)(?!\S)")
+_DISCOURSE = re.compile(r"(?<!\S)(?:ببین|ببینید|ببین\s+چی\s+میگم)(?!\S)")  # «ببین …»: look, not an order
+_LINE_SPEAKER = re.compile(r"(?:^|(?<=[\n.!؟?:]))\s*(?:[—–-]\s*\S|[^\s:]{1,20}(?:\s[^\s:]{1,20})?\s*:\s*\S)")
+_PIECE_END = re.compile(r"(?<=[.!؟?؛;])\s+|\n+|\s+[—–]\s+")
+
+
+def _order_sentence(text: str, threshold: float, model: Any) -> tuple[str, list[tuple[str, float]]] | None:
+    """Of three or more sentences, the one that gives an order the model is sure of (the surest, if more)."""
+    masked = re.sub(r"\S+\.\w{2,5}\b", lambda m: "_" * len(m.group(0)), _masked(text.strip()))
+    cuts = [0] + [m.end() for m in _PIECE_END.finditer(masked)] + [len(masked)]
+    if len(cuts) < 4 or len(_LINE_SPEAKER.findall(masked)) >= 2:
+        return None  # a pasted chat («نیما: کار ۴ رو کنسل کن. من: باشه.», «— مدلو رو هاب بفرست\n— چشم») is a story
+    best = None
+    for a, b in pairwise(cuts):
+        piece = text.strip()[a:b].strip()
+        folded = piece.translate(_FOLD)
+        if (len(piece.split()) < 3 or not _IMPERATIVE_RE.search(_DISCOURSE.sub(" ", folded)) or ":" in _masked(piece)
+                or _NEGATED_TYPED.search(folded) or _REPORTED.search(folded) or piece[:1] in "—–-«\"“>"):
+            continue
+        ranked = _predict(piece, model)
+        if ranked[0][0] != "none" and ranked[0][1] >= threshold and (best is None or ranked[0][1] > best[1][0][1]):
+            best = (piece, ranked)
+    return best
+
+
 # A negated order («لغوش نکن», «دانلود نکن», «لازم نیست …») must never run the tool its words name.
 _NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دین|دی|گیر|گیرید|زن|خون|خونی|خوان|فرست|ذار|زار|بر|ریز|بند|کش|شه"
                  r"|گو|گید|گین|گویید)"
                  r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|نمی\s?خواد|دست\s+نزن"
                  # «اعلان‌ها رو نمی‌خوام، …», «دانلود نه، فقط معرفی»: the thing itself declined, another asked for
-                 r"|(?<=رو\s|را\s)نمی\s?خوام|نه(?=\s*[،,؛;]\s*(?:فقط|بلکه|صرفا))"
+                 r"|(?:(?<=و\s)|(?<=را\s))نمی\s?خوام|نه(?=\s*[،,؛;]\s*(?:فقط|بلکه|صرفا))"
+                 # «کاتالوگ خودت رو نه، هاب رو هم نه؛ …»: the thing named before «نه» is declined
+                 r"|(?:(?<=رو\s)|(?<=را\s)|(?<=هم\s)|(?<=خودت\s)|(?<=خودتو\s))نه(?=\s*[،,؛;])"
                  # put off: «دانلود بمونه واسه بعد», «آموزش رو بعداً خودم شروع می‌کنم»
                  r"|(?:بمونه|بمونن|باشه)\s+(?:واسه|برای|برا)\s+بعد|بعدا[\u064b]?\s+خودم)")
-_NEGATED = re.compile(_NEGATED_VERB + r"(?!\S)")
+_NEGATED = re.compile(_NEGATED_VERB + r"(?:\s?ها)?(?!\S)")  # «دانلودش نکن‌ها» (canonical joins the «‌ها»)
 _POSITIVE = re.compile(
     r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید|ببر|بساز)(?!\S)")
 # «کدوم مدلا آماده‌ان و لازم نیست دانلود بشن؟»: a question that holds a «لازم نیست» asks, it does not decline.
@@ -287,7 +328,7 @@ def _negated_order(text: str, canon: str | None = None) -> bool:
     from agents.intent import canonical
 
     canon = canonical(text) if canon is None else canon
-    m = _NEGATED.search(canon)
+    m = _NEGATED.search(canon) or _NEITHER.search(canon)
     if not m or _WH_QUESTION.search(text) or _ONLY.search(canon):
         return False
     return not re.search(r"(?<!\S)(?:دیگه|دیگر|دیگ)(?!\S)", canon[: m.start()])
@@ -301,8 +342,12 @@ def _negated_only(text: str) -> bool:
     return _negated_order(text, canon) and not _POSITIVE.search(_NEGATED.sub(" ", canon))
 
 
+# «نه وضعیت کار ۳، نه اعلانا؛ خود ماشین چطوره؟»: neither of two things, to the clause's end, then what is wanted.
+_NEITHER = re.compile(r"(?:^|(?<=[،,؛;.!؟?:\n]))\s*نه\s+(?!نه(?!\S))[^\s،,؛;.!؟?:\n][^؛;.!؟?:\n]*?(?<=[\s،,])نه\s+"
+                      r"[^\s،,؛;.!؟?:\n][^،,؛;.!؟?:\n]*")
+_NOT_THIS = re.compile(r"(?<!\S)(?:رو|را|هم|خودت|خودتو)\s+نه\s*[،,؛;]")
 # The same on the text as typed: punctuation may follow the verb («لغو نکن،»).
-_NEGATED_TYPED = re.compile(_NEGATED_VERB + r"(?![^\s،,؛;.!؟?:…])")
+_NEGATED_TYPED = re.compile(_NEGATED_VERB + r"(?:\s?ها)?(?![^\s،,؛;.!؟?:…])")
 # «جز دانلودا هیچی نشون نده» (nothing but the downloads) asks for the downloads.
 _ONLY = re.compile(r"(?<!\S)(?:جز|بجز|غیر\s+از)(?!\S).*(?<!\S)هیچ")
 # A clause ends with its verb: what precedes a negated verb back to a stop, a comma or a word that turns to another
@@ -318,6 +363,8 @@ _NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد|ب
 
 def _declined_clauses_out(text: str) -> str:
     """The message without its negated orders («کار ۱۸ رو لغو نکن، فقط بگو کجاست» → «فقط بگو کجاست»)."""
+    for m in _NEITHER.finditer(_masked(text.translate(_FOLD))):
+        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     folded = _masked(text.translate(_FOLD))
     kept, at = [], 0
     for m in _NEGATED_TYPED.finditer(folded):
@@ -348,6 +395,7 @@ _ASKS = re.compile(
     _IMPERATIVE + r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
     r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
     rf"|(?:^|[،,؛;.!…:])\s*{_INSTEAD}")  # «…، لازمشون دارم؛ فقط علامت خونده‌شده بخورن»
+_IMPERATIVE_RE = re.compile(_IMPERATIVE)
 _AND = re.compile(r"\s+و\s+")
 _ORDER_BEFORE = re.compile(_IMPERATIVE + r"\s*$")  # an order ends the words before «و»
 
@@ -392,7 +440,12 @@ def _after_last(pattern: re.Pattern[str], text: str) -> str | None:
 def _taken_back(text: str) -> str | None:
     """What follows the last taking-back of a command («… اِ نه ولش کن، وضعیت سیستم رو بگو» → «وضعیت سیستم رو بگو»)."""
     after = _after_last(_TAKEN_BACK, text)
+    if after is not None and not after.strip() and _FROM_NOW_ON.search(text.translate(_FOLD)):
+        return None  # «کار ۲۵ رو متوقف کن و دیگه خودسر کاری نکن»: a rule for later, the order stands
     return None if after is None else after.strip(" \t\n،,.…!؛;")
+
+
+_FROM_NOW_ON = re.compile(r"(?<!\S)(?:دیگه|دیگر|دیگ|بعد\s+از\s+این)\s+(?:\S+\s+){0,2}کاری\s+نکن\S*[\s.!…]*$")
 
 
 # A command in quotes with words around it is talked about, not given («"کار ۵ رو کنسل کن" به انگلیسی چی میشه؟»,
@@ -403,6 +456,52 @@ _RUN_IT = re.compile(r"(?<!\S)(?:اجرا|اجراش|انجام|انجامش|ر�
 _ME = r"(?:دستیار|dastyar|assistant)(?![\w\u200c])"
 _TO_SOMEONE = re.compile(rf"^\s*@(?!{_ME})[\w\u200c.-]+", re.I)
 _TO_ME = re.compile(rf"^\s*@{_ME}[\s،,:]*", re.I)
+
+
+_ASKS_ABOUT = re.compile(r"[؟?]|(?<!\S)(?:چی|چیه|کی|کجا\S*|چقدر\S*|چند\S*|چرا|چطور\S*|چجوری)(?!\S)")
+# Words that point at Dastyar's own message («نوشتی», «پیام قبلیت», «اینو دیشب فرستادی»).
+_YOUR_WORDS = re.compile(r"(?<!\S)(?:نوشتی|گفتی|فرستادی|گذاشتی|دادی|پیامت|پیام\s*قبلی\S*|جوابت|گزارشت|اعلانت)(?![\w\u200c])"
+                         r"|\byou\s+(?:said|wrote|sent)\b|\byour\s+(?:reply|message)\b", re.I)
+_JOB_REF = re.compile(r"(?:کار|دانلود|آموزش|job|task)\s*(?:شماره\S*\s*)?#?\s*[0-9۰-۹٠-٩]", re.I)
+_MEANING = re.compile(r"(?<!\S)(?:یعنی|معنی\S*|منظور\S*)(?!\S)")
+
+
+def _about_a_job(said: str, own: str, pointer: str) -> Route | None:
+    """Dastyar's own report on a job, quoted back with a question («پیام قبلیت: «دانلود ۴: ۱٫۲ از ۳٫۸ گیگ». بقیه‌ش کی
+    میاد؟»): the job's status. Not an order in the quote, and not a question about what the words mean (help)."""
+    from agents.arguments import extract
+
+    folded = own.translate(_FOLD)
+    if (not _JOB_REF.search(said) or not _YOUR_WORDS.search(pointer.translate(_FOLD))
+            or _IMPERATIVE_RE.search(said.translate(_FOLD))
+            or not _ASKS_ABOUT.search(folded)
+            or _MEANING.search(folded) or _IMPERATIVE_RE.search(folded)):
+        return None
+    job = extract("job_status", said).get("job_id")
+    return Route("job_status", {"job_id": job}, source="rules") if job is not None else None
+
+
+def _quoted_report(text: str, model: Any) -> Route | None:
+    """A statement quoted back after «نوشتی», «پیامت» … (Dastyar's own reply) is no order: a question about a job in it
+    asks for the job's status, a question about what it means is help, and a reaction with no question asks nothing."""
+    quotes = list(_QUOTE.finditer(text))
+    if len(quotes) != 1:
+        return None  # «وقتی می‌گم «لیست کارها» با وقتی می‌گم «وضعیت کار ۳» …»: the person's own words, compared
+    said, outside = next(g for g in quotes[0].groups() if g is not None), _QUOTE.sub(" ", text)
+    if (job := _about_a_job(said, outside, text[: quotes[0].start()])) is not None:
+        return job
+    folded = outside.translate(_FOLD)
+    if (len(said.split()) < 2 or _IMPERATIVE_RE.search(said.translate(_FOLD)) or _IMPERATIVE_RE.search(folded)
+            or not (_YOUR_WORDS.search(text[: quotes[0].start()].translate(_FOLD)) or W_THANKS.search(outside))):
+        return None
+    if _route_plain(said, model).tool is None:
+        return None  # a quote on anything else: the words around it decide
+    if _MEANING.search(folded) and _ASKS_ABOUT.search(folded):
+        return Route("help", {}, source="rules")  # «نوشتی «اعلان‌ها خوانده‌شده علامت خوردند». یعنی پاک شدن؟»
+    if len(outside.split()) >= 2 and not _ASKS.search(folded) and _route_plain(outside, model).tool is None:
+        key = "agent.thanks" if W_THANKS.search(outside) else None
+        return Route(None, {}, source="smalltalk" if key else "none", reply_key=key)  # ««…» — ممنون، خیالم راحت شد»
+    return None
 
 
 def _quoted_command(text: str, model: Any) -> Route | None:
@@ -498,6 +597,8 @@ def _with_forwarded(r: Route, body: str, own: str, model: Any) -> Route:
     if token and r.tool in (None, "set_hf_token") and (_POINTS_BACK.search(own) or _SET_WORDS.search(own)):
         return Route("set_hf_token", {"token": token.group(0)}, source="rules")  # «اینو ست کن» under a token
     if r.tool is None:
+        if (job := _about_a_job(body, own, own)) is not None:
+            return job
         if not (_POINTS_BACK.search(own) or len(re.findall(r"[^\W\d_]{2,}", own)) <= 4):
             return _nothing_asked(r)
         joined = _route_plain(body + "\n" + own, model)  # «خب پیدا کن دیگه» under «… یه دیتاست … پیدا کنید»
@@ -560,6 +661,8 @@ def route_rules(text: str, model: Any = None) -> Route:
         return Route(None, {"name": someone.group(0).strip()}, source="smalltalk", reply_key="agent.addressed_to_other")
     if (quoted := _quoted_command(text, model)) is not None:
         return quoted
+    if (quoted := _quoted_report(text, model)) is not None:
+        return quoted
     folded = text.translate(_FOLD)
     if _ERRAND.search(folded):
         return Route(None, {}, source="smalltalk", reply_key="agent.no_errands")
@@ -574,7 +677,10 @@ def route_rules(text: str, model: Any = None) -> Route:
     if _negated_order(text):
         # What is asked beside the declined order is the request («دانلودش نکن، فقط بگو چقدر حجمشه»).
         rest = _declined_clauses_out(text).strip(" \t\n،,.…!؛;:")
-        whole = (len(rest.split()) >= 2 and rest != text.strip(" \t\n،,.…!؛;:") and _ASKS.search(rest.translate(_FOLD))
+        # «کاتالوگ خودت نه، هاب هم نه؛ همون مدلایی که نصبه»: after things declined by «نه», what is named is wanted.
+        named = _NOT_THIS.search(text.translate(_FOLD)) or _NEITHER.search(text.translate(_FOLD))
+        whole = (len(rest.split()) >= 2 and rest != text.strip(" \t\n،,.…!؛;:")
+                 and (_ASKS.search(rest.translate(_FOLD)) or named)
                  and not _NEGATED_TYPED.search(rest.translate(_FOLD)))  # (never the same text again)
         then = _in_context(rest, text, lambda t: route_rules(t, model)) if whole else None
         if then is not None and (then.tool or then.choices):
@@ -683,6 +789,7 @@ _DOER = re.compile(r"(?<![\w\u200c])(?:مدل|مدلی|سیستم|سیستمی|�
 
 
 # Tools a pasted Hub search link cannot be for (it names no repo and is not an endpoint), and the searches themselves.
+_REPO_ID = re.compile(r"(?<![\w./-])[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9](?![\w/])")
 _NOT_A_SEARCH_LINK = ("help", "set_hub_endpoint", "download", "model_info", "catalog")
 _SEARCHES = ("search_models", "search_datasets")
 
@@ -706,6 +813,16 @@ def _route_plain(text: str, model: Any = None) -> Route:
             first, ranked = last, tail
     label, confidence = ranked[0]
     threshold = _confident()
+    if (label == "none" or confidence < threshold) and (buried := _order_sentence(text, threshold, model)) is not None:
+        # A long story with one order in its middle («… دیروز تولد دخترم بود … مدل my-ner-run رو با … بسنج؛ من برم
+        # یه قهوه بخورم»): the sentence that gives the order is the request; its values may sit in the sentences around it.
+        first, rest, ranked = buried[0], "", buried[1]
+        label, confidence = ranked[0]
+    if confidence < threshold and not rest and (after := _after_label(text)) is not None:
+        # «بین دو تا مشتری: اعلانات رو خوانده‌شده کن، بعدش …»: a label, then the request; read alone when it is sure.
+        then = _route_plain(after, model)
+        if then.tool and then.source == "rules" and (then.confidence or 0) >= threshold:
+            return then
     link = HUB_SEARCH_URL.search(text)
     if link is not None and (label in ("none", *_NOT_A_SEARCH_LINK, *_SEARCHES) or confidence < threshold):
         # A search pasted from the Hub website is a search unless the words surely ask for another action: it names
@@ -725,6 +842,8 @@ def _route_plain(text: str, model: Any = None) -> Route:
         label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
     if label == "search_datasets" and _ARCH_NAMED.search(text) and not _DATA_WORD.search(text):
         label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
+    if label == "system_status" and _REPO_ID.search(_masked(first)):
+        label = "model_info"  # «مصرفش چقدره؟ منظورم رم و کارت گرافیکه، برای mistralai/Mistral-7B-v0.1»: that model's needs
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
         label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one
     r = _with_args(label, first, text, model)
@@ -735,6 +854,22 @@ def _route_plain(text: str, model: Any = None) -> Route:
             follow = _with_args(nxt[0], rest, rest, model)
             r.next = {"tool": follow.tool, "args": follow.args}
     return r
+
+
+# A label that opens what is to be said or read («متن پیام: سلام، بعد از جلسه میام»): the words after it are the text.
+_CONTENT_LABEL = re.compile(r"(?:متن|پیام|جمله|عبارت|نوشته|شعر|دیالوگ|کپشن|عنوان|زیرنویس|راوی|گوینده|text|caption)", re.I)
+_LABEL_END = re.compile(r"[:：](?!//|\d|\\|/)")  # not «C:\…», «https://»
+
+
+def _after_label(text: str) -> str | None:
+    """What follows a short label with no order in it («وقت استراحت تموم شد، دور بعد: …»), when it says something."""
+    masked = _masked(re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", lambda q: "_" * len(q.group(0)), text))
+    colon = _LABEL_END.search(masked)
+    label = text[:colon.start()].translate(_FOLD) if colon else ""
+    if colon is None or len(label.split()) > 6 or _IMPERATIVE_RE.search(label) or _ASKS_ABOUT.search(label):
+        return None  # «ترتیب درستش پیش تو چیه: …» asks a question, it labels nothing
+    after = text[colon.end():].strip()
+    return after if len(after.split()) >= 3 else None
 
 
 def _clarify(first: str, text: str, ranked: list[tuple[str, float]], model: Any) -> Route:
@@ -885,7 +1020,13 @@ def _time_of_the_request(text: str, tool: str | None, model: Any) -> bool:
             continue
         rest = " ".join(w for i, w in enumerate(words) if i not in times).strip(" ،,")
         if not rest:
-            return True  # the time alone in its clause («فردا ساعت ۲، مدل … رو دانلود کن»)
+            # The time alone in its clause («فردا ساعت ۲، مدل … رو دانلود کن»), in the sentence that asks for the work
+            # (not «… امروز صبح که اومدم دیدم آموزش تموم شده. حالا مدل … رو بسنج»).
+            cuts = [0] + [m.end() for m in _PIECE_END.finditer(spaced)] + [len(spaced)]
+            at += len(piece) - len(piece.lstrip())
+            a, b = next((a, b) for a, b in pairwise(cuts) if a <= at < b or b == len(spaced))
+            left = spaced[a:b].replace(piece.strip(), " ", 1).strip(" .،,!؛;")
+            return (a, b) == (0, len(spaced)) or not left or route_rules(left, model).tool == tool
         first, last = min(times), max(times)
         # Said of the verb, not of a noun («گزارش فردا», «کار فردا»): the clause starts with the time, the time
         # follows an object («… رو فردا …») or a name or number, or only the verb comes after it.

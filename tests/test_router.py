@@ -786,6 +786,43 @@ def test_requests_beside_a_hope_a_retraction_a_list_or_a_correction(text, tool, 
     assert_routes(text, tool, want)
 
 
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    # things declined by «نه» (not by a verb), then what is wanted
+    ("نه وضعیت دانلود ۴ رو می‌خوام نه لیست کارا رو؛ فقط بگو رم چقدر آزاده", "system_status", {}),
+    ("اعلانامو نه، دانلودا رو هم نه؛ فقط مدلایی که رو لپ‌تاپمه", "list_installed", {}),
+    ("نه نه، اونو نه، دانلود ۱۹ رو ببند", "cancel_job", {"job_id": 19}),  # «نه نه» is no «نه … نه …»
+    # a label, then the actions
+    ("سر صف نونوایی: اعلانامو خونده‌شده کن، بعدش بگو کار ۲ به کجا رسید", "mark_notifications_read", {}),
+    # «بعد» after a word of a series is «next», no second action
+    ("بلند بگو جلسه‌ی بعد ساعت ده شروع میشه", "speak", {"text": "جلسه‌ی بعد ساعت ده شروع میشه"}),
+    # Dastyar's own report quoted back
+    ("پیامت این بود: «دانلود ۱۸: ۴۰٪». هنوز همونقدره؟", "job_status", {"job_id": 18}),
+    ("گفتی «مدل خصوصی شد». یعنی دیگه هیچ‌کس نمی‌بینه؟", "help", {}),
+    # a rule for later beside an order
+    ("دانلود ۱۶ رو متوقف کن و دیگه سرخود کاری نکن", "cancel_job", {"job_id": 16}),
+    # a named repo's needs, not this machine's
+    ("رم و کارت گرافیک چقدر لازمه؟ برای Qwen/Qwen2.5-7B-Instruct", "model_info", {"repo_id": "Qwen/Qwen2.5-7B-Instruct"}),
+    # one order inside a story
+    ("دیشب عروسی پسرخاله‌م بود و تا سه صبح بیدار بودیم، کلی رقصیدیم و شام رو هم دیر دادن. صبح که اومدم سر کار هنوز "
+     "خواب‌آلود بودم. مدل final-run رو با داده‌ی eval_set.csv بسنج؛ من برم یه چایی بخورم. راستی عکسای عروسی خیلی قشنگ شدن.",
+     "evaluate_model", {"model": "final-run", "dataset": "eval_set.csv"}),
+])
+def test_requests_after_things_declined_a_label_a_quoted_report_or_a_story(text, tool, want):
+    assert_routes(text, tool, want)
+
+
+@pytest.mark.parametrize("text", [
+    "دیروز رفتم بانک. به کارمنده گفتم حسابمو ببند. اونم گفت فردا بیا.",  # an order told to someone else
+    "این مکالمه‌ی من و سارا بود: سارا: کار ۶ رو لغو کن. من: نمی‌شه. سارا: باشه.",  # a pasted chat
+    "«کار ۳ تموم شد» — دمت گرم، عالی بود",  # a report quoted back with thanks
+    "آگهی زده «سرور با ۶۴ گیگ رم، کار ۲ ساله». به نظرت می‌ارزه؟",  # a quote that is not Dastyar's
+    "وقتی می‌گم «لیست کارها» با وقتی می‌گم «وضعیت کار ۳» جوابت چه فرقی می‌کنه؟",  # the person's own words compared
+])
+def test_orders_in_a_story_a_chat_or_a_quote_run_nothing(text):
+    r = route(text)
+    assert r.tool in (None, "help") and not r.choices, (text, r)
+
+
 def test_every_tool_declares_one_slash_command_with_its_own_arguments():
     from tools.commands import BY_TOOL, COMMANDS, SECTIONS
     from tools.registry import list_tools
