@@ -23,6 +23,9 @@ _NUM = r"[0-9۰-۹٠-٩]+(?:[.٫/][0-9۰-۹٠-٩]+)?(?:[eE][+-−]?[0-9۰-۹٠-�
 _EACH = re.compile(r"(?<!\S)هر[\s\u200c]*$")  # «هر دو», «هر ۳ مدل»: a quantifier
 _PERCENT = re.compile(r"\s*(?:%|٪|درصد)")  # «دقتش ۹۸ درصده»: a share, not a job
 _CLOCK = re.compile(r"(?<!\S)(?:ساعت|ساعتِ|سر\s+ساعت)[\s\u200c]*$")  # «تا ساعت چهار»: a time of day, not a job
+# «سه ساعته گیره», «سه بار رفت و اومد», «۴ گیگ»: a duration, a count or a size, not a job (unless a job word names it)
+_UNIT = re.compile(r"[\s\u200c]*(?:ساعت|دقیقه|ثانیه|روز|هفته|ماه|سال|بار|دفعه|مرتبه|گیگ|مگ|ترا|کیلو|GB|MB)"
+                   r"(?:ه|ی|ها|های|ه‌ای)?(?![\w\u200c])", re.I)
 
 
 def _numbers(text: str) -> list[tuple[int, int]]:
@@ -30,7 +33,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
     out = []
     for m in re.finditer(r"(?<![A-Za-z0-9_./\-])#?([0-9۰-۹٠-٩]+)(?![A-Za-z0-9_/\-٫]|[.٫][0-9۰-۹٠-٩])", text):
         if not _EACH.search(text[:m.start()]) and not _CLOCK.search(text[:m.start()]) \
-                and not _PERCENT.match(text, m.end()):
+                and not _PERCENT.match(text, m.end()) \
+                and not (_UNIT.match(text, m.end()) and not _after_job_word(text, m.start())):
             out.append((m.start(), int(to_latin_digits(m.group(1)))))
     # «job-007», «job_12», «task-3»: a number joined to a job word, as ids and logs write it.
     out += [(m.start(1), int(to_latin_digits(m.group(1))))
@@ -44,19 +48,25 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             word = tokens[i][1].strip("،,.؟?!:")
             # «یه»/«یک» and «نه» are usually an article and a "no", not numbers; a number word in Latin letters
             # («do», «one») counts only after a job word («job number ten», «kare hasht»).
-            if _EACH.search(text[:tokens[i][0]]) or _CLOCK.search(text[:tokens[i][0]]) \
-                    or _PERCENT.match(" ".join(t for _, t in tokens[i + used:i + used + 1])):
+            after = " ".join(t for _, t in tokens[i + used:i + used + 1])
+            if _EACH.search(text[:tokens[i][0]]) or _CLOCK.search(text[:tokens[i][0]]) or _PERCENT.match(after) \
+                    or (_UNIT.match(" " + after) and not _after_job_word(text, tokens[i][0])):
                 pass  # «هر دو رو ارزیابی کن»: both, not job 2; «ساعت چهار»: four o'clock
             elif word.isascii():
                 if _after_job_word(text, tokens[i][0]):
                     out.append((tokens[i][0], value))
             elif not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]) \
+                    or (word == "نه" and _LISTED.search(text[:tokens[i][0]])) \
                     or (word in ("سی", "ده") and re.search(r"(?:یعنی|منظورم|ببخشید)\s*$", text[:tokens[i][0]])):
                 out.append((tokens[i][0], value))
             i += used
         else:
             i += 1
     return sorted(out)
+
+
+# «هفت و نه», «۳، ۶ و نه»: «نه» after a number and «و» is nine, the list's last item (not «۶۰، نه ۶۱»).
+_LISTED = re.compile(r"(?:[0-9۰-۹٠-٩]|(?<!\S)(?:یک|دو|سه|چهار|پنج|شش|شیش|هفت|هشت|ده|یازده|دوازده))\s+و\s*$")
 
 
 _JOB_WORD = re.compile(r"(?:کار|جاب|job|تسک|شماره|دانلود|اموزش|آموزش|ترین|task|#|نمبر|number|پروسه|فرایند"
@@ -392,7 +402,9 @@ def repo_args(text: str) -> dict[str, Any]:
         args["revision"] = m.group(1).rstrip(".")
     elif spoken and args.get("repo_id"):  # «از برنچ مین»: a branch's name said in Persian letters
         args["revision"] = {"مین": "main", "مِین": "main", "مستر": "master"}.get(spoken.group(1), "dev")
-    elif page and page.group(3) and args.get("repo_id") == page.group(2).rstrip("."):
+    elif page and page.group(3) and args.get("repo_id") == page.group(2).rstrip(".") \
+            and (page.group(3) != "main" or "/tree/" in page.group(0)):
+        # a file's link on the default branch («…/blob/main/config.json») names the repo, not a revision
         args["revision"] = page.group(3).rstrip(".")
     elif args.get("repo_id") and (m := re.search(re.escape(args["repo_id"]) + r"@([A-Za-z0-9][A-Za-z0-9_.\-]{0,99})", text)):
         args["revision"] = m.group(1)  # «org/name@v1.0»; «@dastyar …» is a mention, not a revision
@@ -583,7 +595,7 @@ def _placement(text: str) -> dict[str, Any]:
     return out
 
 
-_TEXT_ROLE = r"(?:متن|متنی|text|جمله|نظر|ورودی|input)"
+_TEXT_ROLE = r"(?:متن|متنی|text|جمله|نظر|ورودی|input|پیام|کامنت)"
 _LABEL_ROLE = r"(?:برچسب|لیبل|label|کلاس|هدف|target|class)"
 _NAME = r"(?:«|\"|')?((?<=[«\"'])[^»\"']+|[A-Za-z_][\w\-]*)(?:»|\"|')?"
 
@@ -595,7 +607,7 @@ def _columns(text: str) -> dict[str, str]:
         for pattern in (
             rf"{key}\s*[:=]\s*([\w\-]+)",
             rf"{role.rstrip(')')}|{key.split('_')[0]})[\s_]*col(?:umn)?(?:_name)?\s*[:=]?\s*(?:اسمش|به\s*اسم|با\s*نام)?\s*([\w\-]+)",
-            rf"ستون[\s\u200c]*(?:ی\s*)?{role}\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام)?\s*{_NAME}",
+            rf"ستون[\s\u200c]*(?:ی\s*)?{role}\s*(?:[:=]|برابر|اسمش|به\s*اسم|با\s*نام|رو|را)?\s*{_NAME}",
             rf"ستون\s+{_NAME}\s+(?:حاوی\s+|برای\s+|هم\s+|رو\s+|را\s+)?{role}",
             rf"{role}\S*\s+(?:تو|در|توی)\s+(?:ستون|فیلد)?\s*{_NAME}",
             # «ستون متن در فایل ما text_fa», «ستون متنشون body»
@@ -820,10 +832,19 @@ def _model_ref(text: str) -> tuple[str, int] | None:
             for tok in tokens[: number[1]]:
                 end = text.index(tok, end) + len(tok)
             return str(number[0]), end
+    for m in _THAT_IS.finditer(text, start):  # «مدل آخری، یعنی ۱۲، …», «اون مدل ترجمه‌ی منو، یعنی ۱۰، …»
+        tokens = [t.rstrip("،,.;:؛!?؟") or t for t in text[m.end():].split()]
+        number = words_to_number(tokens[:6]) if tokens else None
+        if number and 0 < number[0] < 2**31 and tokens[number[1]:number[1] + 1] != ["تا"]:
+            return str(number[0]), text.index(tokens[number[1] - 1], m.end()) + len(tokens[number[1] - 1])
     nick = nickname(text, "model")
     if nick:
         return nick[0], -1
     return None
+
+
+_THAT_IS = re.compile(r"(?:مدل|کار|آموزش|model)[^.؟?!\n]{0,40}?[،,]?\s*(?<!\S)(?:یعنی|منظورم)(?:\s+(?:همون\s+)?(?:مدل|کار|شماره)\S*)?\s+",
+                      re.I)
 
 
 def _spoken_try_text(text: str, ref: tuple[str, int] | None) -> str | None:
@@ -860,7 +881,7 @@ def try_args(text: str) -> dict[str, Any]:
 
 _DATA_FILE = re.compile(r"((?:[~.]?/|[A-Za-z]:\\)?[\w\-./\\]*\.(?:csv|tsv|jsonl|json|parquet|txt|xlsx))\b", re.I)
 _DATA_NAMED = re.compile(r"(?<![\w/.])(?:دیتاست|داده|دادگان|دیتا|dataset|data|فایل|تست[\s\u200c]*ست|test[\s_-]*set)(?!/)"
-                         r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*(?=[\w./~\\-]*[A-Za-z0-9])([A-Za-z0-9~./_][\w./~\\-]*)")
+                         r"[\s\u200c]*(?:ی|های|ها|ٔ|م|ش|مون)?\s*(?:=|:)?\s*(?=[\w./~\\-]*[A-Za-z0-9])([A-Za-z0-9~./_](?:[\w./~\\-]*[\w/~\\-])?)")  # not a closing «.»
 
 
 # A name in Latin letters right after «مدل» («مدل essay-grader», «model-e dari-bert»), shaped like a folder or repo
@@ -956,6 +977,8 @@ def compare_args(text: str) -> dict[str, Any]:
     for m in REPO_ID.finditer(text):
         found.append((m.start(), m.group(1)))
     for m in _FOLDER_REF.finditer(text):
+        found.append((m.start(), m.group(1)))
+    for m in _BARE_MODEL.finditer(text):  # «… مقابل xlm-roberta-base»: a well-known model named without its owner
         found.append((m.start(), m.group(1)))
     for m in _PATH.finditer(text):
         if not _FOLDER_REF.fullmatch(m.group(1)):
@@ -1107,7 +1130,7 @@ def goal_args(text: str) -> dict[str, Any]:
 
 
 _PUSH_NAME = re.compile(r"(?:(?:repo\s*)?name|اسم|نام|repo|ریپو|مخزن|عنوان|(?<![a-z])esm)\S{0,3}"
-                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|بشه|بشود|شود|شه|کن|bezar|bezarid|bashe|called|named|is|hast|هم))*\s*[«\"']?"
+                        r"(?:\s*(?:[:=]|رو|را|ی|به|با|بذار|بزار|بگذار|بذارید|بگذارید|باشه|باشد|بشه|بشود|شود|شه|کن|bezar|bezarid|bashe|called|named|is|hast|هم)(?![A-Za-z0-9_.-]))*\s*[«\"']?"
                         r"([A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)", re.I)
 # «… as persian-news-topics», «called bank-fraud-sms», «under team-fa/x», «esmesh bashe backup-kar10»: a word shaped
 # like a repo name (a dash, slash, underscore or digit in it).
@@ -1118,7 +1141,8 @@ _PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه
 _PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز|بجز)\s*(?:خودم|من)|khososi"
                       r"|khosoosi|مخفی|makhfi|hidden|پنهان"
                       # nobody else to see it: «فقط خودمون»، «به کسی نشونش نده»، «نذار کسی ببینه»، «رقیبا نبینن»
-                      r"|فقط\s*خودمون|نشون\S*\s*نده|نذار\S*\s*کسی|کسی\s*نبین\S*|نبینن(?:د)?(?!\S)", re.I)
+                      r"|فقط\s*(?:\S+\s+){0,2}?خود(?:م|مون|مان|مو)(?![\w\u200c])|نشون\S*\s*نده|نذار\S*\s*کسی|کسی\s*نبین\S*"
+                      r"|نبینن(?:د)?(?!\S)", re.I)  # «فقط تیم خودمون ببینن», «فقط برای خودمون قابل دیدن باشه»
 
 
 def push_args(text: str) -> dict[str, Any]:
@@ -1136,6 +1160,12 @@ def push_args(text: str) -> dict[str, Any]:
     ref = _model_ref(rest)
     if ref is not None and not re.fullmatch(r"(?i:hugging-?face|push-?to-?hub)", ref[0]):
         args["model"] = ref[0]
+        if "name" not in args and not ref[0].isdigit() and "/" not in ref[0] and ref[1] > 0:
+            # «مدل ۲ رو خصوصی بفرست رو هاب: lyrics-fa-v1»: with a job's number said, the other name is the repo's
+            at = ref[1] - len(ref[0])
+            numbered = _model_ref(rest[:at] + " " * len(ref[0]) + rest[ref[1]:])
+            if numbered is not None and numbered[0].isdigit():
+                args["model"], args["name"] = numbered[0], ref[0]
     canon = canonical(text)
     publics = [not refused(canon, m) for m in _PUBLIC.finditer(canon)]
     privates = [not refused(canon, m) for m in _PRIVATE.finditer(canon)]
@@ -1349,6 +1379,14 @@ def _spliced(head: str, said_after: str) -> str:
     هفت نه ببخشید هشت»), or, when the mark follows the verb («با اسم sentiment-fa پوش کن، نه، sentiment-fa-v2»), the
     last value said before it, the rest of the sentence kept."""
     words = head.split()
+    if _VALUE_WORD.search(words[-1]):
+        # «۲ و ۷ رو مقایسه کن؛ ببخشید ۷ نه، ۸»: the value repeated before the mark is the one said first; it is replaced
+        # there, and the repetition dropped.
+        prior = head[:len(head) - len(words[-1])]
+        same = list(re.finditer(rf"(?<!\S){re.escape(words[-1])}(?=[\s،,.]|$)", prior))
+        if same:
+            at = same[-1]
+            return f"{prior[:at.start()]}{said_after.strip(' .،,!؛;')}{prior[at.end():]}"
     if not _VALUE_WORD.search(words[-1]) and len(said_after.split()) <= 3:
         values = [m for m in re.finditer(r"\S+", head) if _VALUE_WORD.search(m.group(0))]
         if values:

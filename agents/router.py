@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from agents.patterns import HF_TOKEN, HUB_SEARCH_URL, words
+from agents.patterns import HF_TOKEN, HUB_SEARCH_URL, REPO_ID, words
 from assistant.persian import normalize, parse_number
 from tools.commands import BY_TOOL, COMMANDS, Command
 
@@ -789,7 +789,6 @@ _DOER = re.compile(r"(?<![\w\u200c])(?:مدل|مدلی|سیستم|سیستمی|�
 
 
 # Tools a pasted Hub search link cannot be for (it names no repo and is not an endpoint), and the searches themselves.
-_REPO_ID = re.compile(r"(?<![\w./-])[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*[A-Za-z0-9](?![\w/])")
 _NOT_A_SEARCH_LINK = ("help", "set_hub_endpoint", "download", "model_info", "catalog")
 _SEARCHES = ("search_models", "search_datasets")
 
@@ -842,7 +841,7 @@ def _route_plain(text: str, model: Any = None) -> Route:
         label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
     if label == "search_datasets" and _ARCH_NAMED.search(text) and not _DATA_WORD.search(text):
         label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
-    if label == "system_status" and _REPO_ID.search(_masked(first)):
+    if label == "system_status" and REPO_ID.search(_masked(first)):
         label = "model_info"  # «مصرفش چقدره؟ منظورم رم و کارت گرافیکه، برای mistralai/Mistral-7B-v0.1»: that model's needs
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
         label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one

@@ -811,6 +811,28 @@ def test_requests_after_things_declined_a_label_a_quoted_report_or_a_story(text,
     assert_routes(text, tool, want)
 
 
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    # a file's link on the default branch names the repo, no revision
+    ("https://huggingface.co/openai/whisper-small/resolve/main/model.safetensors — کل ریپو رو بگیر", "download",
+     {"repo_id": "openai/whisper-small", "revision": None}),
+    ("مدل ۶ رو بفرست هاب به اسم istanbul-guide", "push_model", {"model": "6", "name": "istanbul-guide"}),  # not «is»
+    ("مدل ۵ رو بذار رو هاب با اسم kids-stories، فقط تیم خودمون ببینن", "push_model", {"private": True}),
+    ("مدل ۴ رو خصوصی پوش کن رو هاب: poetry-fa-v2", "push_model", {"model": "4", "name": "poetry-fa-v2"}),
+    ("مدل قبلی، یعنی ۱۳، رو onnx کن", "export_model", {"model": "13", "format": "onnx"}),
+    ("mdeberta-v3-base در برابر HooshvareLab/roberta-fa-zwnj-base روی test.csv مقایسه کن", "compare_models",
+     {"models": "mdeberta-v3-base HooshvareLab/roberta-fa-zwnj-base"}),
+    ("مدل ۳ و ۶ رو مقایسه کن؛ ببخشید ۶ نه، ۹", "compare_models", {"models": "3 9"}),  # the repeated value replaced
+    ("مدل دو و نه رو مقایسه کن", "compare_models", {"models": "2 9"}),  # «نه» in a list is nine
+    ("از دیشب چهار ساعته گیر کرده. لغوش کن. کار ۲۱.", "cancel_job", {"job_id": 21}),  # a duration is no job
+    ("ستون متن رو body بذار و ستون برچسب رو topic، با news.csv آموزش بده", "start_training",
+     {"text_column": "body", "label_column": "topic"}),
+    ("مدل ۲ رو روی دیتاست persiannlp/parsinlu_entailment. ارزیابی کن", "evaluate_model",
+     {"dataset": "persiannlp/parsinlu_entailment"}),  # the sentence's «.» is no part of the id
+])
+def test_values_said_as_people_say_them(text, tool, want):
+    assert_routes(text, tool, want)
+
+
 @pytest.mark.parametrize("text", [
     "دیروز رفتم بانک. به کارمنده گفتم حسابمو ببند. اونم گفت فردا بیا.",  # an order told to someone else
     "این مکالمه‌ی من و سارا بود: سارا: کار ۶ رو لغو کن. من: نمی‌شه. سارا: باشه.",  # a pasted chat
