@@ -194,6 +194,10 @@ def _names_in(names: tuple[str, ...], text: str) -> bool:
         if name.isascii():
             if re.search(rf"(?<![a-z0-9_]){re.escape(name.lower())}(?![a-z0-9_])", canon):
                 return True
+        elif len(squash(name)) <= 4:
+            # A short name only at a word's start: «لاما» is not in «مدل آماده», «جما» not in «ترجمه»
+            if re.search(r"(?<![^\s\u200c])" + r"[\s\u200c]?".join(map(re.escape, squash(name))), canon):
+                return True
         elif squash(name) in flat:
             return True
     return False
@@ -890,6 +894,9 @@ _MODEL_NAMED = re.compile(r"(?:(?<!\S)مدل(?:ِ|\u200cی|ی)?|(?<![a-z])model(
                           r"([A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)+)(?![\w/])", re.I)
 
 
+_MODEL_NUMBERED = re.compile(r"(?<![\w\u200c])(?:مدل|model)\s*(?:شماره\S*\s*)?#?\s*$", re.I)
+
+
 def eval_args(text: str) -> dict[str, Any]:
     """«مدل کار ۵ رو روی reviews.csv ارزیابی کن», «HooshvareLab/x رو با دیتاست a/b بسنج», «ارزیابی ۷»: the model (a
     job's number, a folder, a repo id, a well-known name), the data when said (a file, a named dataset, a repo id
@@ -903,6 +910,8 @@ def eval_args(text: str) -> dict[str, Any]:
     blank = _FOLDER_REF.sub(lambda m: " " * len(m.group(0)), _without_values(text))
     numbers = _numbers(blank)
     after_word = [v for p, v in numbers if _after_job_word(blank, p) and 0 < v < 2**31]
+    # «مدل ۱۰ رو persiannlp/x چند می‌گیره»: a numbered model is the one measured, the repo named beside it the data
+    after_word = after_word or [v for p, v in numbers if _MODEL_NUMBERED.search(blank[max(0, p - 16):p]) and 0 < v < 2**31]
     folder = _FOLDER_REF.search(text)
     path = _PATH.search(text)
     if after_word:

@@ -251,6 +251,14 @@ def _split(text: str) -> tuple[str, str]:
             and not _CONTENT_LABEL.search(masked[: colon.start()]):
         start, colon = colon.end(), None  # «سر صف نونوایی: اعلانامو خونده‌شده کن، بعدش …»: a label, then the actions
     end = colon.start() if colon else len(masked)
+    if (first := _FIRST_LATER.search(masked, start, end)) is not None and first.start() - start >= 4 \
+            and len(text[first.end():end].split()) >= 2 and not _CHAIN.search(masked, first.end(), end):
+        # «… رو می‌خوام بعداً متن کنم، ولی اول یه دیتاست … پیدا کن»: what comes «first» runs first, the rest is next
+        return text[first.end():].strip(), text[start: first.start()].strip()
+    if re.match(r"\s*(?:اول|اولش|ابتدا)\s+", masked[start:]) and (cond := _THEN_IF.search(masked, start, end)) is not None \
+            and len(text[cond.end():end].split()) >= 2:
+        # «اول ببین چقدر جا مونده؛ اگه کافی بود X رو بگیر»: the first action, then one on a condition
+        return re.sub(r"^(?:اول|اولش|ابتدا)\s+", "", text[start: cond.start()].strip()).strip(), text[cond.end():].strip()
     m = _CHAIN.search(masked, start, end)
     while m and (_NEXT_ONE.search(masked, start, m.end()) or (m.group(0).strip() == "بعد" and masked.startswith("از ", m.end()))):
         m = _CHAIN.search(masked, m.end(), end)
@@ -260,6 +268,10 @@ def _split(text: str) -> tuple[str, str]:
     return first, text[m.end():].strip()
 
 
+_THEN_IF = re.compile(r"[،,؛;.]\s*(?:و\s+)?(?:اگه|اگر)(?!\S)")
+# not «اول گفتم خصوصی، ولی عمومیش کن» (at first I said)
+_FIRST_LATER = re.compile(r"[،,؛;]\s*(?:(?:ولی|اما|منتها)\s+)?(?:اول|اولش|ابتدا|قبلش|قبل\s+از\s+هر\s+چیز)(?:\s*[،,])?\s+"
+                          r"(?!(?:گفتم|گفتی|گفته|نوشتم|فکر|خیال|قرار|می\s?خواستم|خواستم|زدم|بود)(?![\w\u200c]))")
 # «ایستگاه بعد», «هفته‌ی بعد», «دور بعد»: «بعد» after a word of a series means the next one, not "then".
 _NEXT_ONE = re.compile(r"(?<!\S)(?:ایستگاه|هفته|دفعه|مرحله|قدم|سری|دور|نوبت|جلسه|روز|ماه|سال|ساعت|دقیقه|ثانیه|بار|صفحه"
                        r"|قسمت|فصل|نسخه|ورژن|اپیزود|ترم|پیام|سطر|بخش|لحظه|شب|صبح|ایپاک|epoch|خط|کوچه|خیابون|خیابان|نفر)"
@@ -311,6 +323,8 @@ _NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دی
                  r"|برنگردون|برنگردان|لازم\s+نیست|نیازی\s+نیست|نمی\s?خواد|دست\s+نزن"
                  # «اعلان‌ها رو نمی‌خوام، …», «دانلود نه، فقط معرفی»: the thing itself declined, another asked for
                  r"|(?:(?<=و\s)|(?<=را\s))نمی\s?خوام|نه(?=\s*[،,؛;]\s*(?:فقط|بلکه|صرفا))"
+                 # «نمی‌خوام بدونم کدوم بهتره، فقط …»: what follows it, to the clause's end, is declined
+                 r"|(?:^|(?<=[،,؛;.!؟?:…]\s)|(?<=[،,؛;.!؟?:…]))نمی\s?خوام(?=\s+(?!خودم)[^.!؟?؛;]*(?<!\S)(?:فقط|بلکه|صرفا))"
                  # «کاتالوگ خودت رو نه، هاب رو هم نه؛ …»: the thing named before «نه» is declined
                  r"|(?:(?<=رو\s)|(?<=را\s)|(?<=هم\s)|(?<=خودت\s)|(?<=خودتو\s))نه(?=\s*[،,؛;])"
                  # put off: «دانلود بمونه واسه بعد», «آموزش رو بعداً خودم شروع می‌کنم»
@@ -358,7 +372,7 @@ _TURN = r"(?<!\S)(?:ولی|اما)(?!\S)"
 _CLAUSE_START = re.compile(rf"[،,؛;.!؟?:\n…—–]+|{_INSTEAD}|{_TURN}")
 _CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…—–]|{_INSTEAD}|{_TURN}")
 # «لازم نیست اکسپورتش کنی»: what is declined follows these words, to the clause's end.
-_NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد|بعدا[\u064b]?\s+خودم")
+_NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد|نمی\s?خوام|بعدا[\u064b]?\s+خودم")
 
 
 def _declined_clauses_out(text: str) -> str:
@@ -435,6 +449,13 @@ def _after_last(pattern: re.Pattern[str], text: str) -> str | None:
     folded = text.translate(_FOLD)
     found = [m for m in pattern.finditer(folded) if len(folded[: m.start()].split()) >= 2]
     return text[found[-1].end():] if found else None
+
+
+def _before_mark(text: str, pattern: re.Pattern[str] | None = None) -> str:
+    """The words before the last correction mark that `_after_last` would cut at."""
+    folded = text.translate(_FOLD)
+    found = [m for m in (pattern or _UNSAID).finditer(folded) if len(folded[: m.start()].split()) >= 2]
+    return text[: found[-1].start()] if found else ""
 
 
 def _taken_back(text: str) -> str | None:
@@ -631,7 +652,7 @@ _ERRAND = re.compile(
     r"|^\s*به\s+(?!من|ما|خودم)[^\s،,.؟?]+(?:\s+[^\s،,.؟?]+)?\s+(?:زنگ|ایمیل|پیام|پیامک|مسیج)\s*(?:بزن|بده|بفرست)(?![\w\u200c])")
 # A voice user checking the microphone («الو الو صدامو داری؟», «تست تست یک دو سه») before saying what they want: a short
 # message with no order and no wish in it.
-_MIC_CHECK = re.compile(r"(?:میکروفون|میکروفن|mic)\S*.*(?:کار\s*می\s?کن|وصل|روشن)|(?<!\S)صدا(?:م|مو)?\s+(?:میاد|می\s?آید|می\s?رسه"
+_MIC_CHECK = re.compile(r"(?:میکروفون|میکروفن|mic)\S*.*(?:کار\s*می\s?کن|وصل|روشن)|(?<!\S)(?<!تا\s)(?<!چند\s)(?<!چه\s)صدا(?:م|مو)?\s+(?:میاد|می\s?آید|می\s?رسه"
                         r"|رو\s+داری|داری|رو\s+می\s?شنوی|می\s?شنوی)|(?<!\S)(?:تست|امتحان)[\s،,]+(?:تست|امتحان)(?!\S)"
                         r"|(?<!\S)یک[\s،,]+دو[\s،,]+سه(?!\S)|ضبط\s+می\s?شه|شنیده\s+می\s?شه", re.I)
 _WANTS = re.compile(_IMPERATIVE + r"|(?<!\S)(?:می\s?خوام|می\s?خواهم|میخام|هدفم|لازم\s+دارم|بخون|بخوان)(?!\S)")
@@ -690,7 +711,7 @@ def route_rules(text: str, model: Any = None) -> Route:
     if _HOPE.search(folded) and not _ASKS.search(folded):
         return Route(None, {}, source="none")  # «خدا کنه آموزش ۵ به یه جایی برسه»: a hope, nothing asked
     r = _route_plain(text, model)
-    return _corrected(r, text, model) if r.tool else r
+    return _corrected(r, text, model)
 
 
 def _with_values_before(then: Route, text: str) -> Route:
@@ -738,16 +759,62 @@ _UNSAID = re.compile(
     rf"|(?:اشتباه|اشتباهی){_GAP}گفتم{_SEP}|ببخشید{_SEP})", re.I)
 
 
+# «منظورم X بود»: X is what was meant; «منظورم X نبود» says only what was not.
+_MEANT = re.compile(r"(?<!\S)منظور(?:م|مون)\s+(.+?)\s*(?<!\S)(?:بود|بودش|هست|است|ه)(?=$|[\s،,.؛;!…])", re.S)
+_NOT_MEANT = re.compile(r"(?<!\S)منظور(?:م|مون)\s+[^،,.؛;!…]*?\s*(?<!\S)نبود\S*[\s،,.؛;!…]*")
+# What kind of thing a search or a list is about: a correction that swaps the kind keeps the rest of the request.
+_KINDS = {
+    "data": re.compile(r"(?<![\w\u200c])(?:دیتاست|دیتا|داده|دادگان|dataset|data)[\w\u200c]*", re.I),
+    "model": re.compile(r"(?<![\w\u200c])(?:مدل|model)[\w\u200c]*", re.I),
+}
+
+
+def _kind(text: str) -> set[str]:
+    return {kind for kind, pattern in _KINDS.items() if pattern.search(text)}
+
+
+def _meant(after: str) -> str:
+    """«منظورم ول کردن نبود، منظورم رزومش بود» → «رزومش»: what was meant, without the words that say so."""
+    if not (_MEANT.search(after) or _NOT_MEANT.search(after)):
+        return after
+    after = _NOT_MEANT.sub(" ", after)
+    return _MEANT.sub(lambda m: m.group(1) + " ", after).strip(" \t\n،,.…!؛;")
+
+
+def _kind_swapped(before: str, after: str, model: Any) -> Route | None:
+    """«یه دیتاست تحلیل احساسات پیدا کن… نه ببخشید منظورم مدل بود»: the request before, about the other kind."""
+    said, meant = _kind(before), _kind(after)
+    if _IMPERATIVE_RE.search(after.translate(_FOLD)):
+        return None  # «… اِ نه، دیتاست نه، خود مدلای whisper رو سرچ کن»: the words after ask on their own
+    if len(said) != 1 or len(meant) != 1 or said == meant:
+        return None
+    (old,), (new,) = said, meant
+    word = _KINDS[new].search(after).group(0)  # type: ignore[union-attr]
+    swapped = _KINDS[old].sub(word, before, count=1)
+    then = _route_plain(swapped, model)
+    return then if then.tool and (then.confidence or 0) >= _confident() else None
+
+
 def _corrected(r: Route, text: str, model: Any) -> Route:
     """After a correction, another request replaces the first («کار ۳ رو لغو کن، نه ببخشید، وضعیتشو بگو» asks for
     job 3's status and cancels nothing); unsure, the two are offered. A corrected value of the same command
     («… ارزیابی کن ببخشید کار دوازده») stays with it."""
     from agents.arguments import extract
 
-    after = (_after_last(_UNSAID, text) or "").strip()
-    if len(after.split()) < 2 or any(v not in (None, "", False) for v in extract(r.tool, after).values()):
+    marked = _after_last(_UNSAID, text)
+    before = _before_mark(text)
+    meant = _MEANT.search(text)
+    if marked is None and meant is not None and len(text[: meant.start()].split()) >= 2:
+        marked, before = text[meant.start():], text[: meant.start()]  # «…؛ منظورم ول کردن نبود، منظورم رزومش بود»
+    after = _meant((marked or "").strip())
+    if after and (swapped := _kind_swapped(before, after, model)) is not None:
+        return _with_values_before(swapped, text) if swapped.tool != r.tool else r
+    if not r.tool and not (r.choices and meant):
+        return r  # nothing was asked before: a «نه،» inside a story is no correction
+    if (len(after.split()) < (1 if meant else 2)
+            or (r.tool and any(v not in (None, "", False) for v in extract(r.tool, after).values()))):
         return r
-    then = _in_context(after, _before(after, text), lambda t: _route_plain(t, model), over_none=True)
+    then = _in_context(after, before, lambda t: _route_plain(t, model), over_none=True)
     sure = then.confidence or 0.0
     if not then.tool or then.tool == r.tool or sure < 0.5:
         return r
@@ -761,6 +828,10 @@ def _two_models(text: str) -> bool:
     from agents.arguments import extract
 
     return len(extract("compare_models", text).get("models", "").split()) >= 2
+
+
+# «ازش امتحان بگیر», «امتحان گرفتن از مدل»: a model examined (measured), where «امتحانش کن» tries it.
+_EXAM = re.compile(r"(?<!\S)امتحان(?:ی)?\s+(?:\S+\s+){0,2}?(?:بگیر|بگیرید|بگیرین|بگیره|بگیرم|گرفتن|بگیریم|می\s?گیری)(?![\w\u200c])")
 
 
 # Which of them: a choice between the models named («کدوم بهتره», «A بهتره یا B», «which one»).
@@ -817,7 +888,8 @@ def _route_plain(text: str, model: Any = None) -> Route:
         # یه قهوه بخورم»): the sentence that gives the order is the request; its values may sit in the sentences around it.
         first, rest, ranked = buried[0], "", buried[1]
         label, confidence = ranked[0]
-    if confidence < threshold and not rest and (after := _after_label(text)) is not None:
+    if ((confidence < threshold and not rest and (after := _after_label(text)) is not None)
+            or (label == "none" and (after := _after_label(text, longest=12)) is not None and _decided(text, after))):
         # «بین دو تا مشتری: اعلانات رو خوانده‌شده کن، بعدش …»: a label, then the request; read alone when it is sure.
         then = _route_plain(after, model)
         if then.tool and then.source == "rules" and (then.confidence or 0) >= threshold:
@@ -841,8 +913,14 @@ def _route_plain(text: str, model: Any = None) -> Route:
         label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
     if label == "search_datasets" and _ARCH_NAMED.search(text) and not _DATA_WORD.search(text):
         label = "search_models"  # «نسخه‌های mbart که فارسی دارن رو سرچ کن»: a model's name, no word for data
-    if label == "system_status" and REPO_ID.search(_masked(first)):
-        label = "model_info"  # «مصرفش چقدره؟ منظورم رم و کارت گرافیکه، برای mistralai/Mistral-7B-v0.1»: that model's needs
+    if label == "system_status" and (repo := REPO_ID.search(_masked(first))) and not _IMPERATIVE_RE.search(_clause_at(first, repo.start())):
+        # «مصرفش چقدره؟ منظورم رم و کارت گرافیکه، برای mistralai/Mistral-7B-v0.1»: that model's needs; not «ببین دیسک
+        # پره یا نه؛ اگه جا بود openai/whisper-small رو بگیر», where the repo has an order of its own
+        label = "model_info"
+    if label == "set_hub_endpoint" and HF_TOKEN.search(text) and not _LINK.search(text):
+        label = "set_hf_token"  # «میرور درسته، مشکل از توکنه؛ این یکی رو بذار hf_…»: a token and no address
+    if label == "try_model" and _EXAM.search(text.translate(_FOLD)):
+        label = "evaluate_model"  # «از مدل ۵ هم امتحان بگیر: برگه‌ی سؤالش exam.csv»: examined, not tried
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
         label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one
     r = _with_args(label, first, text, model)
@@ -855,20 +933,35 @@ def _route_plain(text: str, model: Any = None) -> Route:
     return r
 
 
+def _clause_at(text: str, at: int) -> str:
+    """The clause (between stops, «؛» and «،») that holds position `at`."""
+    cuts = [0] + [m.end() for m in re.finditer(r"[،,؛;.!؟?\n]", text)] + [len(text) + 1]
+    start = max(c for c in cuts if c <= at)
+    return text[start:min(c for c in cuts if c > at)]
+
+
 # A label that opens what is to be said or read («متن پیام: سلام، بعد از جلسه میام»): the words after it are the text.
 _CONTENT_LABEL = re.compile(r"(?:متن|پیام|جمله|عبارت|نوشته|شعر|دیالوگ|کپشن|عنوان|زیرنویس|راوی|گوینده|text|caption)", re.I)
 _LABEL_END = re.compile(r"[:：](?!//|\d|\\|/)")  # not «C:\…», «https://»
 
 
-def _after_label(text: str) -> str | None:
+def _after_label(text: str, longest: int = 6) -> str | None:
     """What follows a short label with no order in it («وقت استراحت تموم شد، دور بعد: …»), when it says something."""
     masked = _masked(re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", lambda q: "_" * len(q.group(0)), text))
     colon = _LABEL_END.search(masked)
     label = text[:colon.start()].translate(_FOLD) if colon else ""
-    if colon is None or len(label.split()) > 6 or _IMPERATIVE_RE.search(label) or _ASKS_ABOUT.search(label):
+    if colon is None or len(label.split()) > longest or _IMPERATIVE_RE.search(label) or _ASKS_ABOUT.search(label):
         return None  # «ترتیب درستش پیش تو چیه: …» asks a question, it labels nothing
     after = text[colon.end():].strip()
     return after if len(after.split()) >= 3 else None
+
+
+def _decided(text: str, after: str) -> bool:
+    """«با خودم کلنجار رفتم، آخرش تصمیم گرفتم: X رو بیار»: one line of two words or more, then an order; not a
+    speaker's line («مرد: توکن رو ست کن»), reported words or a script."""
+    label = text[: text.rfind(after)].translate(_FOLD)
+    return ("\n" not in label.strip() and len(label.split()) >= 2 and text.count(":") == 1
+            and not _REPORTED.search(label) and bool(_IMPERATIVE_RE.search(after.translate(_FOLD))))
 
 
 def _clarify(first: str, text: str, ranked: list[tuple[str, float]], model: Any) -> Route:
@@ -933,6 +1026,7 @@ def route(text: str, model: Any = None) -> Route:
         normalized = normalize(text)
         slash = route_slash(normalized) if normalized.startswith("/") else None
         if slash is None:
+            normalized = _SPOKEN_COMMA.sub("،", _SPOKEN_QUESTION.sub("؟", normalized))
             later = _route_later(normalized[:2000], model)
             return later if later is not None else fill_defaults(route_rules(normalized[:2000], model), model)
     if slash.reply_key == "errors.unknown_command" and (meant := _unknown_slash_as_words(text, model)) is not None:
@@ -942,6 +1036,9 @@ def route(text: str, model: Any = None) -> Route:
     return fill_defaults(slash, model)
 
 
+# Punctuation said aloud, as a recognizer writes it («دستیار ویرگول این ترین چهارده گیر نکرده علامت سوال»).
+_SPOKEN_COMMA = re.compile(r"(?<![\w\u200c])(?:ویرگول|کاما)(?![\w\u200c])")
+_SPOKEN_QUESTION = re.compile(r"(?<![\w\u200c])علامت[\s\u200c]*(?:سوال|سؤال|پرسش)(?![\w\u200c])")
 _JOINERS = re.compile(r"[_\-]+")  # «/set_token», «/list-downloads»
 
 

@@ -833,12 +833,41 @@ def test_values_said_as_people_say_them(text, tool, want):
     assert_routes(text, tool, want)
 
 
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    # «منظورم X بود»: the request before, about what was meant
+    ("یه دیتاست خلاصه‌سازی فارسی بگرد… نه ببخشید منظورم مدل بود", "search_models", {"task": "summarization"}),
+    ("دنبال مدل تشخیص گفتارم... نه، دیتاستشو می‌خوام، داده‌ی گفتار فارسی", "search_datasets",
+     {"task": "automatic-speech-recognition"}),
+    ("دانلود ۲۳ رو نگه دار، منظورم نگه داشتن نبود، منظورم ادامه دادنش بود", "resume_job", {"job_id": 23}),
+    ("اون مدلایی که پیشنهاد میدی رو نشون بده. نه ببخشید، منظورم اونایی بود که رو سیستمم نصبه", "list_installed", {}),
+    # punctuation said aloud
+    ("دستیار ویرگول دانلود نوزده تموم شد علامت سوال", "job_status", {"job_id": 19}),
+    # what is said to come «first» runs first
+    ("بعداً می‌خوام رو نظرای مشتریا یه مدل آموزش بدم، ولی اول یه دیتاست نظرات فارسی برام پیدا کن", "search_datasets",
+     {"language": "fa"}),
+    # the declined question, then the one asked
+    ("نمی‌خوام بدونم کدومشون سریع‌تره، فقط بگو مدل ۸ روی test.csv چند درصد می‌گیره", "evaluate_model",
+     {"model": "8", "dataset": "test.csv"}),
+    ("از مدل ۴ یه امتحان درست و حسابی بگیر با valid.csv", "evaluate_model", {"model": "4", "dataset": "valid.csv"}),
+    ("آدرس میرور مشکلی نداره، توکن خرابه؛ اینو جاش بذار hf_Q1w2E3r4T5y6U7i8O9p0", "set_hf_token",
+     {"token": "hf_Q1w2E3r4T5y6U7i8O9p0"}),
+    ("اول ببین چقدر جا رو دیسک مونده؛ اگه کافی بود HooshvareLab/bert-fa-base-uncased رو بگیر", "system_status", {}),
+    ("کلی این در و اون در زدم و آخر سر به این نتیجه رسیدم: openai/whisper-base رو دانلود کن", "download",
+     {"repo_id": "openai/whisper-base"}),
+    # a short family name only as a word: no «llama» in «آماده», no «gemma» in «ترجمه»
+    ("یه مدل آماده برای ترجمه پیدا کن", "search_models", {"task": "translation", "query": ""}),
+])
+def test_corrections_spoken_marks_and_what_comes_first(text, tool, want):
+    assert_routes(text, tool, want)
+
+
 @pytest.mark.parametrize("text", [
     "دیروز رفتم بانک. به کارمنده گفتم حسابمو ببند. اونم گفت فردا بیا.",  # an order told to someone else
     "این مکالمه‌ی من و سارا بود: سارا: کار ۶ رو لغو کن. من: نمی‌شه. سارا: باشه.",  # a pasted chat
     "«کار ۳ تموم شد» — دمت گرم، عالی بود",  # a report quoted back with thanks
     "آگهی زده «سرور با ۶۴ گیگ رم، کار ۲ ساله». به نظرت می‌ارزه؟",  # a quote that is not Dastyar's
     "وقتی می‌گم «لیست کارها» با وقتی می‌گم «وضعیت کار ۳» جوابت چه فرقی می‌کنه؟",  # the person's own words compared
+    "چند تا صدا داری که بشه باهاشون قصه خوند؟ فقط زن و مرد؟",  # about the voices, no microphone check
 ])
 def test_orders_in_a_story_a_chat_or_a_quote_run_nothing(text):
     r = route(text)
