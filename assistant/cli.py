@@ -28,12 +28,14 @@ def route(
 ) -> None:
     """Show which tool the offline router picks for TEXT, without running anything."""
     from agents.router import route as route_text
+    from agents.secrets import scrub
 
     result = route_text(text)
+    # a token typed into TEXT is read (set_hf_token gets it) but never printed: shells keep their output in logs
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(scrub(result.to_dict()))
     else:
-        typer.echo(f"{result.tool or '-'} {json.dumps(result.args, ensure_ascii=False)}")
+        typer.echo(f"{result.tool or '-'} {json.dumps(scrub(result.args), ensure_ascii=False)}")
 
 
 @app.command()

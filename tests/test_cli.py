@@ -26,6 +26,14 @@ def test_route_json():
     assert json.loads(out.stdout) == {"tool": "system_status", "args": {}}
 
 
+def test_route_shows_which_tool_a_token_goes_to_but_not_the_token():
+    out = _run("route", "توکنمو اینو بذار hf_RouteShouldNotPrint42", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["tool"] == "set_hf_token" and data["args"]["token"].startswith("hf_")
+    assert "RouteShouldNotPrint42" not in out.stdout + out.stderr
+
+
 def test_ask_prints_reply_and_json():
     out = _run("ask", "راهنما")
     assert out.returncode == 0, out.stderr

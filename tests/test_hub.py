@@ -68,6 +68,7 @@ def test_unreachable_hub_answers_in_persian_with_the_offline_catalog(data_dir, m
     from huggingface_hub import constants
 
     from assistant.config import reset_settings
+    from prompts import t
 
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
@@ -80,6 +81,9 @@ def test_unreachable_hub_answers_in_persian_with_the_offline_catalog(data_dir, m
     assert not info.ok and "دسترسی ندارم" in info.text and BERT_REPO in info.text
     catalog = run_agent("/catalog")
     assert catalog.ok and "persiannlp/parsinlu_sentiment" in catalog.text
+    nothing = run_agent("/search zzqxv-no-such-model")  # no match offline: one sentence, no heading over nothing
+    assert "دسترسی ندارم" in nothing.text and t("hub.catalog_empty") in nothing.text
+    assert t("hub.catalog_header") not in nothing.text
 
 
 def test_the_catalog_shows_no_empty_table():

@@ -133,8 +133,9 @@ def _search(repo_type: str, query: str, task: str | None, language: str | None, 
         if exc.code != "unreachable":
             return ToolResult(False, exc.user_message, {"error": exc.code})
         offline = catalog(repo_type, task, query)
-        table = results_table(offline, catalog_view=True) if offline else t("hub.catalog_empty")
-        lines = [exc.user_message, "", t("hub.catalog_header"), "", table]
+        # a heading over nothing reads as a broken list: with no match, one sentence says so
+        lines = [exc.user_message, "", t("hub.catalog_header"), "", results_table(offline, catalog_view=True)] if offline \
+            else [exc.user_message, "", t("hub.catalog_empty")]
         return ToolResult(False, "\n".join(lines), {"error": "unreachable", "results": offline, "source": "catalog"})
     key = "hub.search_header_dataset" if repo_type == "dataset" else "hub.search_header_model"
     if not results:
