@@ -443,19 +443,24 @@ _TAKEN_BACK = re.compile(rf"(?<!\S)(?:(?:{_BREAK}{_SEP})+{_SOFT}{_DROP}(?:{_SEP}
                          r"(?![\w\u200c])", re.I)
 
 
-def _after_last(pattern: re.Pattern[str], text: str) -> str | None:
-    """What follows the last match that has two words or more before it (a message that opens with the words —
-    «نه ولش کن» — answers a question instead); None without one."""
+def _last_mark(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The last match that has two words or more before it (a message that opens with the words — «نه ولش کن» —
+    answers a question instead); matched on the folded text, whose offsets are the text's."""
     folded = text.translate(_FOLD)
     found = [m for m in pattern.finditer(folded) if len(folded[: m.start()].split()) >= 2]
-    return text[found[-1].end():] if found else None
+    return found[-1] if found else None
 
 
-def _before_mark(text: str, pattern: re.Pattern[str] | None = None) -> str:
-    """The words before the last correction mark that `_after_last` would cut at."""
-    folded = text.translate(_FOLD)
-    found = [m for m in (pattern or _UNSAID).finditer(folded) if len(folded[: m.start()].split()) >= 2]
-    return text[: found[-1].start()] if found else ""
+def _after_last(pattern: re.Pattern[str], text: str) -> str | None:
+    """What follows the last mark; None without one."""
+    mark = _last_mark(pattern, text)
+    return text[mark.end():] if mark else None
+
+
+def _before_mark(text: str) -> str:
+    """The words before the last correction mark («… پیدا کن… نه ببخشید منظورم مدل بود» → «… پیدا کن… »)."""
+    mark = _last_mark(_UNSAID, text)
+    return text[: mark.start()] if mark else ""
 
 
 def _taken_back(text: str) -> str | None:
