@@ -974,6 +974,9 @@ _COUNTED = re.compile(r"\s*(?:دور|دوره|دقیقه|ساعت|روز|ثان�
 _SETTING_BEFORE = re.compile(r"(?:بچ[\s\u200c]*سایز|batch[\s_]*size|batch|ایپاک|epochs?|lr|لرنینگ[\s\u200c]*ریت)\S*\s*[:=]?\s*$", re.I)
 
 
+_MODEL_WORD_BEFORE = re.compile(r"(?:مدل|model)[^\s]{0,4}\s*(?:شماره\S{0,2}\s*)?#?\s*$", re.I)
+
+
 def compare_args(text: str) -> dict[str, Any]:
     """«مدل‌های کار ۳ و ۵ رو مقایسه کن», «جاب ۷ در برابر جاب ۹», «کار سه و کار پنج», «HooshvareLab/x با job-4»: every
     model named, in the order named, and the data when said."""
@@ -1007,6 +1010,21 @@ def compare_args(text: str) -> dict[str, Any]:
         found = [(p, v) for p, v in found if not v.isdigit() or _after_job_word(blank, p)
                  or not (_COUNTED.match(blank, p + len(blank[p:].split(None, 1)[0]))
                          or _SETTING_BEFORE.search(blank[max(0, p - 20):p]))]
+    numbered = [(p, v) for p, v in found
+                if v.isdigit() and (_after_job_word(blank, p) or _MODEL_WORD_BEFORE.search(blank[max(0, p - 16):p]))]
+    if len(numbered) >= 2:
+        # «مدل ۳ با loss ۰.۴۲ و مدل ۱۱ با loss ۰.۳۹»: with two models named by their word, other numbers are figures
+        kept = [(p, v) for p, v in sorted(found) if not v.isdigit() or (p, v) in numbered]
+        for p, v in sorted(found):  # «مدل ۳ و مدل ۵ و ۷»: a number listed after a kept one is one more
+            if (p, v) not in kept and v.isdigit() and any(
+                    re.fullmatch(r"\s*(?:[،,]|و|یا|and|&)\s*", blank[q + len(blank[q:].split(None, 1)[0]):p])
+                    for q, w in kept if w.isdigit() and q < p):
+                kept.append((p, v))
+        found = kept
+    bracketed = [(a, b) for a, b in (m.span() for m in re.finditer(r"\([^()]*\)", blank))]
+    outside = [(p, v) for p, v in found if not any(a < p < b for a, b in bracketed)]
+    if len(outside) >= 2:
+        found = outside  # «۴ (دقت ۹۱)، ۷ (دقت ۸۸) و ۱۲ (دقت ۹۰)»: what is in brackets describes the model before it
     models = list(dict.fromkeys(v for _, v in sorted(found)))
     if models:
         args["models"] = " ".join(models)
@@ -1083,7 +1101,8 @@ def list_jobs_args(text: str) -> dict[str, Any]:
 def endpoint_args(text: str) -> dict[str, Any]:
     fixed = list(_CORRECTION.finditer(text))
     tail = text[fixed[-1].end():] if fixed else text
-    m = re.search(r"https?://[^\s«»\"'،؛؟]+", tail) or re.search(r"https?://[^\s«»\"'،؛؟]+", text)
+    # Of two addresses the one named last is the new one («… https://old دیگه به درد نمی‌خوره، https://new رو بذار»)
+    m = ([*re.finditer(r"https?://[^\s«»\"'،؛؟]+", tail)] or [*re.finditer(r"https?://[^\s«»\"'،؛؟]+", text)] or [None])[-1]
     if m:
         return {"url": m.group(0).rstrip(".,)?")}
     if re.search(r"خاموش|خاموس|غیر\s*فعال|off|disable|برش\s*دار|حذف|پاک|ریست|reset|پیش\s*فرض|اصلی|نکن|بردار|متوقف|ول\s*کن"
@@ -1095,8 +1114,16 @@ def endpoint_args(text: str) -> dict[str, Any]:
 
 
 def token_args(text: str) -> dict[str, Any]:
-    m = HF_TOKEN.search(text)
-    return {"token": m.group(0)} if m else {}
+    """The token to set; of two or more, the one named last («قدیمیه hf_A … جدیده hf_B رو بذار»), unless the first
+    is picked («اولی رو بذار»)."""
+    found = HF_TOKEN.findall(text)
+    if not found:
+        return {}
+    first = re.search(r"(?<![\w\u200c])(?:اولی|اولیه|اولین|first)(?![\w\u200c])(?!\s*(?:نه|نه،|را\s+نه|رو\s+نه))", text, re.I)
+    return {"token": found[0] if first and len(found) > 1 and not _LATER_PICK.search(text) else found[-1]}
+
+
+_LATER_PICK = re.compile(r"(?<![\w\u200c])(?:دومی|دومیه|سومی|آخری|second|last)(?![\w\u200c])", re.I)
 
 
 def catalog_args(text: str) -> dict[str, Any]:
@@ -1145,13 +1172,18 @@ _PUSH_NAME = re.compile(r"(?:(?:repo\s*)?name|اسم|نام|repo|ریپو|مخز
 # like a repo name (a dash, slash, underscore or digit in it).
 _PUSH_NAME_EN = re.compile(r"(?<![a-z])(?:called|named|as|under|bashe)\s+[«\"']?"
                            r"([A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)*(?:[._/-]|\d)[A-Za-z0-9._/-]*)", re.I)
-_PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*ببینن|همه\s*ببینند|omoomi|همگانی|برای\s*همه\s*باز|قفلش\s*نکن|"
+_PUBLIC = re.compile(r"عمومی|پابلیک|public|همه\s*(?:بتونن\s*|بتوانند\s*|می\s*تونن\s*)?ببینن|همه\s*(?:بتوانند\s*)?ببینند|omoomi|همگانی|برای\s*همه\s*باز|قفلش\s*نکن|"
                      r"هر\s*کی\s*خواست|anyone\s+can|hamegani", re.I)
-_PRIVATE = re.compile(r"خصوصی|پرایوت|private|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز|بجز)\s*(?:خودم|من)|khososi"
+_PRIVATE = re.compile(r"خصوصی|پرایوت|private|محرمانه|دسترسی\s*(?:فقط|تنها)|فقط\s*خودم|(?:کسی|هیچ\s*کس)\s*(?:جز|غیر\s*از|به\s*جز|بجز)\s*(?:خودم|من)|khososi"
                       r"|khosoosi|مخفی|makhfi|hidden|پنهان"
                       # nobody else to see it: «فقط خودمون»، «به کسی نشونش نده»، «نذار کسی ببینه»، «رقیبا نبینن»
                       r"|فقط\s*(?:\S+\s+){0,2}?خود(?:م|مون|مان|مو)(?![\w\u200c])|نشون\S*\s*نده|نذار\S*\s*کسی|کسی\s*نبین\S*"
                       r"|نبینن(?:د)?(?!\S)", re.I)  # «فقط تیم خودمون ببینن», «فقط برای خودمون قابل دیدن باشه»
+
+
+def _set_aside(canon: str, m: re.Match[str]) -> bool:
+    """`refused`, except that «محرمانه بماند», «خصوصی بمونه» say it stays so."""
+    return not re.match(r"\S*\s*(?:بمونه|بماند|بمانند|بمونن)", canon[m.end():]) and refused(canon, m)
 
 
 def push_args(text: str) -> dict[str, Any]:
@@ -1176,10 +1208,11 @@ def push_args(text: str) -> dict[str, Any]:
             if numbered is not None and numbered[0].isdigit():
                 args["model"], args["name"] = numbered[0], ref[0]
     canon = canonical(text)
-    publics = [not refused(canon, m) for m in _PUBLIC.finditer(canon)]
-    privates = [not refused(canon, m) for m in _PRIVATE.finditer(canon)]
-    said = [(m.start(), True) for m in _PRIVATE.finditer(canon) if not refused(canon, m)] + \
-        [(m.start(), False) for m in _PUBLIC.finditer(canon) if not refused(canon, m)]
+
+    publics = [not _set_aside(canon, m) for m in _PUBLIC.finditer(canon)]
+    privates = [not _set_aside(canon, m) for m in _PRIVATE.finditer(canon)]
+    said = [(m.start(), True) for m in _PRIVATE.finditer(canon) if not _set_aside(canon, m)] + \
+        [(m.start(), False) for m in _PUBLIC.finditer(canon) if not _set_aside(canon, m)]
     if any(privates) and any(publics):
         args["private"] = max(said)[1]  # «اول گفتم خصوصی، ولی عمومیش کن»: the last one said
     elif any(privates) or publics and not any(publics):
@@ -1325,6 +1358,13 @@ def _pasted_config(tool: str, text: str) -> tuple[dict[str, Any], str] | None:
     return found, rest
 
 
+# A clause that tells what Dastyar did before («همون کاری که با مدل ۱ کردی», «یادته مدل ۳ رو تورچ‌اسکریپت کردی؟»):
+# its model is an example of what to do to another.
+_DONE_BEFORE = re.compile(r"(?:^|(?<=[،,؛;.!؟?]))[^،,؛;.!؟?]*?(?<![\w\u200c])(?:کردی|کردیم|گرفتی|گرفتیم|دادی|دادیم|ساختی"
+                          r"|زدی|فرستادی)(?![\w\u200c])[^،,؛;.!؟?]*")
+_ONE_MODEL = ("export_model", "try_model", "evaluate_model", "push_model", "job_status", "cancel_job", "resume_job")
+
+
 def extract(tool: str, text: str) -> dict[str, Any]:
     """The tool's arguments; after a spoken or typed correction («a.wav نه ببخشید b.wav», «*۳۱») the later value
     wins, read where it stands in the sentence."""
@@ -1338,6 +1378,16 @@ def extract(tool: str, text: str) -> dict[str, Any]:
         return args
     if tool in _DICTATED:
         text = spelled_out(text)
+    if tool in _ONE_MODEL and (done := _DONE_BEFORE.search(text)) is not None:
+        # «همون کاری که با مدل ۱ کردی، یعنی tflite، با مدل ۱۲ هم بکن», «دیروز مدل ۲ رو gguf کردی؛ امروز نوبت مدل ۹ ـه»:
+        # the model of what was done is the example, another one named is meant; the example's other words (its
+        # format) still hold
+        rest = text[: done.start()] + " " + text[done.end():]
+        args = extract(tool, rest)
+        if args.get("model") or args.get("job_id") is not None:
+            example = extract(tool, done.group(0))
+            return {**{k: v for k, v in example.items() if k not in ("model", "job_id")},
+                    **{k: v for k, v in args.items() if v not in (None, "")}}
     args = func(text)
     if tool == "speak" and _voice_taken_back(spoken_quotes(text)):
         return args  # the closing correction named the voice: the text before it stands

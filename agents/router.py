@@ -250,6 +250,8 @@ def _split(text: str) -> tuple[str, str]:
     elif colon and not _CHAIN.search(masked, 0, colon.start()) and _after_label(text) is not None \
             and not _CONTENT_LABEL.search(masked[: colon.start()]):
         start, colon = colon.end(), None  # «سر صف نونوایی: اعلانامو خونده‌شده کن، بعدش …»: a label, then the actions
+    if colon and re.match(r"\s*[^\s،,؛;]+\.[A-Za-z0-9]{2,5}\s*[،,؛;]", masked[colon.end():]):
+        colon = None  # «این صوت رو متن کن: net_friday.wav، بعد …»: the colon gives a file name, then the next action
     end = colon.start() if colon else len(masked)
     if (first := _FIRST_LATER.search(masked, start, end)) is not None and first.start() - start >= 4 \
             and len(text[first.end():end].split()) >= 2 and not _CHAIN.search(masked, first.end(), end):
@@ -279,6 +281,17 @@ _NEXT_ONE = re.compile(r"(?<!\S)(?:ایستگاه|هفته|دفعه|مرحله|�
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
+
+
+def _first_sentence(text: str) -> tuple[str, str] | None:
+    """The first of two or more sentences and the rest, when the rest has three words or more."""
+    masked = re.sub(r"\S+\.\w{2,5}\b", lambda m: "_" * len(m.group(0)), _masked(text.strip()))
+    cut = re.search(r"(?<=[.!])\s+", masked)
+    if cut is None or "\n" in masked or ":" in masked or _REPORTED.search(masked[: cut.start()].translate(_FOLD)):
+        # not a list, a paste, a word per line, a chat with speakers or words someone else said
+        return None
+    head, tail = text.strip()[: cut.start()].strip(), text.strip()[cut.end():].strip()
+    return (head, tail) if head and len(tail.split()) >= 3 else None
 
 
 def _last_sentence(text: str) -> str | None:
@@ -324,14 +337,14 @@ _NEGATED_VERB = (r"(?<!\S)(?:ن(?:کن|کنید|کنین|کنی|ده|دید|دی
                  # «اعلان‌ها رو نمی‌خوام، …», «دانلود نه، فقط معرفی»: the thing itself declined, another asked for
                  r"|(?:(?<=و\s)|(?<=را\s))نمی\s?خوام|نه(?=\s*[،,؛;]\s*(?:فقط|بلکه|صرفا))"
                  # «نمی‌خوام بدونم کدوم بهتره، فقط …»: what follows it, to the clause's end, is declined
-                 r"|(?:^|(?<=[،,؛;.!؟?:…]\s)|(?<=[،,؛;.!؟?:…]))نمی\s?خوام(?=\s+(?!خودم)[^.!؟?؛;]*(?<!\S)(?:فقط|بلکه|صرفا))"
+                 r"|(?:^|(?<=[،,؛;.!؟?:…]\s)|(?<=[،,؛;.!؟?:…]))نمی\s?خوام(?=\s+(?!خودم)[^.!؟?؛;]*(?:[؛;]\s*)?(?<!\S)(?:فقط|بلکه|صرفا))"
                  # «کاتالوگ خودت رو نه، هاب رو هم نه؛ …»: the thing named before «نه» is declined
                  r"|(?:(?<=رو\s)|(?<=را\s)|(?<=هم\s)|(?<=خودت\s)|(?<=خودتو\s))نه(?=\s*[،,؛;])"
                  # put off: «دانلود بمونه واسه بعد», «آموزش رو بعداً خودم شروع می‌کنم»
                  r"|(?:بمونه|بمونن|باشه)\s+(?:واسه|برای|برا)\s+بعد|بعدا[\u064b]?\s+خودم)")
 _NEGATED = re.compile(_NEGATED_VERB + r"(?:\s?ها)?(?!\S)")  # «دانلودش نکن‌ها» (canonical joins the «‌ها»)
 _POSITIVE = re.compile(
-    r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید|ببر|بساز)(?!\S)")
+    r"(?<!\S)(?:کن|کنید|بکن|بده|بدید|بگیر|بزن|بیار|بخون|بگو|بفرست|بکش|بنداز|ببین|بریز|بفرمایید|ببر|بساز|بنویس|بنویسید|بسنج|بگرد|بگردید|بپرس|بیاور|بردار)(?!\S)")
 # «کدوم مدلا آماده‌ان و لازم نیست دانلود بشن؟»: a question that holds a «لازم نیست» asks, it does not decline.
 _WH_QUESTION = re.compile(r"(?<!\S)(?:کدوم\S*|کدام\S*|چی|چیه|چه|کجا\S*|کی|چند\S*|چطور\S*|چجوری|آیا|ایا)(?!\S).*[؟?]\s*$")
 
@@ -345,6 +358,8 @@ def _negated_order(text: str, canon: str | None = None) -> bool:
     m = _NEGATED.search(canon) or _NEITHER.search(canon)
     if not m or _WH_QUESTION.search(text) or _ONLY.search(canon):
         return False
+    if re.search(r"(?:میرور|میرر|mirror|endpoint|اندپوینت|سرور)\S*\s+(?:\S+\s+)?استفاده\s*$", canon[: m.start()], re.I):
+        return False  # «از میرور استفاده نکن»: stop using it, a request of its own
     return not re.search(r"(?<!\S)(?:دیگه|دیگر|دیگ)(?!\S)", canon[: m.start()])
 
 
@@ -353,7 +368,8 @@ def _negated_only(text: str) -> bool:
     from agents.intent import canonical
 
     canon = canonical(text)
-    return _negated_order(text, canon) and not _POSITIVE.search(_NEGATED.sub(" ", canon))
+    # «ببین کار ۵ رو لغو نکن»: a leading «ببین» is "look", no order beside the declined one
+    return _negated_order(text, canon) and not _POSITIVE.search(_NEGATED.sub(" ", re.sub(r"^\s*(?:ببین|ببینید)\s", " ", canon)))
 
 
 # «نه وضعیت کار ۳، نه اعلانا؛ خود ماشین چطوره؟»: neither of two things, to the clause's end, then what is wanted.
@@ -370,7 +386,8 @@ _ONLY = re.compile(r"(?<!\S)(?:جز|بجز|غیر\s+از)(?!\S).*(?<!\S)هیچ")
 _INSTEAD = r"(?<!\S)(?:فقط|صرفا[\u064b]?|تنها|بلکه|بجاش|عوضش|در\s+عوض)(?!\S)"
 _TURN = r"(?<!\S)(?:ولی|اما)(?!\S)"
 _CLAUSE_START = re.compile(rf"[،,؛;.!؟?:\n…—–]+|{_INSTEAD}|{_TURN}")
-_CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…—–]|{_INSTEAD}|{_TURN}")
+_EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"  # in chat an emoji closes a sentence («… لازم نیست 🙂 hf_…»)
+_CLAUSE_END = re.compile(rf"[،,؛;.!؟?:\n…—–{_EMOJI}]|{_INSTEAD}|{_TURN}")
 # «لازم نیست اکسپورتش کنی»: what is declined follows these words, to the clause's end.
 _NEEDLESS = re.compile(r"(?:لازم|نیازی)\s+نیست|نمی\s?خواد|نمی\s?خوام|بعدا[\u064b]?\s+خودم")
 
@@ -388,6 +405,8 @@ def _declined_clauses_out(text: str) -> str:
                   for b in _CLAUSE_START.finditer(folded, at, m.start())]
         # «… نمایش دهید و حذفشان نکنید»: an order joined by «و» to the declined one is a clause of its own.
         starts += [b.start() for b in _AND.finditer(folded, at, m.start()) if _ORDER_BEFORE.search(folded, at, b.start())]
+        # «… ضبط ساعتم رو بنویس ترجمه نکن»: an order just before the declined one, with no «و», ends its own clause.
+        starts += [b.end() for b in _IMPERATIVE_RE.finditer(folded, at, m.start()) if not _DISCOURSE.fullmatch(b.group(0))]
         starts.sort()
         kept.append(text[at:starts[-1] if starts else at])
         at = m.end()
@@ -406,7 +425,8 @@ _IMPERATIVE = (
     r"|بگذارید|بذارید|بنداز|بندازید|بفرمایید|نگهش\s+دار|نگه\s+دار|ببین|ببینید|بسنج|بسنجید|بپرس|بپرسید|ببر|ببرید"
     r"|بیاور|بیاورید|بردار|بردارید|بکش|بکشید)(?:ش|شو|شون|شونو|شان)?(?![^\s،,؛;.!؟?:…])")
 _ASKS = re.compile(
-    _IMPERATIVE + r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)(?!\S)"
+    _IMPERATIVE + r"|(?<!\S)(?:کافیه|کافی\s+است|کافیست|می\s?خوام|می\s?خواهم|می\s?خواستم|هدفم|لازم\s+دارم|نیاز\s+دارم)"
+    r"(?![^\s،,؛;.!؟?:…])"
     r"|[؟?]|(?<!\S)(?:چی|چیه|چه|کجا\S*|کی|چند\S*|چقدر\S*|چرا|چطور\S*|چجوری|کدوم\S*|کدام\S*)(?!\S)"
     rf"|(?:^|[،,؛;.!…:])\s*{_INSTEAD}")  # «…، لازمشون دارم؛ فقط علامت خونده‌شده بخورن»
 _IMPERATIVE_RE = re.compile(_IMPERATIVE)
@@ -663,6 +683,10 @@ _MIC_CHECK = re.compile(r"(?:میکروفون|میکروفن|mic)\S*.*(?:کار\
 _WANTS = re.compile(_IMPERATIVE + r"|(?<!\S)(?:می\s?خوام|می\s?خواهم|میخام|هدفم|لازم\s+دارم|بخون|بخوان)(?!\S)")
 # A hope about a job or a model asks nothing unless a request or a question comes with it («امیدوارم گیر نکرده باشه،
 # وضعیتش چیه؟»). Not «کاش»: «کاش یه مدل … برام پیدا می‌کردی» is a request said softly.
+# «حدس بزن چی شد؟ …», «یه حدس بزن امروز چند تا دانلود زدم؟»: a riddle the speaker goes on to answer.
+_GUESS = re.compile(r"^\s*(?:[^\s،,]+\s*[،,]\s*)?(?:یه\s+)?حدس\s+(?:بزن|بزنید|بزنین)(?!\S)[^؟?!\n]*[؟?!]+\s*")
+# A SQL query over the jobs themselves asks for the list of jobs.
+_SQL_JOBS = re.compile(r"^\s*select\s.+?\sfrom\s+[`\"']?(?:jobs?|downloads?|trainings?|tasks?|runs?)(?![\w-])", re.I | re.S)
 _HOPE = re.compile(r"(?<!\S)(?:خدا\s*کنه|خدا\s*کند|امیدوارم|ایشالا|ایشالله|انشالله|انشاالله|ان\s*شا\S*\s*الله)(?!\S)")
 
 
@@ -706,7 +730,7 @@ def route_rules(text: str, model: Any = None) -> Route:
         # «کاتالوگ خودت نه، هاب هم نه؛ همون مدلایی که نصبه»: after things declined by «نه», what is named is wanted.
         named = _NOT_THIS.search(text.translate(_FOLD)) or _NEITHER.search(text.translate(_FOLD))
         whole = (len(rest.split()) >= 2 and rest != text.strip(" \t\n،,.…!؛;:")
-                 and (_ASKS.search(rest.translate(_FOLD)) or named)
+                 and (_ASKS.search(rest.translate(_FOLD)) or named or HF_TOKEN.search(rest))
                  and not _NEGATED_TYPED.search(rest.translate(_FOLD)))  # (never the same text again)
         then = _in_context(rest, text, lambda t: route_rules(t, model)) if whole else None
         if then is not None and (then.tool or then.choices):
@@ -715,6 +739,11 @@ def route_rules(text: str, model: Any = None) -> Route:
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
     if _HOPE.search(folded) and not _ASKS.search(folded):
         return Route(None, {}, source="none")  # «خدا کنه آموزش ۵ به یه جایی برسه»: a hope, nothing asked
+    if (guess := _GUESS.match(folded)) is not None and len(text[guess.end():].split()) >= 2:
+        # «حدس بزن کار ۵ چی شد؟ خودم دیدم، تموم شد!»: the speaker answers their own riddle; what follows is the message
+        return route_rules(text[guess.end():], model)
+    if _SQL_JOBS.match(text):
+        return _with_args("list_jobs", text, text, model)  # «SELECT * FROM jobs WHERE …»: the job table, as a query
     r = _route_plain(text, model)
     return _corrected(r, text, model)
 
@@ -829,6 +858,16 @@ def _corrected(r: Route, text: str, model: Any) -> Route:
     return _ask([{"tool": then.tool, "args": then.args}, {"tool": r.tool, "args": r.args}], sure)
 
 
+_COMPARED = re.compile(r"مقایسه|(?<!\S)(?:vs|versus|compare|مقابل|برابر|رقابت|بهتر\S*|بدتر\S*|سریع\s*تر\S*)(?![\w\u200c])",
+                       re.I)
+
+
+def _export_format(text: str) -> str | None:
+    from agents.arguments import extract
+
+    return extract("export_model", text).get("format")
+
+
 def _two_models(text: str) -> bool:
     from agents.arguments import extract
 
@@ -886,6 +925,12 @@ def _route_plain(text: str, model: Any = None) -> Route:
                 and (ranked[0][0] in ("none", "help") or ranked[0][1] < _confident()
                      or tail[0][0] == ranked[0][0] not in _FREE_TEXT)):  # a goal or a search is the whole message
             first, ranked = last, tail
+    if not rest and ranked[0][0] in ("none", "help") and (head := _first_sentence(text)) is not None:
+        # «لیست کارا. سرم تو دستمه، نمی‌تونم زیاد تایپ کنم»: the request first, then a reason that asks nothing
+        lead = _predict(head[0], model)
+        if lead[0][0] not in ("none", "help", ranked[0][0]) and lead[0][1] >= _confident() \
+                and not _ASKS.search(head[1].translate(_FOLD)):
+            first, ranked = head[0], lead
     label, confidence = ranked[0]
     threshold = _confident()
     if (label == "none" or confidence < threshold) and (buried := _order_sentence(text, threshold, model)) is not None:
@@ -913,6 +958,13 @@ def _route_plain(text: str, model: Any = None) -> Route:
         return r
     elif confidence < threshold:
         return _clarify(first, text, ranked, model)
+    if label == "plan_goal" and (tail := _final_clause(text)) is not None and REPO_ID.search(_masked(tail)) \
+            and _IMPERATIVE_RE.search(tail.translate(_FOLD)):
+        # «… می‌خوام صدای درس‌ها رو به نوشته تبدیل کنم؛ پس امشب openai/whisper-small رو دانلود کن»: the goal is the
+        # reason, the model is chosen and fetched
+        then = _predict(tail, model)[0]
+        if then[0] == "download" and then[1] >= threshold:
+            label, first = "download", tail
     spaced = text.replace("\u200c", " ")
     if label == "plan_goal" and _DATA_WANTED.search(spaced) and not _DOER.search(spaced):
         label = "search_datasets"  # «ی عالمه کامنت میخام ک برچسب توهین‌آمیز خورده باشن»: data wanted, nothing built
@@ -926,6 +978,9 @@ def _route_plain(text: str, model: Any = None) -> Route:
         label = "set_hf_token"  # «میرور درسته، مشکل از توکنه؛ این یکی رو بذار hf_…»: a token and no address
     if label == "try_model" and _EXAM.search(text.translate(_FOLD)):
         label = "evaluate_model"  # «از مدل ۵ هم امتحان بگیر: برگه‌ی سؤالش exam.csv»: examined, not tried
+    if label == "compare_models" and not _WHICH.search(text) and not _COMPARED.search(text.translate(_FOLD)) \
+            and _export_format(text):
+        label = "export_model"  # «همون کاری که با مدل ۱ کردی، یعنی tflite، با مدل ۱۲ هم بکن»: a format, nothing weighed
     if label == "evaluate_model" and _WHICH.search(text) and _two_models(text):
         label = "compare_models"  # «مدل ۳ رو ارزیابی کن، ۵ رو هم؛ بگو کدوم بهتره»: two models measured to pick one
     r = _with_args(label, first, text, model)
@@ -938,6 +993,14 @@ def _route_plain(text: str, model: Any = None) -> Route:
     return r
 
 
+def _final_clause(text: str) -> str | None:
+    """The words after the last «؛», «.», «!» or «؟» inside the message, when there are three or more."""
+    masked = re.sub(r"\S+\.\w{2,5}\b", lambda m: "_" * len(m.group(0)), _masked(text.strip().rstrip(".!؟?… ")))
+    cuts = [m.end() for m in re.finditer(r"[؛;.!؟?\n]", masked)]
+    tail = text.strip()[cuts[-1]:].strip() if cuts else ""
+    return tail if len(tail.split()) >= 3 else None
+
+
 def _clause_at(text: str, at: int) -> str:
     """The clause (between stops, «؛» and «،») that holds position `at`."""
     cuts = [0] + [m.end() for m in re.finditer(r"[،,؛;.!؟?\n]", text)] + [len(text) + 1]
@@ -947,6 +1010,7 @@ def _clause_at(text: str, at: int) -> str:
 
 # A label that opens what is to be said or read («متن پیام: سلام، بعد از جلسه میام»): the words after it are the text.
 _CONTENT_LABEL = re.compile(r"(?:متن|پیام|جمله|عبارت|نوشته|شعر|دیالوگ|کپشن|عنوان|زیرنویس|راوی|گوینده|text|caption)", re.I)
+_POINTS_AHEAD = re.compile(r"(?<!\S)(?:این|اینو|اینا|اینها|زیر|زیری|پایین|پایینی)\s*$")
 _LABEL_END = re.compile(r"[:：](?!//|\d|\\|/)")  # not «C:\…», «https://»
 
 
@@ -955,8 +1019,9 @@ def _after_label(text: str, longest: int = 6) -> str | None:
     masked = _masked(re.sub(r"«[^»]*»|\"[^\"]*\"|“[^”]*”", lambda q: "_" * len(q.group(0)), text))
     colon = _LABEL_END.search(masked)
     label = text[:colon.start()].translate(_FOLD) if colon else ""
-    if colon is None or len(label.split()) > longest or _IMPERATIVE_RE.search(label) or _ASKS_ABOUT.search(label):
-        return None  # «ترتیب درستش پیش تو چیه: …» asks a question, it labels nothing
+    if (colon is None or len(label.split()) > longest or _IMPERATIVE_RE.search(label) or _ASKS_ABOUT.search(label)
+            or _POINTS_AHEAD.search(label)):
+        return None  # «ترتیب درستش پیش تو چیه: …» asks a question, it labels nothing; «مدل ۴ با این: «…»» gives a text
     after = text[colon.end():].strip()
     return after if len(after.split()) >= 3 else None
 

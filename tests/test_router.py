@@ -861,6 +861,51 @@ def test_corrections_spoken_marks_and_what_comes_first(text, tool, want):
     assert_routes(text, tool, want)
 
 
+@pytest.mark.parametrize(("text", "tool", "want"), [
+    # what is wanted after what is not, past a «؛» or an emoji; an order just before a declined one
+    ("آمار رم رو نمی‌خوام؛ فهرست مدلایی که دانلود شدن و رو سیستمن رو می‌خوام", "list_installed", {}),
+    ("نمی‌خوام هاب رو بگردی؛ فقط پیشنهادای خودت برای ترجمه", "catalog", {"task": "translation"}),
+    ("فایل جلسه meeting.ogg رو بنویس خلاصه نکن", "transcribe", {"audio": "meeting.ogg"}),
+    ("اینم کلید دسترسیم، تأیید مدیر هم لازم نیست 😉 hf_Zx8Cv7Bn6Mm5Ll4Kk3", "set_hf_token",
+     {"token": "hf_Zx8Cv7Bn6Mm5Ll4Kk3"}),
+    # a riddle the speaker answers, then a request
+    ("حدس بزن امروز چی لازم دارم؟ openai/whisper-tiny رو دانلود کن", "download", {"repo_id": "openai/whisper-tiny"}),
+    # a query over the job table; «با این:» gives the text to try
+    ("SELECT id, status FROM trainings ORDER BY id DESC", "list_jobs", {"kind": "training"}),
+    ("مدل ۶ با این: «غذا سرد رسید ولی پیک مودب بود» بعد هم کل reviews.csv رو باهاش بسنج", "try_model",
+     {"model": "6", "text": "غذا سرد رسید ولی پیک مودب بود"}),
+    # a goal as the reason, a chosen model fetched
+    ("می‌خوام صدای جلسه‌ها رو به متن تبدیل کنم؛ برای همین facebook/wav2vec2-base رو دانلود کن", "download",
+     {"repo_id": "facebook/wav2vec2-base"}),
+    # the model of what was done before is an example; two tokens or addresses, the later one
+    ("یادته مدل ۲ رو onnx کردی؟ با مدل ۶ هم همین کار رو بکن", "export_model", {"model": "6", "format": "onnx"}),
+    ("hf_Old1Old1Old1Old1Ab دیگه کار نمی‌کنه، hf_New2New2New2New2Cd رو ذخیره کن", "set_hf_token",
+     {"token": "hf_New2New2New2New2Cd"}),
+    ("از hf_Aa11Bb22Cc33Dd44 و hf_Ee55Ff66Gg77Hh88 اولی رو بذار", "set_hf_token", {"token": "hf_Aa11Bb22Cc33Dd44"}),
+    ("آدرس https://old.mirror.ir خراب شده، https://hf-mirror.com رو بذار", "set_hub_endpoint",
+     {"url": "https://hf-mirror.com"}),
+    # figures beside model numbers are no models; a privacy word that «stays»
+    ("مدل ۵ با دقت ۸۸ و مدل ۹ با دقت ۹۱؛ مقایسه‌شون کن", "compare_models", {"models": "5 9"}),
+    ("مدل ۲ و مدل ۴ و ۷ رو با هم مقایسه کن", "compare_models", {"models": "2 4 7"}),
+    ("مدل ۳ رو با اسم ner-legal بفرست هاب، خصوصی بمونه", "push_model", {"model": "3", "private": True}),
+    # the request first, then a reason that asks nothing; a file name after a colon, then the next action
+    ("وضعیت سیستم. دستم بنده و نمی‌تونم زیاد بنویسم", "system_status", {}),
+    ("اینو به متن تبدیل کن: lecture_3.mp3، بعدش ترجمه‌ش رو با مدل ۲ امتحان کن", "transcribe",
+     {"audio": "lecture_3.mp3"}),
+])
+def test_requests_after_a_decline_a_riddle_an_example_or_a_reason(text, tool, want):
+    assert_routes(text, tool, want)
+
+
+@pytest.mark.parametrize("text", [
+    "ببین دانلود ۹ رو لغو نکن",  # «ببین» is "look", not a second order
+    "حدس بزن دانلود ۴ چی شد؟ تموم شد! خودم دیدم",  # a riddle answered by the speaker
+])
+def test_a_look_or_a_riddle_runs_nothing(text):
+    r = route(text)
+    assert r.tool is None and not r.choices, (text, r)
+
+
 @pytest.mark.parametrize("text", [
     "دیروز رفتم بانک. به کارمنده گفتم حسابمو ببند. اونم گفت فردا بیا.",  # an order told to someone else
     "این مکالمه‌ی من و سارا بود: سارا: کار ۶ رو لغو کن. من: نمی‌شه. سارا: باشه.",  # a pasted chat
