@@ -57,6 +57,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
                     out.append((tokens[i][0], value))
             elif not (used == 1 and word in ("یه", "یک", "نه", "سی", "ده")) or _after_job_word(text, tokens[i][0]) \
                     or (word == "نه" and _LISTED.search(text[:tokens[i][0]])) \
+                    or (tokens[i][1] == "نه" and _MODEL_WORD_BEFORE.search(text[:tokens[i][0]])
+                        and re.match(r"(?:رو|را|هم)(?!\S)", after)) \
                     or (word in ("سی", "ده") and re.search(r"(?:یعنی|منظورم|ببخشید)\s*$", text[:tokens[i][0]])):
                 out.append((tokens[i][0], value))
             i += used
@@ -660,7 +662,7 @@ def quoted_or_after_colon(text: str) -> str | None:
     return None
 
 
-_FILLERS = r"(?:خب|خوب|یعنی|ام|امم+|که|براش|براشون|واسش|واسشون|ببینم\s+(?:چطوری|چجوری|چطور)\s+(?:می\s*گی|میگی|تلفظ\s+می\s*کنی|می\s*خونی|میخونی)|چیزه|اِ|ا|اه|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
+_FILLERS = r"(?:خب|خوب|یعنی|ام|امم+|که|براش|براشون|واسش|واسشون|ببینم\s+(?:چطوری|چجوری|چطور)\s+(?:می\s*گی|میگی|تلفظ\s+می\s*کنی|می\s*خونی|میخونی)|چیزه|اِ|ا|اه|هوف|اوف|پوف|آخ|وای|ببینم|ببین|بی\s*زحمت|این\s+(?:رو|را)|بگو\s+ببینم|یه\s+بار|برام|واسم|برای\s+من|بلند|با\s+صدای?\s+\S+|با\s+voice\s+\S+|اینو|این\s+(?:جمله|متن|پیام)(?:و|رو|را)?|(?:جمله|متن)(?:ی|ه)?|رو|را|و|:)"
 _SPEAK_VERB = re.compile(
     r"(?<!\S)(?:بخونش|بخوانش|بخونید|بخوانید|بخونی|بخون|بخوان|بگو|بگین|بگید|بگی|تلفظ\s+کن|به\s+زبون\s+بیار|پخش\s+کن|speak|say"
     r"|به\s+(?:صدا|صوت|گفتار)\s+(?:تبدیل\s+)?(?:کن|کنید|کنی|بکن)|به\s+گفتار|با\s+صدا\s+بگو|صوتی\s*(?:ش)?\s*کن|play\s+کن"
@@ -682,8 +684,10 @@ _SAY_KEY = re.compile(r"(?<![A-Za-z])(?:tts|text|متن|جمله)\s*=\s*(.+?)\s*
 _THAT_SAYS = re.compile(r"(?:^|\s)(?:که|ک)\s+(?:بگه|بگوید|بخونه|بخواند|بگن)\s+(.+)$|(?:بخونه|بگه)\s+(?:که|ک)\s+(.+)$"
                         r"|اعلام\s+(?:کن|کنید)(?:\s+(?:با\s+صدای?(?:\s+\S+)?|بلند))?\s+(?:که|ک)\s+(.+)$")
 _VOICE_SIDE = re.compile(
-    r"(?<![A-Za-z])(?:(female|woman|زن|زنانه|زنونه|خانم|دختر|فیمیل|فیمل|zan|zanane|zanoone)"
-    r"|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر|mard|mardane|mardoone|(?<=وویس )میل|میل(?= وویس)))(?![A-Za-z])", re.I)
+    # whole words: not the «مرد» of «شمرده» nor the «زن» of «بزنم»
+    r"(?<![\w\u200c])(?:(female|woman|زن|زنانه|زنونه|خانم|دختر|فیمیل|فیمل|zan|zanane|zanoone)"
+    r"|(male|man|مرد|مردانه|مردونه|آقا|اقا|پسر|mard|mardane|mardoone|(?<=وویس )میل|میل(?= وویس)))(?:ونه|ونع|انه|ه|ی|ها)?(?![\w\u200c])",
+    re.I)
 
 
 # Words that point at a text or ask politely but say none: «یه چیزی بخون», «متنمو به گفتار تبدیل کن», «بی‌زحمت اینو بخون».
@@ -774,7 +778,9 @@ def speak_args(text: str) -> dict[str, Any]:
     if said:
         args["text"] = said.strip(" «»\"'.،:")
     head = text.replace(said, " ") if said else text
-    voices = [("female" if m.group(1) else "male", m.start()) for m in _VOICE_SIDE.finditer(head)]
+    # «با صدای مرد نه»: the voice declined, the other one meant
+    voices = [(("female" if m.group(1) else "male") if not re.match(r"\s*(?:نه|نباشه|نباشد|نمی\s?خوام)(?![\w\u200c])", head[m.end():])
+               else ("male" if m.group(1) else "female"), m.start()) for m in _VOICE_SIDE.finditer(head)]
     if voices and re.search(r"صدا|صوت|voice|tts|speaker|گوینده|بخون|بگو|بخوان|قرائت|وویس|ویس|seda|bekhoon|begoo", head, re.I):
         args["voice"] = voices[-1][0]  # «با صدای مرد نه زن بخون»: the last one said
     elif re.search(r"(?:voice|tts|صدای?|صوت)\s*[:=]?\s*f(?![a-z])", head, re.I):

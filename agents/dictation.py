@@ -57,7 +57,7 @@ _WORDS = {
     "یوزرز": "Users", "مای": "my", "تیم": "team", "ساپورت": "support", "اینتنت": "intent", "اینتنتس": "intents",
     "ترنسفورمرز": "transformers", "مولتی": "multi", "لینگوال": "lingual",
     "ویو": "wav", "وک": "vec", "ایکس ال اس آر": "xlsr", "ایکسالاسآر": "xlsr", "پرو": "pro", "لایت": "lite",
-    "دیو": "dev", "ایول": "eval", "ایولیوشن": "evaluation", "ولید": "valid", "لاگ": "log", "لاگز": "logs",
+    "دیو": "dev", "ایول": "eval", "ایوال": "eval", "ایولیوشن": "evaluation", "ولید": "valid", "لاگ": "log", "لاگز": "logs",
     "ممو": "memo", "ریکورد": "record", "کانفیگ": "config", "پرامپت": "prompt", "پرامپتس": "prompts",
     "بانک": "bank", "فارم": "farm", "کورت": "court", "نیم": "name", "پیج": "page",
 }

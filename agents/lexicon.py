@@ -130,7 +130,8 @@ TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("summarization", ("خلاصه", "summarization", "summary", "سامری", "چکیده", "سامرایز", "summarize", "جمع بندی")),
     ("translation", ("ترجمه", "translation", "translate", "مترجم", "ترنسلیت", "پیکره موازی", "پیکره ی موازی",
-                     "parallel corpus", "متن موازی", "جمله های موازی", "دوزبانه", "bilingual")),
+                     "parallel corpus", "متن موازی", "جمله های موازی", "دوزبانه", "bilingual", "داده موازی",
+                     "داده ی موازی", "دیتای موازی", "دیتاست موازی", "parallel data")),
     ("text-classification", (
         "تحلیل احساسات", "احساسات", "احساس", "سنتیمنت", "sentiment", "دسته بندی متن", "طبقه بندی متن",
         "دسته بندی", "طبقه بندی", "classification", "کلاسیفیکیشن", "تشخیص اسپم", "اسپم", "spam", "نظرات مثبت",

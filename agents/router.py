@@ -734,6 +734,8 @@ def route_rules(text: str, model: Any = None) -> Route:
                  and not _NEGATED_TYPED.search(rest.translate(_FOLD)))  # (never the same text again)
         then = _in_context(rest, text, lambda t: route_rules(t, model)) if whole else None
         if then is not None and (then.tool or then.choices):
+            if then.tool in ("speak", "try_model") and (said := _with_args(then.tool, text, text, model).args.get("text")):
+                then.args["text"] = said  # «اینو بخون استراحت نکن هنوز وقتش نیست»: the declined words are the text's own
             return _with_values_before(then, text)
         if _negated_only(text):
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")

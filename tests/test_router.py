@@ -892,6 +892,15 @@ def test_corrections_spoken_marks_and_what_comes_first(text, tool, want):
     ("وضعیت سیستم. دستم بنده و نمی‌تونم زیاد بنویسم", "system_status", {}),
     ("اینو به متن تبدیل کن: lecture_3.mp3، بعدش ترجمه‌ش رو با مدل ۲ امتحان کن", "transcribe",
      {"audio": "lecture_3.mp3"}),
+    # voices as whole words («شمرده» holds no «مرد», «بزنم» no «زن»), a declined voice is the other one
+    ("آروم و شمرده بخون: «نوبت شماست»", "speak", {"text": "نوبت شماست", "voice": ""}),
+    ("نمی‌تونم داد بزنم، تو بخون: «همه بیان داخل»", "speak", {"text": "همه بیان داخل", "voice": ""}),
+    ("بخون: «جلسه تموم شد» ولی با صدای مرد نه", "speak", {"text": "جلسه تموم شد", "voice": "female"}),
+    # a panting «هوف» is no text; the words after «بخون» are the text, a «نکن» among them too
+    ("هوف اینو بخون دست نکش هنوز مونده", "speak", {"text": "دست نکش هنوز مونده"}),
+    # «مدل نه رو» is model nine; spoken file names
+    ("مدل نه رو روی ولید دات سی اس وی بسنج", "evaluate_model", {"model": "9", "dataset": "valid.csv"}),
+    ("یه داده‌ی موازی عربی و فارسی تو هاب بگرد", "search_datasets", {"task": "translation"}),
 ])
 def test_requests_after_a_decline_a_riddle_an_example_or_a_reason(text, tool, want):
     assert_routes(text, tool, want)
