@@ -685,6 +685,7 @@ _WANTS = re.compile(_IMPERATIVE + r"|(?<!\S)(?:می\s?خوام|می\s?خواهم
 # وضعیتش چیه؟»). Not «کاش»: «کاش یه مدل … برام پیدا می‌کردی» is a request said softly.
 # «حدس بزن چی شد؟ …», «یه حدس بزن امروز چند تا دانلود زدم؟»: a riddle the speaker goes on to answer.
 _GUESS = re.compile(r"^\s*(?:[^\s،,]+\s*[،,]\s*)?(?:یه\s+)?حدس\s+(?:بزن|بزنید|بزنین)(?!\S)[^؟?!\n]*[؟?!]+\s*")
+_ANSWER_ME = re.compile(r"(?<!\S)(?:(?:تو|خودت)\s+بگو|نمی\s?دونم|نمی\s?دانم|بگو\s+ببینم|جواب\s+بده|جوابشو\s+بگو)(?!\S)")
 # A SQL query over the jobs themselves asks for the list of jobs.
 _SQL_JOBS = re.compile(r"^\s*select\s.+?\sfrom\s+[`\"']?(?:jobs?|downloads?|trainings?|tasks?|runs?)(?![\w-])", re.I | re.S)
 _HOPE = re.compile(r"(?<!\S)(?:خدا\s*کنه|خدا\s*کند|امیدوارم|ایشالا|ایشالله|انشالله|انشاالله|ان\s*شا\S*\s*الله)(?!\S)")
@@ -741,9 +742,12 @@ def route_rules(text: str, model: Any = None) -> Route:
             return Route(None, {}, source="smalltalk", reply_key="agent.not_doing")
     if _HOPE.search(folded) and not _ASKS.search(folded):
         return Route(None, {}, source="none")  # «خدا کنه آموزش ۵ به یه جایی برسه»: a hope, nothing asked
-    if (guess := _GUESS.match(folded)) is not None and len(text[guess.end():].split()) >= 2:
-        # «حدس بزن کار ۵ چی شد؟ خودم دیدم، تموم شد!»: the speaker answers their own riddle; what follows is the message
-        return route_rules(text[guess.end():], model)
+    if (guess := _GUESS.match(folded)) is not None and len(text[guess.end():].split()) >= 2 \
+            and not _ANSWER_ME.search(folded[guess.end():]):
+        # «حدس بزن کار ۵ چی شد؟ خودم دیدم، تموم شد!»: the speaker answers their own riddle; what follows is the
+        # message. Not «… چند تا پارامتر داره؟ نمی‌دونم راستش، تو بگو», which asks the riddle for real.
+        then = route_rules(text[guess.end():], model)
+        return then if then.tool or then.choices or then.reply_key else Route(None, {}, source="smalltalk", reply_key="agent.told")
     if _SQL_JOBS.match(text):
         return _with_args("list_jobs", text, text, model)  # «SELECT * FROM jobs WHERE …»: the job table, as a query
     r = _route_plain(text, model)

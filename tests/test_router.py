@@ -754,6 +754,7 @@ def test_a_last_sentence_that_leans_on_the_request_before_it_does_not_replace_it
     ("به مریم بگو مدل جدید آماده‌ست", "agent.no_errands"),
     ("یه پیامک بده به مهندس رضایی که جلسه عقب افتاد", "agent.no_errands"),
     ("الو صدام میاد؟ تست تست", "agent.mic_check"),
+    ("حدس بزن امروز چند تا مدل آموزش دادم؟ صفر! کل روز جلسه بودیم", "agent.told"),  # a riddle the speaker answers
 ])
 def test_messages_that_ask_dastyar_for_nothing(text, key):
     """The sender takes the whole message back, hopes, sends Dastyar on an errand to a person or checks the
@@ -908,7 +909,6 @@ def test_requests_after_a_decline_a_riddle_an_example_or_a_reason(text, tool, wa
 
 @pytest.mark.parametrize("text", [
     "ببین دانلود ۹ رو لغو نکن",  # «ببین» is "look", not a second order
-    "حدس بزن دانلود ۴ چی شد؟ تموم شد! خودم دیدم",  # a riddle answered by the speaker
 ])
 def test_a_look_or_a_riddle_runs_nothing(text):
     r = route(text)
