@@ -254,7 +254,8 @@ def _split(text: str) -> tuple[str, str]:
         colon = None  # «این صوت رو متن کن: net_friday.wav، بعد …»: the colon gives a file name, then the next action
     end = colon.start() if colon else len(masked)
     if (first := _FIRST_LATER.search(masked, start, end)) is not None and first.start() - start >= 4 \
-            and len(text[first.end():end].split()) >= 2 and not _CHAIN.search(masked, first.end(), end):
+            and len(text[first.end():end].split()) >= 2 and not _CHAIN.search(masked, first.end(), end) \
+            and not re.search(rf"{_MARK}\s*$", masked[start:first.start()]):  # «… لغو کن نه صبر کن، اول …» corrects
         # «… رو می‌خوام بعداً متن کنم، ولی اول یه دیتاست … پیدا کن»: what comes «first» runs first, the rest is next
         return text[first.end():].strip(), text[start: first.start()].strip()
     if re.match(r"\s*(?:اول|اولش|ابتدا)\s+", masked[start:]) and (cond := _THEN_IF.search(masked, start, end)) is not None \
